@@ -1,0 +1,1 @@
+"""Delivery: REST (FastAPI); later GraphQL and the server-rendered web pages."""

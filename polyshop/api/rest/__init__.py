@@ -1,0 +1,1 @@
+"""The JSON HTTP API under /api/v1, plus the ops endpoints at the root."""

@@ -1,0 +1,49 @@
+"""The FastAPI application, assembled around an already-built container."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.responses import ORJSONResponse
+from prometheus_client import CollectorRegistry
+
+from polyshop import __version__
+from polyshop.api.rest import problems
+from polyshop.api.rest.middleware import HttpMetrics, RequestContextMiddleware
+from polyshop.api.rest.routes import admin, health
+from polyshop.bootstrap import Container
+
+
+def create_app(container: Container, *, start_projections: bool | None = None) -> FastAPI:
+    """Build the app; the lifespan starts the projection runner and closes the container."""
+    run = container.settings.run_projections if start_projections is None else start_projections
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if run:
+            container.runner.start()
+        try:
+            yield
+        finally:
+            container.close()
+
+    app = FastAPI(
+        title="polyshop",
+        version=__version__,
+        default_response_class=ORJSONResponse,
+        lifespan=lifespan,
+    )
+    app.state.container = container
+    registry = CollectorRegistry()
+    app.state.metrics_registry = registry
+    problems.install(app)
+    app.include_router(health.router)
+    app.include_router(admin.router)
+    app.add_middleware(
+        RequestContextMiddleware,
+        max_body_bytes=container.settings.max_body_bytes,
+        metrics=HttpMetrics(registry),
+    )
+    return app

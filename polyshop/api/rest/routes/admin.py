@@ -1,0 +1,79 @@
+"""Operator views of the log and its read models."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel
+
+from polyshop.api.rest.dependencies import ContainerDep, OperatorDep, wait_for_read_model
+from polyshop.api.rest.pagination import Page, PageParams
+from polyshop.eventstore.stream_summaries import list_stream_summaries
+
+router = APIRouter(prefix="/api/v1/admin", tags=["admin"])
+
+
+class ProjectionOut(BaseModel):
+    name: str
+    generation: int
+    state: str
+    position: int
+    head: int
+    lag_events: int
+    lag_seconds: float
+    error: str | None
+    failed_position: int | None
+    rebuilding_generation: int | None
+    rebuilding_position: int | None
+    updated_at: datetime | None
+
+
+class ProjectionsOut(BaseModel):
+    projections: list[ProjectionOut]
+
+
+class StreamOut(BaseModel):
+    stream_id: str
+    stream_type: str
+    version: int
+    event_count: int
+    last_event_type: str
+    last_position: int
+    first_recorded_at: datetime
+    last_recorded_at: datetime
+
+
+class StreamsOut(Page):
+    streams: list[StreamOut]
+
+
+@router.get("/projections")
+def get_projections(container: ContainerDep, _: OperatorDep) -> ProjectionsOut:
+    """Each read model's position, lag (events and seconds) and state."""
+    statuses = container.runner.status()
+    return ProjectionsOut(
+        projections=[ProjectionOut.model_validate(s, from_attributes=True) for s in statuses]
+    )
+
+
+@router.get("/streams")
+def list_streams(
+    container: ContainerDep,
+    _: OperatorDep,
+    page: Annotated[PageParams, Query()],
+    stream_type: Annotated[str | None, Query(max_length=100)] = None,
+    min_position: Annotated[int | None, Query(ge=0)] = None,
+) -> StreamsOut:
+    """Event streams, most recently changed first (from the stream_summaries read model)."""
+    wait_for_read_model(
+        container.runner, "stream_summaries", min_position, container.settings.read_wait_timeout
+    )
+    summaries, total = list_stream_summaries(
+        container.read_engine, stream_type=stream_type, limit=page.limit, offset=page.offset
+    )
+    return StreamsOut(
+        streams=[StreamOut.model_validate(s, from_attributes=True) for s in summaries],
+        **page.envelope(total),
+    )

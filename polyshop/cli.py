@@ -1,0 +1,226 @@
+"""`polyshop ...`: run the shop and operate it. Every command acts on the shop its settings
+(and `--data-dir`) name, exactly as `serve` would."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from pydantic import ValidationError
+
+from polyshop.bootstrap import Container, StartupError, build
+from polyshop.config import Settings
+from polyshop.eventstore.errors import SchemaMismatch
+from polyshop.observability import configure_logging
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _settings(data_dir: Path | None, **overrides: Any) -> Settings:
+    values = {k: v for k, v in overrides.items() if v is not None}
+    if data_dir is not None:
+        values["data_dir"] = data_dir
+    try:
+        return Settings(**values)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"POLYSHOP_{'_'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in exc.errors()
+        )
+        raise click.ClickException(f"invalid settings: {problems}") from exc
+
+
+def _container(settings: Settings, *, migrate: bool = True) -> Container:
+    try:
+        return build(settings, migrate=migrate)
+    except (StartupError, SchemaMismatch) as exc:
+        click.echo(f"polyshop: {exc}", err=True)
+        sys.exit(2)
+
+
+def data_dir_option(command: F) -> F:
+    @click.option(
+        "--data-dir",
+        type=click.Path(path_type=Path),
+        default=None,
+        help="Embedded mode's data directory (default ./var, or POLYSHOP_DATA_DIR).",
+    )
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        return command(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+@click.group()
+def main() -> None:
+    """polyshop: an event-sourced shop. Settings come from POLYSHOP_* variables."""
+
+
+@main.command()
+@click.option("--host", default=None, help="Interface to bind (default 127.0.0.1).")
+@click.option("--port", type=int, default=None, help="Port (default 8000).")
+@data_dir_option
+def serve(host: str | None, port: int | None, data_dir: Path | None) -> None:
+    """Run the shop: migrate the database, start the projections, serve HTTP."""
+    import uvicorn
+
+    from polyshop.api.rest.app import create_app
+
+    settings = _settings(data_dir, host=host, port=port)
+    configure_logging(settings.log_level, settings.log_json)
+    container = _container(settings)
+    click.echo(
+        f"polyshop ({settings.mode.value} mode) on http://{settings.host}:{settings.port}"
+        + (f", data in {settings.data_dir.resolve()}" if settings.mode.value == "embedded" else ""),
+        err=True,
+    )
+    uvicorn.run(
+        create_app(container),
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        access_log=False,
+        server_header=False,
+    )
+
+
+@main.group()
+def projections() -> None:
+    """Inspect and rebuild read models."""
+
+
+@projections.command("status")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@data_dir_option
+def projections_status(as_json: bool, data_dir: Path | None) -> None:
+    """Each projection's position, lag and state."""
+    container = _container(_settings(data_dir))
+    try:
+        statuses = container.runner.status()
+    finally:
+        container.close()
+    if as_json:
+        click.echo(json.dumps([_jsonable(vars_of(s)) for s in statuses], indent=2))
+        return
+    click.echo(
+        f"{'NAME':<24}{'GEN':>4}  {'STATE':<12}{'POSITION':>10}{'HEAD':>10}{'LAG':>9}{'LAG s':>9}"
+    )
+    for s in statuses:
+        click.echo(
+            f"{s.name:<24}{s.generation:>4}  {s.state:<12}{s.position:>10}{s.head:>10}"
+            f"{s.lag_events:>9}{s.lag_seconds:>9.2f}"
+        )
+        if s.error:
+            click.echo(f"    failed at position {s.failed_position}: {s.error}")
+        if s.rebuilding_generation is not None:
+            click.echo(
+                f"    rebuilding generation {s.rebuilding_generation} "
+                f"at position {s.rebuilding_position}"
+            )
+
+
+@projections.command("rebuild")
+@click.argument("name")
+@data_dir_option
+def projections_rebuild(name: str, data_dir: Path | None) -> None:
+    """Rebuild NAME from position 0 beside the serving copy, then swap it in."""
+    settings = _settings(data_dir)
+    configure_logging(settings.log_level, settings.log_json)
+    container = _container(settings)
+    try:
+        if name not in container.runner.names:
+            raise click.ClickException(
+                f"no projection {name!r}; known: {', '.join(container.runner.names)}"
+            )
+        started = time.monotonic()
+        generation = container.runner.rebuild(
+            name, on_progress=lambda p: click.echo(f"\r  at position {p}", nl=False, err=True)
+        )
+        click.echo(
+            f"\n{name}: generation {generation} built and active "
+            f"in {time.monotonic() - started:.1f} s",
+            err=True,
+        )
+    finally:
+        container.close()
+
+
+@main.group()
+def events() -> None:
+    """Read the event log."""
+
+
+@events.command("tail")
+@click.option(
+    "--from",
+    "from_position",
+    type=int,
+    default=None,
+    help="Start after this position (default: the last 10 events).",
+)
+@click.option("--follow/--no-follow", default=False, help="Keep printing new events.")
+@data_dir_option
+def events_tail(from_position: int | None, follow: bool, data_dir: Path | None) -> None:
+    """Print events as JSON lines, in position order."""
+    container = _container(_settings(data_dir))
+    store = container.store
+    try:
+        position = from_position if from_position is not None else max(0, store.head() - 10)
+        while True:
+            token = store.notifier.token()
+            batch = store.read_all(after=position, limit=1000)
+            for event in batch:
+                click.echo(
+                    json.dumps(
+                        _jsonable(
+                            {
+                                "position": event.position,
+                                "stream_id": event.stream_id,
+                                "stream_type": event.stream_type,
+                                "version": event.version,
+                                "type": event.type,
+                                "schema_version": event.schema_version,
+                                "data": event.data,
+                                "metadata": event.metadata.to_dict(),
+                                "recorded_at": event.recorded_at,
+                            }
+                        )
+                    )
+                )
+                position = event.position
+            if not batch:
+                if not follow:
+                    break
+                store.notifier.wait(token, 0.5 if store.is_settled else 0.01)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        container.close()
+
+
+@main.group()
+def db() -> None:
+    """The write database's schema."""
+
+
+@db.command("upgrade")
+@data_dir_option
+def db_upgrade(data_dir: Path | None) -> None:
+    """Migrate the database to this version's schema (serve does this on start)."""
+    container = _container(_settings(data_dir))
+    container.close()
+    click.echo("schema is current")
+
+
+def vars_of(value: Any) -> dict[str, Any]:
+    return {name: getattr(value, name) for name in value.__dataclass_fields__}
+
+
+def _jsonable(value: Any) -> Any:
+    return json.loads(json.dumps(value, default=str))

@@ -1,0 +1,67 @@
+"""Settings from `POLYSHOP_*` environment variables. No settings at all = embedded mode.
+
+Validated once at start-up (never at import time), so a bad value fails fast with a message
+naming the setting.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Mode(StrEnum):
+    EMBEDDED = "embedded"
+    SERVER = "server"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="POLYSHOP_", extra="ignore")
+
+    data_dir: Path = Field(default=Path("var"), description="where embedded mode keeps its files")
+    database_url: str | None = Field(
+        default=None, description="postgresql://... selects server mode; unset = SQLite"
+    )
+    read_database_url: str | None = Field(
+        default=None, description="optional read replica for read-model queries"
+    )
+    redis_url: str | None = Field(default=None, description="redis://... for carts and caches")
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    log_level: str = "info"
+    log_json: bool | None = Field(default=None, description="JSON logs; default: when not a tty")
+    max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    run_projections: bool = Field(
+        default=True, description="run the projection runner inside this process"
+    )
+    projection_batch_size: int = Field(default=1000, ge=1, le=100_000)
+    projection_poll_interval: float = Field(default=1.0, gt=0, le=60)
+    read_wait_timeout: float = Field(
+        default=5.0, gt=0, le=60, description="longest a query waits for min_position"
+    )
+    ops_token: str | None = Field(
+        default=None, description="bearer token for operator endpoints (admin/projections)"
+    )
+    db_pool_size: int = Field(default=20, ge=1, le=500)
+
+    @field_validator("database_url", "read_database_url")
+    @classmethod
+    def _postgres_only(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(
+            ("postgresql://", "postgres://", "postgresql+psycopg://")
+        ):
+            raise ValueError("must be a postgresql:// URL (leave unset for embedded SQLite)")
+        if value is not None and value.startswith("postgres://"):
+            value = "postgresql://" + value.removeprefix("postgres://")
+        return value
+
+    @property
+    def mode(self) -> Mode:
+        return Mode.SERVER if self.database_url else Mode.EMBEDDED
+
+    @property
+    def sqlite_path(self) -> Path:
+        return self.data_dir / "polyshop.sqlite3"

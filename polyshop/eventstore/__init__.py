@@ -1,0 +1,1 @@
+"""The append-only event log every write goes through, and the projections that read it."""

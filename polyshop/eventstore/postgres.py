@@ -1,0 +1,245 @@
+"""The server-mode event store on PostgreSQL: concurrent appenders, gap-free tailing.
+
+Positions come from a sequence, so concurrent transactions can commit out of position order:
+position 7 may become visible while 6 is still in flight. A reader that checkpointed 7 would
+skip 6 for ever. Rather than serialise appenders behind a table lock, each append takes its
+transaction id *before* it draws positions, and readers only read up to a horizon they know to
+be final:
+
+1. read the sequence's last value `s`, then (next statement) the snapshot's `xmax`. Every
+   position <= s was drawn by a transaction whose id is < xmax.
+2. once a later snapshot's `xmin` (the oldest transaction still running) is >= that `xmax`,
+   every one of those transactions has committed or aborted: all positions <= s are final.
+
+Writers never wait for each other; a reader waits at most for the transactions that were in
+flight when it looked. The cost: a long-running transaction anywhere in the cluster holds the
+horizon back until it ends (it shows as projection lag).
+"""
+
+from __future__ import annotations
+
+import threading
+import zlib
+from typing import Any
+
+import orjson
+import psycopg
+import structlog
+from sqlalchemy import Connection, Engine, create_engine, text
+from sqlalchemy.engine import make_url
+
+from polyshop.eventstore.notify import InProcessNotifier
+from polyshop.eventstore.schema import POSITION_SEQUENCE
+from polyshop.eventstore.sql_store import SqlEventStore
+
+log = structlog.get_logger(__name__)
+
+CHANNEL = "polyshop_events"
+_LOCK_CLASS = 0x504F4C59  # "POLY": the advisory-lock namespace of projection leases
+_MAX_PENDING = 256
+
+
+def _dumps(value: Any) -> str:
+    return orjson.dumps(value).decode()
+
+
+def sqlalchemy_url(url: str) -> str:
+    """Point a plain `postgresql://` URL at the psycopg 3 driver."""
+    parsed = make_url(url)
+    return parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+
+
+def libpq_url(url: str) -> str:
+    """The URL psycopg itself understands (no SQLAlchemy driver suffix)."""
+    parsed = make_url(url)
+    return parsed.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def masked(url: str) -> str:
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def create_postgres_engine(url: str, *, pool_size: int = 20) -> Engine:
+    return create_engine(
+        sqlalchemy_url(url),
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=True,
+        pool_timeout=30,
+        json_serializer=_dumps,
+        json_deserializer=orjson.loads,
+    )
+
+
+class _Horizon:
+    """Tracks the highest position every earlier position of which is final (see module doc)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine.execution_options(isolation_level="AUTOCOMMIT")
+        self._lock = threading.Lock()
+        self._pending: list[tuple[int, int]] = []  # (sequence last value, snapshot xmax)
+        self._head = 0
+
+    def advance(self) -> int:
+        with self._lock, self._engine.connect() as connection:
+            last_value = connection.execute(
+                text(f"SELECT coalesce(pg_sequence_last_value('{POSITION_SEQUENCE}'), 0)")
+            ).scalar_one()
+            # A separate statement, so its snapshot is taken after the sequence was read.
+            xmin, xmax = connection.execute(
+                text(
+                    "SELECT pg_snapshot_xmin(s)::text::bigint, pg_snapshot_xmax(s)::text::bigint"
+                    " FROM pg_current_snapshot() AS s"
+                )
+            ).one()
+            self._pending.append((int(last_value), int(xmax)))
+            still_open = []
+            for value, snapshot_xmax in self._pending:
+                if snapshot_xmax <= xmin:
+                    self._head = max(self._head, value)
+                else:
+                    still_open.append((value, snapshot_xmax))
+            if len(still_open) > _MAX_PENDING:
+                # Dropping an entry only delays the horizon; it never lets it run ahead.
+                still_open = still_open[::2]
+            self._pending = still_open
+            return self._head
+
+    @property
+    def is_settled(self) -> bool:
+        """True when no position seen so far is waiting on an open transaction."""
+        with self._lock:
+            return not self._pending
+
+
+class PostgresEventStore(SqlEventStore):
+    """The event log on PostgreSQL (server mode)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._horizon = _Horizon(self.write_engine)
+
+    def _claim_stream(self, connection: Connection, stream_id: str) -> int:
+        # pg_current_xact_id() assigns this transaction its id now, before the INSERT draws a
+        # position from the sequence: the horizon's reasoning depends on that order.
+        return int(
+            connection.execute(
+                text(
+                    "SELECT pg_current_xact_id()::text, (SELECT coalesce(max(version), 0)"
+                    " FROM events WHERE stream_id = :stream_id)"
+                ),
+                {"stream_id": stream_id},
+            ).one()[1]
+        )
+
+    def head(self) -> int:
+        return self._horizon.advance()
+
+    @property
+    def is_settled(self) -> bool:
+        return self._horizon.is_settled
+
+
+class PostgresNotifier(InProcessNotifier):
+    """Wakes tailers in this process at once and in other processes through LISTEN/NOTIFY.
+
+    NOTIFY is sent after commit from a background thread, coalescing bursts, and never inside
+    the append's transaction: PostgreSQL serialises the commits of notifying transactions on
+    one queue lock, which would turn concurrent appenders back into a queue.
+    """
+
+    def __init__(self, url: str) -> None:
+        super().__init__()
+        self._url = libpq_url(url)
+        self._stopping = threading.Event()
+        self._dirty = threading.Event()
+        self._listener = threading.Thread(target=self._listen, name="pg-listen", daemon=True)
+        self._sender = threading.Thread(target=self._send, name="pg-notify", daemon=True)
+        self._listener.start()
+        self._sender.start()
+
+    def notify_appended(self) -> None:
+        super().notify_appended()
+        self._dirty.set()
+
+    def close(self) -> None:
+        self._stopping.set()
+        self._dirty.set()
+        super().close()
+
+    def _bump(self) -> None:
+        InProcessNotifier.notify_appended(self)
+
+    def _listen(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                with psycopg.connect(self._url, autocommit=True) as connection:
+                    connection.execute(f"LISTEN {CHANNEL}")
+                    self._bump()  # events may have arrived while we were not listening
+                    while not self._stopping.is_set():
+                        for _ in connection.notifies(timeout=0.5, stop_after=1):
+                            self._bump()
+            except psycopg.Error as exc:
+                log.warning("listen connection lost; retrying", error=str(exc))
+                self._stopping.wait(1.0)
+
+    def _send(self) -> None:
+        connection: psycopg.Connection[Any] | None = None
+        while not self._stopping.is_set():
+            self._dirty.wait()
+            if self._stopping.is_set():
+                break
+            self._dirty.clear()
+            try:
+                if connection is None or connection.closed:
+                    connection = psycopg.connect(self._url, autocommit=True)
+                connection.execute(f"NOTIFY {CHANNEL}")
+            except psycopg.Error as exc:
+                log.warning("notify failed; other processes fall back to polling", error=str(exc))
+                connection = None
+                self._stopping.wait(0.5)
+        if connection is not None:
+            connection.close()
+
+
+class PostgresAdvisoryLease:
+    """Exclusive right to run one projection, held as a session advisory lock.
+
+    The lock lives as long as its connection: when the holding process dies, PostgreSQL drops
+    the connection and the lock, and another runner takes over.
+    """
+
+    def __init__(self, url: str, name: str) -> None:
+        self._url = libpq_url(url)
+        self._key = zlib.crc32(name.encode()) & 0x7FFFFFFF
+        self._connection: psycopg.Connection[Any] | None = None
+
+    def acquire(self) -> bool:
+        try:
+            if self._connection is None or self._connection.closed:
+                self._connection = psycopg.connect(self._url, autocommit=True)
+            row = self._connection.execute(
+                "SELECT pg_try_advisory_lock(%s, %s)", (_LOCK_CLASS, self._key)
+            ).fetchone()
+        except psycopg.Error:
+            self._drop()
+            return False
+        return bool(row and row[0])
+
+    def is_held(self) -> bool:
+        if self._connection is None:
+            return False
+        try:
+            self._connection.execute("SELECT 1")
+        except psycopg.Error:
+            self._drop()
+            return False
+        return True
+
+    def release(self) -> None:
+        self._drop()
+
+    def _drop(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None

@@ -1,0 +1,1 @@
+"""Read models kept by tailing the log: checkpoints, generations, leases and the runner."""

@@ -1,0 +1,439 @@
+"""Runs projections: tails the log for each, in batches, with checkpoints and leases.
+
+One thread per projection. A projection runs in exactly one process at a time (its lease);
+other processes stand by and take over when the holder dies. A handler that fails stops its
+projection at the failing event, visible in `status()`; it is never skipped or retried hot.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any, NoReturn
+
+import structlog
+from sqlalchemy import Connection, Row, delete, func, insert, select, update
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from polyshop.eventstore.events import RecordedEvent
+from polyshop.eventstore.projections.ports import Lease, Projection, ProjectionStatus
+from polyshop.eventstore.schema import projections as table
+from polyshop.eventstore.sql_store import SqlEventStore, as_utc, utc_now
+
+log = structlog.get_logger(__name__)
+
+LIVE, CATCHING_UP, FAILED, REBUILDING, NOT_STARTED = (
+    "live",
+    "catching_up",
+    "failed",
+    "rebuilding",
+    "not_started",
+)
+_LAG_COUNT_CAP = 10_000_000
+
+
+class ProjectionFailed(Exception):
+    """A projection's handler raised on an event; the projection is stopped there."""
+
+    def __init__(self, name: str, position: int, error: str) -> None:
+        self.name, self.position, self.error = name, position, error
+        super().__init__(f"projection {name!r} failed at position {position}: {error}")
+
+
+class _HandlerError(Exception):
+    def __init__(self, position: int, cause: BaseException) -> None:
+        self.position = position
+        self.cause = cause
+
+
+class ProjectionRunner:
+    def __init__(
+        self,
+        store: SqlEventStore,
+        projections: Sequence[Projection],
+        lease_factory: Callable[[str], Lease],
+        *,
+        batch_size: int = 1000,
+        poll_interval: float = 1.0,
+        lease_retry: float = 1.0,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self._store = store
+        self._engine = store.write_engine
+        self._projections = {p.name: p for p in projections}
+        self._lease_factory = lease_factory
+        self._batch_size = batch_size
+        self._poll_interval = poll_interval
+        self._lease_retry = lease_retry
+        self._clock = clock
+        self._stopping = threading.Event()
+        self._progress = threading.Condition()
+        self._threads: list[threading.Thread] = []
+
+    @property
+    def names(self) -> list[str]:
+        return list(self._projections)
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def start(self) -> None:
+        self._stopping.clear()
+        for projection in self._projections.values():
+            thread = threading.Thread(
+                target=self._work,
+                args=(projection,),
+                name=f"projection-{projection.name}",
+                daemon=True,
+            )
+            thread.start()
+            self._threads.append(thread)
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stopping.set()
+        self._store.notifier.notify_appended()  # wake every waiting worker
+        for thread in self._threads:
+            thread.join(timeout)
+        self._threads.clear()
+
+    def _work(self, projection: Projection) -> None:
+        lease = self._lease_factory(projection.name)
+        while not self._stopping.is_set():
+            if not lease.acquire():
+                self._stopping.wait(self._lease_retry)
+                continue
+            try:
+                self._ensure_current(projection)
+                self._follow(projection, lease)
+            except ProjectionFailed as failure:
+                log.error(
+                    "projection stopped",
+                    projection=failure.name,
+                    position=failure.position,
+                    error=failure.error,
+                )
+                self._stopping.wait()  # stay stopped until the process stops; status shows why
+            except (OperationalError, DBAPIError) as exc:
+                log.warning(
+                    "projection store unavailable; retrying",
+                    projection=projection.name,
+                    error=str(exc).splitlines()[0],
+                )
+                self._stopping.wait(self._lease_retry)
+            finally:
+                lease.release()
+
+    def _follow(self, projection: Projection, lease: Lease) -> None:
+        checked = time.monotonic()
+        while not self._stopping.is_set():
+            token = self._store.notifier.token()
+            applied = self.step(projection.name)
+            if applied == 0:
+                # A PostgreSQL head held back by an open transaction moves without a new append.
+                timeout = self._poll_interval if self._store.is_settled else 0.005
+                self._store.notifier.wait(token, timeout)
+            if time.monotonic() - checked > 2.0:
+                if not lease.is_held():
+                    log.warning("projection lease lost", projection=projection.name)
+                    return
+                checked = time.monotonic()
+
+    # -- applying --------------------------------------------------------------------------
+    def step(self, name: str, generation: int | None = None) -> int:
+        """Apply one batch to the active (or the given) generation; return how many applied.
+
+        Raises ProjectionFailed if the projection is, or becomes, failed.
+        """
+        projection = self._projections[name]
+        head = self._store.head()
+        try:
+            applied = self._apply_batch(projection, generation, head, self._batch_size)
+        except _HandlerError:
+            self._isolate_failure(projection, generation, head)
+        if applied:
+            with self._progress:
+                self._progress.notify_all()
+        return applied
+
+    def catch_up(self, name: str, generation: int | None = None) -> None:
+        """Apply batches until the projection has reached the head it saw on entry."""
+        while self.step(name, generation):
+            pass
+
+    def _apply_batch(
+        self, projection: Projection, generation: int | None, head: int, limit: int
+    ) -> int:
+        if projection.transactional:
+            with self._engine.begin() as connection:
+                row = self._checkpoint(connection, projection.name, generation, lock=True)
+                if row is None or row.position >= head:
+                    return 0
+                self._raise_if_failed(row)
+                batch, new_position = self._read(connection, projection, row.position, head, limit)
+                self._apply(projection, batch, row.generation, connection)
+                self._move(connection, projection.name, row.generation, row.position, new_position)
+                return max(len(batch), 1 if new_position > row.position else 0)
+        with self._engine.connect() as connection:
+            row = self._checkpoint(connection, projection.name, generation, lock=False)
+            if row is None or row.position >= head:
+                return 0
+            self._raise_if_failed(row)
+            batch, new_position = self._read(connection, projection, row.position, head, limit)
+        self._apply(projection, batch, row.generation, None)
+        with self._engine.begin() as connection:
+            self._move(connection, projection.name, row.generation, row.position, new_position)
+        return max(len(batch), 1)
+
+    def _apply(
+        self, projection: Projection, batch: list[RecordedEvent], generation: int, connection: Any
+    ) -> None:
+        if not batch:
+            return
+        try:
+            projection.apply(batch, generation, connection)
+        except OperationalError:
+            raise  # the database went away: not the handler's fault, retry later
+        except Exception as exc:
+            raise _HandlerError(batch[0].position, exc) from exc
+
+    def _isolate_failure(
+        self, projection: Projection, generation: int | None, head: int
+    ) -> NoReturn:
+        """Re-apply one event per transaction up to the culprit, then mark the projection failed."""
+        for _ in range(self._batch_size + 1):
+            try:
+                if self._apply_batch(projection, generation, head, 1) == 0:
+                    break
+            except _HandlerError as failure:
+                error = f"{type(failure.cause).__name__}: {failure.cause}"
+                with self._engine.begin() as connection:
+                    row = self._checkpoint(connection, projection.name, generation, lock=True)
+                    assert row is not None
+                    connection.execute(
+                        update(table)
+                        .where(
+                            table.c.name == projection.name, table.c.generation == row.generation
+                        )
+                        .values(
+                            state=FAILED,
+                            error=error[:2000],
+                            failed_position=failure.position,
+                            updated_at=self._clock(),
+                        )
+                    )
+                raise ProjectionFailed(projection.name, failure.position, error) from failure.cause
+        raise ProjectionFailed(projection.name, -1, "failed on a batch but on no single event")
+
+    def _read(
+        self, connection: Connection, projection: Projection, after: int, head: int, limit: int
+    ) -> tuple[list[RecordedEvent], int]:
+        batch = self._store.read_range(after, head, limit, connection, projection.event_types)
+        full = len(batch) == limit
+        return batch, (batch[-1].position if full else head)
+
+    # -- checkpoints -----------------------------------------------------------------------
+    def _checkpoint(
+        self, connection: Connection, name: str, generation: int | None, *, lock: bool
+    ) -> Row[Any] | None:
+        query = select(table).where(table.c.name == name)
+        if generation is None:
+            query = query.where(table.c.is_active.is_(True))
+        else:
+            query = query.where(table.c.generation == generation)
+        if lock:
+            query = query.with_for_update()
+        return connection.execute(query).first()
+
+    def _move(self, connection: Connection, name: str, generation: int, old: int, new: int) -> None:
+        result = connection.execute(
+            update(table)
+            .where(table.c.name == name, table.c.generation == generation, table.c.position == old)
+            .values(position=new, updated_at=self._clock())
+        )
+        if result.rowcount != 1:
+            raise RuntimeError(f"checkpoint of {name!r} moved under us; another runner is active")
+
+    @staticmethod
+    def _raise_if_failed(row: Row[Any]) -> None:
+        if row.state == FAILED:
+            raise ProjectionFailed(row.name, row.failed_position, row.error or "")
+
+    def _ensure_current(self, projection: Projection) -> None:
+        """Create the first generation, or rebuild one written by an older projection version."""
+        with self._engine.begin() as connection:
+            active = self._checkpoint(connection, projection.name, None, lock=True)
+            if active is None:
+                self._new_generation(connection, projection, is_active=True)
+                return
+            if active.state == FAILED:
+                # A restart retries once (the code may have been fixed); failing again stops it.
+                connection.execute(
+                    update(table)
+                    .where(table.c.name == projection.name, table.c.generation == active.generation)
+                    .values(state=CATCHING_UP, error=None, failed_position=None)
+                )
+        if active.projection_version != projection.version:
+            log.info(
+                "projection version changed; rebuilding",
+                projection=projection.name,
+                old=active.projection_version,
+                new=projection.version,
+            )
+            self.rebuild(projection.name)
+
+    def _new_generation(
+        self, connection: Connection, projection: Projection, *, is_active: bool
+    ) -> int:
+        generation = 1 + int(
+            connection.execute(
+                select(func.coalesce(func.max(table.c.generation), 0)).where(
+                    table.c.name == projection.name
+                )
+            ).scalar_one()
+        )
+        connection.execute(
+            insert(table).values(
+                name=projection.name,
+                generation=generation,
+                projection_version=projection.version,
+                position=0,
+                is_active=is_active,
+                state=CATCHING_UP if is_active else REBUILDING,
+                updated_at=self._clock(),
+            )
+        )
+        projection.setup(generation, connection)
+        if is_active:
+            projection.activate(generation, connection)
+        return generation
+
+    # -- rebuild ---------------------------------------------------------------------------
+    def rebuild(self, name: str, on_progress: Callable[[int], None] | None = None) -> int:
+        """Build a new generation from position 0 beside the serving one, then swap it in.
+
+        Returns the new generation. Concurrent rebuilds of one projection are refused.
+        """
+        projection = self._projections[name]
+        lease = self._lease_factory(f"{name}:rebuild")
+        if not lease.acquire():
+            raise RuntimeError(f"a rebuild of {name!r} is already running")
+        try:
+            with self._engine.begin() as connection:
+                for stale in connection.execute(
+                    select(table).where(table.c.name == name, table.c.is_active.is_(False))
+                ).all():
+                    projection.teardown(stale.generation, connection)
+                    connection.execute(
+                        delete(table).where(
+                            table.c.name == name, table.c.generation == stale.generation
+                        )
+                    )
+                has_active = self._checkpoint(connection, name, None, lock=False) is not None
+                generation = self._new_generation(connection, projection, is_active=not has_active)
+            while self.step(name, generation):
+                if on_progress is not None:
+                    on_progress(self._position(name, generation))
+            if has_active:
+                self._swap(projection, generation)
+            return generation
+        finally:
+            lease.release()
+
+    def _swap(self, projection: Projection, generation: int) -> None:
+        with self._engine.begin() as connection:
+            old = self._checkpoint(connection, projection.name, None, lock=True)
+            self._checkpoint(connection, projection.name, generation, lock=True)
+            if old is not None:
+                connection.execute(
+                    update(table)
+                    .where(table.c.name == projection.name, table.c.generation == old.generation)
+                    .values(is_active=False)
+                )
+            connection.execute(
+                update(table)
+                .where(table.c.name == projection.name, table.c.generation == generation)
+                .values(is_active=True, state=CATCHING_UP, updated_at=self._clock())
+            )
+            projection.activate(generation, connection)
+        if old is not None:
+            with self._engine.begin() as connection:
+                projection.teardown(old.generation, connection)
+                connection.execute(
+                    delete(table).where(
+                        table.c.name == projection.name, table.c.generation == old.generation
+                    )
+                )
+        log.info(
+            "projection rebuilt and swapped in", projection=projection.name, generation=generation
+        )
+
+    def _position(self, name: str, generation: int) -> int:
+        with self._engine.connect() as connection:
+            row = self._checkpoint(connection, name, generation, lock=False)
+        return row.position if row is not None else 0
+
+    # -- queries ---------------------------------------------------------------------------
+    def position(self, name: str) -> int:
+        """The active generation's checkpoint (0 before the projection first ran)."""
+        with self._engine.connect() as connection:
+            row = self._checkpoint(connection, name, None, lock=False)
+        return row.position if row is not None else 0
+
+    def wait_for(self, name: str, position: int, timeout: float) -> bool:
+        """Block until the projection has applied `position` (read-your-writes)."""
+        deadline = time.monotonic() + timeout
+        while self.position(name) < position:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return False
+            with self._progress:
+                self._progress.wait(min(remaining, 0.01))
+        return True
+
+    def status(self) -> list[ProjectionStatus]:
+        head = self._store.head()
+        with self._engine.connect() as connection:
+            rows = connection.execute(
+                select(table).order_by(table.c.name, table.c.generation)
+            ).all()
+        result = []
+        for name in self._projections:
+            mine = [r for r in rows if r.name == name]
+            active = next((r for r in mine if r.is_active), None)
+            rebuilding = next((r for r in mine if not r.is_active), None)
+            result.append(self._status_of(name, active, rebuilding, head))
+        return result
+
+    def _status_of(
+        self, name: str, active: Row[Any] | None, rebuilding: Row[Any] | None, head: int
+    ) -> ProjectionStatus:
+        position = active.position if active is not None else 0
+        lag_events = (
+            self._store.count_between(position, head, _LAG_COUNT_CAP) if head > position else 0
+        )
+        lag_seconds = 0.0
+        if lag_events:
+            first = self._store.first_after(position, head)
+            recorded = self._store.recorded_at(first) if first is not None else None
+            if recorded is not None:
+                lag_seconds = max(0.0, (self._clock() - recorded).total_seconds())
+        if active is None:
+            state = NOT_STARTED
+        elif active.state == FAILED:
+            state = FAILED
+        else:
+            state = LIVE if lag_events == 0 else CATCHING_UP
+        return ProjectionStatus(
+            name=name,
+            generation=active.generation if active is not None else 0,
+            state=state,
+            position=position,
+            head=head,
+            lag_events=lag_events,
+            lag_seconds=round(lag_seconds, 3),
+            error=active.error if active is not None else None,
+            failed_position=active.failed_position if active is not None else None,
+            rebuilding_generation=rebuilding.generation if rebuilding is not None else None,
+            rebuilding_position=rebuilding.position if rebuilding is not None else None,
+            updated_at=as_utc(active.updated_at) if active is not None else None,
+        )

@@ -1,0 +1,273 @@
+"""What the SQLite and PostgreSQL event stores share: SQLAlchemy Core over the same tables.
+
+The adapters differ only where the databases do: how a write transaction starts, how an
+append claims its place, and how far a tailing reader may safely read (`head`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, RowMapping, func, insert, select
+from sqlalchemy.exc import IntegrityError
+
+from polyshop import correlation
+from polyshop.eventstore.errors import ConcurrencyConflict
+from polyshop.eventstore.events import AppendResult, EventMetadata, NewEvent, RecordedEvent
+from polyshop.eventstore.ports import ANY_VERSION, EventNotifier
+from polyshop.eventstore.schema import events
+from polyshop.eventstore.upcasting import Upcasters
+
+_COLUMNS = (
+    events.c.position,
+    events.c.stream_id,
+    events.c.stream_type,
+    events.c.version,
+    events.c.type,
+    events.c.schema_version,
+    events.c.data,
+    events.c.metadata,
+    events.c.recorded_at,
+)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class SqlUnitOfWork:
+    """A write transaction; `connection` is there for the state tables of other contexts."""
+
+    def __init__(self, store: SqlEventStore, connection: Connection) -> None:
+        self.connection = connection
+        self._store = store
+        self._callbacks: list[Callable[[], None]] = []
+        self._position = 0
+
+    @property
+    def position(self) -> int:
+        return self._position
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        self._callbacks.append(callback)
+
+    def append(
+        self,
+        stream_id: str,
+        stream_type: str,
+        new_events: Sequence[NewEvent],
+        expected_version: int | None = ANY_VERSION,
+        metadata: EventMetadata | None = None,
+    ) -> AppendResult:
+        if not new_events:
+            raise ValueError("append needs at least one event")
+        current = self._store._claim_stream(self.connection, stream_id)
+        if expected_version is not None and current != expected_version:
+            raise ConcurrencyConflict(stream_id, expected_version, current)
+        meta = (metadata or _ambient_metadata()).to_dict()
+        now = self._store._clock()
+        rows = [
+            {
+                "stream_id": stream_id,
+                "stream_type": stream_type,
+                "version": current + i,
+                "type": event.type,
+                "schema_version": event.schema_version,
+                "data": dict(event.data),
+                "metadata": meta,
+                "recorded_at": now,
+            }
+            for i, event in enumerate(new_events, start=1)
+        ]
+        try:
+            if len(rows) == 1:
+                positions = [
+                    self.connection.execute(
+                        insert(events).returning(events.c.position), rows[0]
+                    ).scalar_one()
+                ]
+            else:
+                result = self.connection.execute(
+                    insert(events).returning(events.c.position, sort_by_parameter_order=True),
+                    rows,
+                )
+                positions = list(result.scalars())
+        except IntegrityError as exc:
+            # A concurrent writer took the same version between our read and our insert.
+            raise ConcurrencyConflict(stream_id, expected_version, None) from exc
+        self._position = max(self._position, positions[-1])
+        return AppendResult(stream_id, current + len(rows), tuple(positions))
+
+    def _committed(self) -> None:
+        for callback in self._callbacks:
+            callback()
+
+
+def _ambient_metadata() -> EventMetadata:
+    return EventMetadata(
+        correlation_id=correlation.correlation_id.get(), actor=correlation.actor.get()
+    )
+
+
+class SqlEventStore:
+    """Shared implementation; subclasses supply the dialect-specific hooks."""
+
+    def __init__(
+        self,
+        write_engine: Engine,
+        read_engine: Engine,
+        notifier: EventNotifier,
+        upcasters: Upcasters | None = None,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self.write_engine = write_engine
+        self.read_engine = read_engine
+        self.notifier = notifier
+        self.upcasters = upcasters or Upcasters()
+        self._clock = clock
+
+    # -- dialect hooks -------------------------------------------------------------------
+    def _claim_stream(self, connection: Connection, stream_id: str) -> int:
+        """Return the stream's current version, readying the transaction to append to it."""
+        raise NotImplementedError
+
+    def head(self) -> int:
+        raise NotImplementedError
+
+    @property
+    def is_settled(self) -> bool:
+        """False while `head()` is known to lag appends that are still committing."""
+        return True
+
+    # -- writing -------------------------------------------------------------------------
+    @contextmanager
+    def unit_of_work(self) -> Iterator[SqlUnitOfWork]:
+        with self.write_engine.connect() as connection, connection.begin():
+            uow = SqlUnitOfWork(self, connection)
+            yield uow
+        if uow.position:
+            self.notifier.notify_appended()
+        uow._committed()
+
+    def append(
+        self,
+        stream_id: str,
+        stream_type: str,
+        new_events: Sequence[NewEvent],
+        expected_version: int | None = ANY_VERSION,
+        metadata: EventMetadata | None = None,
+    ) -> AppendResult:
+        with self.unit_of_work() as uow:
+            return uow.append(stream_id, stream_type, new_events, expected_version, metadata)
+
+    # -- reading -------------------------------------------------------------------------
+    def read_stream(
+        self, stream_id: str, *, to_version: int | None = None, as_of: datetime | None = None
+    ) -> list[RecordedEvent]:
+        query = select(*_COLUMNS).where(events.c.stream_id == stream_id)
+        if to_version is not None:
+            query = query.where(events.c.version <= to_version)
+        if as_of is not None:
+            query = query.where(events.c.recorded_at <= as_of)
+        with self.read_engine.connect() as connection:
+            rows = connection.execute(query.order_by(events.c.version)).mappings().all()
+        return [self._to_event(row) for row in rows]
+
+    def stream_version(self, stream_id: str) -> int:
+        query = select(func.coalesce(func.max(events.c.version), 0)).where(
+            events.c.stream_id == stream_id
+        )
+        with self.read_engine.connect() as connection:
+            return int(connection.execute(query).scalar_one())
+
+    def read_all(self, after: int = 0, limit: int = 1000) -> list[RecordedEvent]:
+        head = self.head()
+        if head <= after:
+            return []
+        return self.read_range(after, head, limit)
+
+    def read_range(
+        self,
+        after: int,
+        up_to: int,
+        limit: int,
+        connection: Connection | None = None,
+        types: Collection[str] | None = None,
+    ) -> list[RecordedEvent]:
+        """Events in (after, up_to] in order; `up_to` must not exceed a `head()` already read."""
+        query = select(*_COLUMNS).where(events.c.position > after, events.c.position <= up_to)
+        if types is not None:
+            query = query.where(events.c.type.in_(sorted(types)))
+        query = query.order_by(events.c.position).limit(limit)
+        if connection is not None:
+            rows = connection.execute(query).mappings().all()
+        else:
+            with self.read_engine.connect() as own:
+                rows = own.execute(query).mappings().all()
+        return [self._to_event(row) for row in rows]
+
+    def last_position(self) -> int:
+        with self.read_engine.connect() as connection:
+            return int(
+                connection.execute(
+                    select(func.coalesce(func.max(events.c.position), 0))
+                ).scalar_one()
+            )
+
+    def recorded_at(self, position: int) -> datetime | None:
+        query = select(events.c.recorded_at).where(events.c.position == position)
+        with self.read_engine.connect() as connection:
+            value = connection.execute(query).scalar_one_or_none()
+        return as_utc(value) if value is not None else None
+
+    def first_after(self, position: int, up_to: int) -> int | None:
+        """The first position after `position` (up to `up_to`), or None."""
+        query = select(func.min(events.c.position)).where(
+            events.c.position > position, events.c.position <= up_to
+        )
+        with self.read_engine.connect() as connection:
+            value = connection.execute(query).scalar_one_or_none()
+        return int(value) if value is not None else None
+
+    def count_between(self, after: int, up_to: int, cap: int) -> int:
+        inner = (
+            select(events.c.position)
+            .where(events.c.position > after, events.c.position <= up_to)
+            .limit(cap)
+            .subquery()
+        )
+        with self.read_engine.connect() as connection:
+            return int(connection.execute(select(func.count()).select_from(inner)).scalar_one())
+
+    def check(self) -> None:
+        with self.write_engine.connect() as connection:
+            connection.exec_driver_sql("SELECT 1")
+
+    def close(self) -> None:
+        self.notifier.close()
+        self.write_engine.dispose()
+        if self.read_engine is not self.write_engine:
+            self.read_engine.dispose()
+
+    def _to_event(self, row: RowMapping) -> RecordedEvent:
+        data: dict[str, Any] = row["data"]
+        schema_version, data = self.upcasters.upcast(row["type"], row["schema_version"], data)
+        return RecordedEvent(
+            position=row["position"],
+            stream_id=row["stream_id"],
+            stream_type=row["stream_type"],
+            version=row["version"],
+            type=row["type"],
+            schema_version=schema_version,
+            data=data,
+            metadata=EventMetadata.from_dict(row["metadata"]),
+            recorded_at=as_utc(row["recorded_at"]),
+        )
+
+
+def as_utc(value: datetime) -> datetime:
+    """SQLite hands datetimes back naive; every time polyshop stores is UTC."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

@@ -1,0 +1,137 @@
+"""A read model of the log itself: one row per stream, for operators browsing the audit trail.
+
+It is also the projection the runner's own tests and benchmarks exercise, since it exists in
+every deployment whatever contexts are installed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Connection,
+    DateTime,
+    Engine,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    func,
+    select,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+
+from polyshop.eventstore.events import RecordedEvent
+from polyshop.eventstore.projections.sql_tables import SqlTableProjection
+from polyshop.eventstore.sql_store import as_utc
+
+VIEW = "stream_summaries"
+
+
+@dataclass(frozen=True, slots=True)
+class StreamSummary:
+    stream_id: str
+    stream_type: str
+    version: int
+    event_count: int
+    last_event_type: str
+    last_position: int
+    first_recorded_at: datetime
+    last_recorded_at: datetime
+
+
+class StreamSummaryProjection(SqlTableProjection):
+    name = "stream_summaries"
+    version = 1
+
+    def define_tables(self, metadata: MetaData, suffix: str) -> list[Table]:
+        return [
+            Table(
+                f"{VIEW}{suffix}",
+                metadata,
+                Column("stream_id", String(200), primary_key=True),
+                Column("stream_type", String(100), nullable=False, index=True),
+                Column("version", Integer, nullable=False),
+                Column("event_count", Integer, nullable=False),
+                Column("last_event_type", String(200), nullable=False),
+                Column("last_position", BigInteger, nullable=False, index=True),
+                Column("first_recorded_at", DateTime(timezone=True), nullable=False),
+                Column("last_recorded_at", DateTime(timezone=True), nullable=False),
+            )
+        ]
+
+    def apply(self, events: Sequence[RecordedEvent], generation: int, connection: Any) -> None:
+        target = self.tables(generation)[VIEW]
+        rows: dict[str, dict[str, Any]] = {}
+        for event in events:  # fold the batch first: one upsert per stream, not per event
+            row = rows.get(event.stream_id)
+            if row is None:
+                rows[event.stream_id] = {
+                    "stream_id": event.stream_id,
+                    "stream_type": event.stream_type,
+                    "version": event.version,
+                    "event_count": 1,
+                    "last_event_type": event.type,
+                    "last_position": event.position,
+                    "first_recorded_at": event.recorded_at,
+                    "last_recorded_at": event.recorded_at,
+                }
+            else:
+                row["version"] = event.version
+                row["event_count"] += 1
+                row["last_event_type"] = event.type
+                row["last_position"] = event.position
+                row["last_recorded_at"] = event.recorded_at
+        conn: Connection = connection
+        dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+        statement = dialect.insert(target)
+        statement = statement.on_conflict_do_update(
+            index_elements=[target.c.stream_id],
+            set_={
+                "version": statement.excluded.version,
+                "event_count": target.c.event_count + statement.excluded.event_count,
+                "last_event_type": statement.excluded.last_event_type,
+                "last_position": statement.excluded.last_position,
+                "last_recorded_at": statement.excluded.last_recorded_at,
+            },
+        )
+        conn.execute(statement, list(rows.values()))
+
+
+# The view queries read: the same columns as every generation's table, without the suffix.
+_view = StreamSummaryProjection().define_tables(MetaData(), "")[0]
+
+
+def list_stream_summaries(
+    engine: Engine, *, stream_type: str | None = None, limit: int = 20, offset: int = 0
+) -> tuple[list[StreamSummary], int]:
+    """Streams most recently changed first, with the total count for pagination."""
+    where = [] if stream_type is None else [_view.c.stream_type == stream_type]
+    with engine.connect() as connection:
+        total = connection.execute(
+            select(func.count()).select_from(_view).where(*where)
+        ).scalar_one()
+        rows = (
+            connection.execute(
+                select(_view)
+                .where(*where)
+                .order_by(_view.c.last_position.desc())
+                .limit(limit)
+                .offset(offset)
+            )
+            .mappings()
+            .all()
+        )
+    return [_summary(row) for row in rows], int(total)
+
+
+def _summary(row: Any) -> StreamSummary:
+    values = {key: row[key] for key in StreamSummary.__dataclass_fields__}
+    for key in ("first_recorded_at", "last_recorded_at"):
+        values[key] = as_utc(values[key])
+    return StreamSummary(**values)
