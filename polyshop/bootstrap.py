@@ -43,6 +43,7 @@ class Container:
     runner: ProjectionRunner
     read_engine: Engine
     ops_token: str | None
+    lease_factory: Callable[[str], Lease]
     readiness_checks: dict[str, Callable[[], None]] = field(default_factory=dict)
 
     def close(self) -> None:
@@ -85,6 +86,7 @@ def build(settings: Settings, *, migrate: bool = True) -> Container:
         runner=runner,
         read_engine=read_engine,
         ops_token=_ops_token(settings),
+        lease_factory=lease_factory,
         readiness_checks=checks,
     )
 

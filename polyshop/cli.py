@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import functools
 import json
+import signal
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -123,6 +125,25 @@ def projections_status(as_json: bool, data_dir: Path | None) -> None:
                 f"    rebuilding generation {s.rebuilding_generation} "
                 f"at position {s.rebuilding_position}"
             )
+
+
+@projections.command("run")
+@data_dir_option
+def projections_run(data_dir: Path | None) -> None:
+    """Run the projections without serving HTTP (server mode scales them apart from the API).
+
+    Any number of these may run: each projection is active in one of them at a time.
+    """
+    settings = _settings(data_dir)
+    configure_logging(settings.log_level, settings.log_json)
+    container = _container(settings)
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    container.runner.start()
+    click.echo(f"running projections: {', '.join(container.runner.names)}", err=True)
+    stop.wait()
+    container.close()
 
 
 @projections.command("rebuild")

@@ -62,6 +62,7 @@ class ProjectionRunner:
     ) -> None:
         self._store = store
         self._engine = store.write_engine
+        self._reader = store.read_engine  # checkpoint reads must not queue for the writer
         self._projections = {p.name: p for p in projections}
         self._lease_factory = lease_factory
         self._batch_size = batch_size
@@ -155,9 +156,10 @@ class ProjectionRunner:
                 self._progress.notify_all()
         return applied
 
-    def catch_up(self, name: str, generation: int | None = None) -> None:
-        """Apply batches until the projection has reached the head it saw on entry."""
-        while self.step(name, generation):
+    def catch_up(self, name: str) -> None:
+        """Bring the active generation up to the head, creating or rebuilding it if needed."""
+        self._ensure_current(self._projections[name])
+        while self.step(name):
             pass
 
     def _apply_batch(
@@ -173,7 +175,7 @@ class ProjectionRunner:
                 self._apply(projection, batch, row.generation, connection)
                 self._move(connection, projection.name, row.generation, row.position, new_position)
                 return max(len(batch), 1 if new_position > row.position else 0)
-        with self._engine.connect() as connection:
+        with self._reader.connect() as connection:
             row = self._checkpoint(connection, projection.name, generation, lock=False)
             if row is None or row.position >= head:
                 return 0
@@ -368,14 +370,14 @@ class ProjectionRunner:
         )
 
     def _position(self, name: str, generation: int) -> int:
-        with self._engine.connect() as connection:
+        with self._reader.connect() as connection:
             row = self._checkpoint(connection, name, generation, lock=False)
         return row.position if row is not None else 0
 
     # -- queries ---------------------------------------------------------------------------
     def position(self, name: str) -> int:
         """The active generation's checkpoint (0 before the projection first ran)."""
-        with self._engine.connect() as connection:
+        with self._reader.connect() as connection:
             row = self._checkpoint(connection, name, None, lock=False)
         return row.position if row is not None else 0
 
@@ -392,7 +394,7 @@ class ProjectionRunner:
 
     def status(self) -> list[ProjectionStatus]:
         head = self._store.head()
-        with self._engine.connect() as connection:
+        with self._reader.connect() as connection:
             rows = connection.execute(
                 select(table).order_by(table.c.name, table.c.generation)
             ).all()

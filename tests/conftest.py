@@ -1,0 +1,102 @@
+"""Fixtures shared by every test layer: isolated SQLite and PostgreSQL shops.
+
+Each PostgreSQL-backed test gets a database of its own (created from
+POLYSHOP_TEST_POSTGRES_URL and dropped afterwards), so runs never see each other's data.
+In CI (CI=true) a missing URL is an error, never a silent skip.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from sqlalchemy.engine import make_url
+
+from polyshop.bootstrap import Container, build
+from polyshop.config import Settings
+
+BACKENDS = ["sqlite", "postgres"]
+
+
+def _admin_url() -> str | None:
+    url = os.environ.get("POLYSHOP_TEST_POSTGRES_URL")
+    if url is None:
+        if os.environ.get("CI"):
+            pytest.fail("POLYSHOP_TEST_POSTGRES_URL must be set in CI", pytrace=False)
+        pytest.skip("POLYSHOP_TEST_POSTGRES_URL is not set")
+    return url
+
+
+@pytest.fixture(scope="session")
+def _databases_to_drop() -> Iterator[list[str]]:
+    """Test databases are dropped at the end of the session, once every container is closed
+    (a test's containers may outlive its database fixture by a teardown step)."""
+    names: list[str] = []
+    yield names
+    admin = os.environ.get("POLYSHOP_TEST_POSTGRES_URL")
+    if admin and names:
+        with psycopg.connect(admin, autocommit=True) as connection:
+            for name in names:
+                connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def postgres_url(_databases_to_drop: list[str]) -> str:
+    """A fresh, empty PostgreSQL database for this test."""
+    admin = _admin_url()
+    assert admin is not None
+    name = f"polyshop_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    _databases_to_drop.append(name)
+    return make_url(admin).set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def settings_for(tmp_path: Path, request: pytest.FixtureRequest) -> Callable[..., Settings]:
+    """Settings for a backend; PostgreSQL ones point at a database of this test's own."""
+
+    def make(backend: str, **overrides: object) -> Settings:
+        values: dict[str, object] = {
+            "data_dir": tmp_path / "var",
+            "projection_poll_interval": 0.2,
+            "ops_token": "test-ops-token",
+        }
+        if backend == "postgres":
+            values["database_url"] = request.getfixturevalue("postgres_url")
+        values.update(overrides)
+        return Settings(**values)  # type: ignore[arg-type]
+
+    return make
+
+
+@pytest.fixture
+def container_for(settings_for: Callable[..., Settings]) -> Iterator[Callable[..., Container]]:
+    """Build containers (closed after the test); several may share one database."""
+    built: list[Container] = []
+    cache: dict[str, Settings] = {}
+
+    def make(backend: str, **overrides: object) -> Container:
+        if backend not in cache or overrides:
+            cache[backend] = settings_for(backend, **overrides)
+        container = build(cache[backend])
+        built.append(container)
+        return container
+
+    yield make
+    for container in reversed(built):
+        container.close()
+
+
+@pytest.fixture
+def container(backend: str, container_for: Callable[..., Container]) -> Container:
+    return container_for(backend)

@@ -1,0 +1,291 @@
+"""The projection runner against both databases: checkpoints, failure, rebuild, leases, lag."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import pytest
+from sqlalchemy import Column, Integer, MetaData, String, Table, select, text
+
+from polyshop.bootstrap import Container
+from polyshop.eventstore.events import NewEvent, RecordedEvent
+from polyshop.eventstore.projections.runner import ProjectionFailed, ProjectionRunner
+from polyshop.eventstore.projections.sql_tables import SqlTableProjection
+from polyshop.eventstore.stream_summaries import list_stream_summaries
+
+
+class Tally(SqlTableProjection):
+    """Counts events per type; fails on `Poison` when told to, sleeps when told to."""
+
+    name = "tally"
+
+    def __init__(self, *, poison: bool = False, delay: float = 0.0) -> None:
+        super().__init__()
+        self.poison = poison
+        self.delay = delay
+        self.batches = 0
+
+    def define_tables(self, metadata: MetaData, suffix: str) -> list[Table]:
+        return [
+            Table(
+                f"tally{suffix}",
+                metadata,
+                Column("type", String(50), primary_key=True),
+                Column("n", Integer, nullable=False),
+            )
+        ]
+
+    def apply(self, events: Sequence[RecordedEvent], generation: int, connection: Any) -> None:
+        self.batches += 1
+        time.sleep(self.delay)
+        t = self.tables(generation)["tally"]
+        for event in events:
+            if self.poison and event.type == "Poison":
+                raise ValueError(f"cannot digest event {event.position}")
+            updated = connection.execute(
+                t.update().where(t.c.type == event.type).values(n=t.c.n + 1)
+            ).rowcount
+            if not updated:
+                connection.execute(t.insert().values(type=event.type, n=1))
+
+
+def tally(container: Container) -> dict[str, int]:
+    with container.read_engine.connect() as connection:
+        return dict(connection.execute(text("SELECT type, n FROM tally")).all())
+
+
+def runner(container: Container, *projections: Any, batch_size: int = 100) -> ProjectionRunner:
+    return ProjectionRunner(
+        container.store,
+        list(projections),
+        container.lease_factory,
+        batch_size=batch_size,
+        poll_interval=0.2,
+        lease_retry=0.1,
+    )
+
+
+def append_many(container: Container, n: int, type_: str = "E", streams: int = 10) -> int:
+    position = 0
+    for i in range(n):
+        position = container.store.append(
+            f"s{i % streams}", "t", [NewEvent(type_, {"i": i})]
+        ).position
+    return position
+
+
+def test_runner_applies_new_events_and_wait_for_gives_read_your_writes(container: Container):
+    container.runner.start()
+    result = container.store.append(
+        "order-9", "order", [NewEvent("OrderPlaced", {}), NewEvent("OrderPaid", {})]
+    )
+
+    assert container.runner.wait_for("stream_summaries", result.position, timeout=5)
+
+    summaries, total = list_stream_summaries(container.read_engine)
+    assert total == 1
+    assert (
+        summaries[0].stream_id,
+        summaries[0].version,
+        summaries[0].event_count,
+        summaries[0].last_event_type,
+    ) == ("order-9", 2, 2, "OrderPaid")
+
+
+def test_wait_for_a_position_not_yet_written_times_out(container: Container):
+    container.runner.start()
+    started = time.monotonic()
+    assert container.runner.wait_for("stream_summaries", 10_000, timeout=0.3) is False
+    assert 0.25 < time.monotonic() - started < 3
+
+
+def test_catch_up_applies_in_batches_and_checkpoints_the_head(container: Container):
+    head = append_many(container, 250)
+    projection = Tally()
+    run = runner(container, projection, batch_size=100)
+
+    run.catch_up("tally")
+
+    assert tally(container) == {"E": 250}
+    assert projection.batches == 3
+    assert run.position("tally") == head
+    (status,) = run.status()
+    assert (status.state, status.lag_events, status.lag_seconds) == ("live", 0, 0.0)
+
+
+def test_status_reports_lag_in_events_and_seconds_before_catching_up(container: Container):
+    append_many(container, 30)
+    run = runner(container, Tally())
+    run.catch_up("tally")
+    append_many(container, 12)
+    time.sleep(0.2)
+
+    (status,) = run.status()
+
+    assert status.state == "catching_up"
+    assert status.lag_events == 12
+    assert status.lag_seconds >= 0.15
+
+
+def test_a_failing_handler_stops_the_projection_at_the_failing_event(container: Container):
+    append_many(container, 5)
+    poison = container.store.append("bad", "t", [NewEvent("Poison", {})]).position
+    append_many(container, 5)
+    projection = Tally(poison=True)
+    run = runner(container, projection)
+
+    with pytest.raises(ProjectionFailed) as raised:
+        run.catch_up("tally")
+
+    assert raised.value.position == poison
+    assert tally(container) == {"E": 5}  # everything before the poison, nothing after
+    (status,) = run.status()
+    assert status.state == "failed"
+    assert status.failed_position == poison
+    assert "cannot digest" in (status.error or "")
+    assert status.position == poison - 1
+
+
+def test_a_failed_projection_stays_stopped_without_spinning(container: Container):
+    container.store.append("bad", "t", [NewEvent("Poison", {})])
+    projection = Tally(poison=True)
+    run = runner(container, projection)
+    run.start()
+    deadline = time.monotonic() + 5
+    while run.status()[0].state != "failed" and time.monotonic() < deadline:
+        time.sleep(0.02)
+    batches = projection.batches
+    append_many(container, 20)
+    time.sleep(0.5)
+    run.stop()
+
+    assert run.status()[0].state == "failed"
+    assert projection.batches == batches  # no retries, no hot loop
+    assert "E" not in tally(container)
+
+
+def test_rebuild_builds_beside_the_serving_copy_then_swaps(container: Container):
+    append_many(container, 300)
+    run = runner(container, Tally())
+    run.catch_up("tally")
+    served_during: list[dict[str, int]] = []
+    slow = Tally(delay=0.02)
+    rebuilder = runner(container, slow, batch_size=50)
+
+    def watch(_position: int) -> None:
+        served_during.append(tally(container))
+
+    generation = rebuilder.rebuild("tally", on_progress=watch)
+
+    assert generation == 2
+    assert len(served_during) >= 5
+    assert all(snapshot == {"E": 300} for snapshot in served_during)  # old copy kept serving
+    assert tally(container) == {"E": 300}
+    statuses = rebuilder.status()
+    assert (statuses[0].generation, statuses[0].rebuilding_generation) == (2, None)
+    with container.store.write_engine.connect() as connection:
+        tables = set(
+            connection.execute(
+                text(
+                    "SELECT name FROM sqlite_master WHERE type='table'"
+                    if connection.dialect.name == "sqlite"
+                    else "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
+                )
+            ).scalars()
+        )
+    assert "tally__g2" in tables
+    assert "tally__g1" not in tables
+
+
+def test_live_runner_continues_on_the_rebuilt_generation(container: Container):
+    append_many(container, 50)
+    live = runner(container, Tally())
+    live.start()
+    assert live.wait_for("tally", container.store.head(), 5)
+
+    runner(container, Tally()).rebuild("tally")
+    position = append_many(container, 7, type_="F")
+
+    assert live.wait_for("tally", position, 5)
+    live.stop()
+    assert tally(container) == {"E": 50, "F": 7}
+
+
+def test_a_new_projection_version_is_rebuilt_on_start(container: Container):
+    append_many(container, 20)
+    runner(container, Tally()).catch_up("tally")
+
+    class TallyV2(Tally):
+        version = 2
+
+    run = runner(container, TallyV2())
+    run.start()
+    deadline = time.monotonic() + 5
+    while run.status()[0].generation != 2 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    run.stop()
+
+    assert run.status()[0].generation == 2
+    assert tally(container) == {"E": 20}
+
+
+def test_only_one_process_runs_a_projection_and_another_takes_over(container: Container):
+    first = container.lease_factory("tally")
+    second = container.lease_factory("tally")
+
+    assert first.acquire() is True
+    assert second.acquire() is False
+    first.release()
+    assert second.acquire() is True
+    assert second.is_held()
+    second.release()
+
+
+def test_two_runners_on_one_database_apply_each_event_once(container: Container):
+    runners = [runner(container, Tally()) for _ in range(2)]
+    for r in runners:
+        r.start()
+    position = 0
+    for i in range(60):
+        position = container.store.append(f"s{i}", "t", [NewEvent("E", {})]).position
+    assert runners[0].wait_for("tally", position, 10)
+    runners[0].stop()
+    # Whoever held the lease is gone; the other must carry on.
+    position = append_many(container, 15)
+    assert runners[1].wait_for("tally", position, 10)
+    runners[1].stop()
+
+    assert tally(container) == {"E": 75}
+
+
+def test_concurrent_writers_and_a_live_projection_agree(container: Container):
+    container.runner.start()
+    positions: list[int] = []
+    lock = threading.Lock()
+
+    def write(w: int) -> None:
+        for i in range(20):
+            p = container.store.append(f"w{w}", "t", [NewEvent("E", {"i": i})]).position
+            with lock:
+                positions.append(p)
+
+    threads = [threading.Thread(target=write, args=(w,)) for w in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+    assert container.runner.wait_for("stream_summaries", max(positions), 10)
+    summaries, total = list_stream_summaries(container.read_engine, limit=100)
+    assert total == 6
+    assert {s.stream_id: s.event_count for s in summaries} == {f"w{w}": 20 for w in range(6)}
+    with container.read_engine.connect() as connection:
+        versions = (
+            connection.execute(select(text("version")).select_from(text("stream_summaries")))
+            .scalars()
+            .all()
+        )
+    assert versions == [20] * 6
