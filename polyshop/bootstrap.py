@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import structlog
@@ -12,6 +11,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
 from polyshop.config import Mode, Settings
+from polyshop.container import Container
 from polyshop.eventstore.notify import InProcessNotifier
 from polyshop.eventstore.postgres import (
     PostgresAdvisoryLease,
@@ -34,23 +34,6 @@ log = structlog.get_logger(__name__)
 
 class StartupError(Exception):
     """The shop cannot start; the message says which setting or store is at fault."""
-
-
-@dataclass
-class Container:
-    settings: Settings
-    store: SqlEventStore
-    runner: ProjectionRunner
-    read_engine: Engine
-    ops_token: str | None
-    lease_factory: Callable[[str], Lease]
-    readiness_checks: dict[str, Callable[[], None]] = field(default_factory=dict)
-
-    def close(self) -> None:
-        self.runner.stop()
-        self.store.close()
-        if self.read_engine not in (self.store.write_engine, self.store.read_engine):
-            self.read_engine.dispose()
 
 
 def build_projections() -> list[Projection]:

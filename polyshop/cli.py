@@ -16,8 +16,9 @@ from typing import Any, TypeVar
 import click
 from pydantic import ValidationError
 
-from polyshop.bootstrap import Container, StartupError, build
+from polyshop.bootstrap import StartupError, build
 from polyshop.config import Settings
+from polyshop.container import Container
 from polyshop.eventstore.errors import SchemaMismatch
 from polyshop.observability import configure_logging
 

@@ -16,8 +16,9 @@ import psycopg
 import pytest
 from sqlalchemy.engine import make_url
 
-from polyshop.bootstrap import Container, build
+from polyshop.bootstrap import build
 from polyshop.config import Settings
+from polyshop.container import Container
 
 BACKENDS = ["sqlite", "postgres"]
 

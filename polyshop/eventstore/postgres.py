@@ -6,10 +6,15 @@ skip 6 for ever. Rather than serialise appenders behind a table lock, each appen
 transaction id *before* it draws positions, and readers only read up to a horizon they know to
 be final:
 
-1. read the sequence's last value `s`, then (next statement) the snapshot's `xmax`. Every
-   position <= s was drawn by a transaction whose id is < xmax.
-2. once a later snapshot's `xmin` (the oldest transaction still running) is >= that `xmax`,
-   every one of those transactions has committed or aborted: all positions <= s are final.
+1. read the sequence's last value `s`; then, in the next statement, take a transaction id `n`
+   of our own. Every position <= s was drawn by a transaction whose id is < n, because ids
+   are handed out in order and each appender took its id before drawing.
+2. once a later snapshot's `xmin` (the oldest transaction still running) is > n, every one of
+   those transactions has committed or aborted: all positions <= s are final.
+
+(A snapshot's `xmax` will not do for step 1: it is one past the newest *completed* id, so a
+running transaction with a newer id is in neither `xip` nor below `xmax`. The reader's own id
+costs one id and an asynchronous commit per poll, no fsync.)
 
 Writers never wait for each other; a reader waits at most for the transactions that were in
 flight when it looked. The cost: a long-running transaction anywhere in the cluster holds the
@@ -77,28 +82,36 @@ class _Horizon:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine.execution_options(isolation_level="AUTOCOMMIT")
         self._lock = threading.Lock()
-        self._pending: list[tuple[int, int]] = []  # (sequence last value, snapshot xmax)
+        self._pending: list[tuple[int, int]] = []  # (sequence last value, reader's own xid)
         self._head = 0
 
     def advance(self) -> int:
         with self._lock, self._engine.connect() as connection:
-            last_value = connection.execute(
-                text(f"SELECT coalesce(pg_sequence_last_value('{POSITION_SEQUENCE}'), 0)")
-            ).scalar_one()
-            # A separate statement, so its snapshot is taken after the sequence was read.
-            xmin, xmax = connection.execute(
+            last_value = int(
+                connection.execute(
+                    text(f"SELECT coalesce(pg_sequence_last_value('{POSITION_SEQUENCE}'), 0)")
+                ).scalar_one()
+            )
+            if last_value <= self._head and not self._pending:
+                return self._head  # nothing drawn since the horizon last moved
+            # Next statement, so the id is newer than every appender's that drew <= last_value.
+            # Its commit is made asynchronous (for this one transaction): it wrote nothing.
+            own_xid = connection.execute(
                 text(
-                    "SELECT pg_snapshot_xmin(s)::text::bigint, pg_snapshot_xmax(s)::text::bigint"
-                    " FROM pg_current_snapshot() AS s"
+                    "SELECT pg_current_xact_id()::text::bigint"
+                    " FROM set_config('synchronous_commit', 'off', true)"
                 )
-            ).one()
-            self._pending.append((int(last_value), int(xmax)))
+            ).scalar_one()
+            self._pending.append((last_value, int(own_xid)))
+            xmin = connection.execute(
+                text("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
+            ).scalar_one()
             still_open = []
-            for value, snapshot_xmax in self._pending:
-                if snapshot_xmax <= xmin:
+            for value, xid in self._pending:
+                if xid < xmin:
                     self._head = max(self._head, value)
                 else:
-                    still_open.append((value, snapshot_xmax))
+                    still_open.append((value, xid))
             if len(still_open) > _MAX_PENDING:
                 # Dropping an entry only delays the horizon; it never lets it run ahead.
                 still_open = still_open[::2]
@@ -166,6 +179,9 @@ class PostgresNotifier(InProcessNotifier):
         self._stopping.set()
         self._dirty.set()
         super().close()
+        for thread in (self._listener, self._sender):
+            if thread is not threading.current_thread():
+                thread.join(2.0)
 
     def _bump(self) -> None:
         InProcessNotifier.notify_appended(self)

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from polyshop.bootstrap import Container
 from polyshop.config import Settings
+from polyshop.container import Container
 from polyshop.eventstore.events import NewEvent
 
 pytestmark = pytest.mark.slow

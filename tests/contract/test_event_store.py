@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import text
 
 from polyshop import correlation
-from polyshop.bootstrap import Container
+from polyshop.container import Container
 from polyshop.eventstore.errors import ConcurrencyConflict
 from polyshop.eventstore.events import EventMetadata, NewEvent
 from polyshop.eventstore.ports import NO_STREAM

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Column, Integer, MetaData, String, Table, select, text
 
-from polyshop.bootstrap import Container
+from polyshop.container import Container
 from polyshop.eventstore.events import NewEvent, RecordedEvent
 from polyshop.eventstore.projections.runner import ProjectionFailed, ProjectionRunner
 from polyshop.eventstore.projections.sql_tables import SqlTableProjection

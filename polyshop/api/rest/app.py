@@ -6,14 +6,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from fastapi.responses import ORJSONResponse
 from prometheus_client import CollectorRegistry
 
 from polyshop import __version__
 from polyshop.api.rest import problems
 from polyshop.api.rest.middleware import HttpMetrics, RequestContextMiddleware
 from polyshop.api.rest.routes import admin, health
-from polyshop.bootstrap import Container
+from polyshop.container import Container
 
 
 def create_app(container: Container, *, start_projections: bool | None = None) -> FastAPI:
@@ -32,7 +31,6 @@ def create_app(container: Container, *, start_projections: bool | None = None) -
     app = FastAPI(
         title="polyshop",
         version=__version__,
-        default_response_class=ORJSONResponse,
         lifespan=lifespan,
     )
     app.state.container = container

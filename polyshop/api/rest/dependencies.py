@@ -9,7 +9,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from polyshop.api.rest.problems import Problem
-from polyshop.bootstrap import Container
+from polyshop.container import Container
 from polyshop.eventstore.projections.runner import ProjectionRunner
 
 

@@ -59,9 +59,17 @@ class RequestContextMiddleware:
         started = time.perf_counter()
         status = 500
         response_started = False
+        received = 0
+        too_large = False
 
         async def send_with_id(message: Message) -> None:
             nonlocal status, response_started
+            if too_large:
+                # The framework turned our BodyTooLarge into its own 400: say what happened.
+                if not response_started:
+                    response_started, status = True, 413
+                    await _too_large(send, self.max_body_bytes, request_id)
+                return
             if message["type"] == "http.response.start":
                 status = message["status"]
                 response_started = True
@@ -71,14 +79,13 @@ class RequestContextMiddleware:
                 ]
             await send(message)
 
-        received = 0
-
         async def limited_receive() -> Message:
-            nonlocal received
+            nonlocal received, too_large
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_body_bytes:
+                    too_large = True
                     raise BodyTooLarge
             return message
 
@@ -87,13 +94,15 @@ class RequestContextMiddleware:
         try:
             length = headers.get(b"content-length")
             if length is not None and (not length.isdigit() or int(length) > self.max_body_bytes):
-                await _too_large(send_with_id, self.max_body_bytes)
+                status = 413
+                await _too_large(send, self.max_body_bytes, request_id)
             else:
                 try:
                     await self.app(scope, limited_receive, send_with_id)
                 except BodyTooLarge:
                     if not response_started:
-                        await _too_large(send_with_id, self.max_body_bytes)
+                        status = 413
+                        await _too_large(send, self.max_body_bytes, request_id)
         finally:
             elapsed = time.perf_counter() - started
             route = _route_of(scope)
@@ -117,7 +126,7 @@ def _route_of(scope: Scope) -> str:
     return getattr(route, "path", None) or "unmatched"
 
 
-async def _too_large(send: Send, limit: int) -> None:
+async def _too_large(send: Send, limit: int, request_id: str) -> None:
     body = orjson.dumps(
         {
             "type": "/problems/body-too-large",

@@ -1,0 +1,142 @@
+"""The operator commands, run as an operator would."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx2 as httpx
+from click.testing import CliRunner
+from sqlalchemy import text
+
+from polyshop.cli import main
+from polyshop.container import Container
+from polyshop.eventstore.events import NewEvent
+
+
+def run(*args: str, env: dict[str, str] | None = None):
+    return CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
+
+
+def test_unreachable_postgres_fails_fast_naming_the_url_without_its_password(tmp_path: Path):
+    url = "postgresql://shop:s3cret@127.0.0.1:9/shop"
+
+    result = run("serve", "--data-dir", str(tmp_path), env={"POLYSHOP_DATABASE_URL": url})
+
+    assert result.exit_code == 2
+    assert "cannot reach PostgreSQL at postgresql://shop:***@127.0.0.1:9/shop" in result.output
+    assert "s3cret" not in result.output
+
+
+def test_invalid_settings_name_the_variable(tmp_path: Path):
+    result = CliRunner().invoke(
+        main,
+        ["db", "upgrade", "--data-dir", str(tmp_path)],
+        env={"POLYSHOP_DATABASE_URL": "mysql://x"},
+    )
+
+    assert result.exit_code == 1
+    assert "POLYSHOP_DATABASE_URL" in result.output
+
+
+def test_a_schema_ahead_of_the_code_is_refused(
+    backend: str, container_for: Callable[..., Container]
+):
+    container = container_for(backend)
+    with container.store.write_engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = 'from_the_future'"))
+    env = {"POLYSHOP_DATA_DIR": str(container.settings.data_dir)}
+    if container.settings.database_url:
+        env["POLYSHOP_DATABASE_URL"] = container.settings.database_url
+
+    result = run("db", "upgrade", env=env)
+
+    assert result.exit_code == 2
+    assert "'from_the_future'" in result.output
+    assert "does not know" in result.output
+
+
+def test_events_tail_and_projection_commands(backend: str, container_for: Callable[..., Container]):
+    container = container_for(backend)
+    for i in range(3):
+        container.store.append("order-1", "order", [NewEvent("Step", {"i": i})])
+    env = {"POLYSHOP_DATA_DIR": str(container.settings.data_dir)}
+    if container.settings.database_url:
+        env["POLYSHOP_DATABASE_URL"] = container.settings.database_url
+
+    tail = run("events", "tail", "--from", "1", env=env)
+    before = json.loads(run("projections", "status", "--json", env=env).output)
+    rebuilt = run("projections", "rebuild", "stream_summaries", env=env)
+    after = json.loads(run("projections", "status", "--json", env=env).output)
+    unknown = CliRunner().invoke(main, ["projections", "rebuild", "nope"], env=env)
+
+    lines = [json.loads(line) for line in tail.output.splitlines()]
+    assert [(e["position"], e["data"]["i"]) for e in lines] == [(2, 1), (3, 2)]
+    assert (lines[0]["type"], lines[0]["stream_id"]) == ("Step", "order-1")
+    assert (before[0]["name"], before[0]["state"], before[0]["lag_events"]) == (
+        "stream_summaries",
+        "not_started",
+        3,
+    )
+    assert rebuilt.exit_code == 0
+    assert (after[0]["state"], after[0]["position"], after[0]["lag_events"]) == ("live", 3, 0)
+    assert unknown.exit_code == 1
+    assert "no projection 'nope'" in unknown.output
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_serve_runs_the_shop_and_stops_cleanly_on_sigterm(tmp_path: Path):
+    port = free_port()
+    env = {**os.environ, "POLYSHOP_LOG_JSON": "true"}
+    env.pop("POLYSHOP_DATABASE_URL", None)
+    log = tmp_path / "serve.log"
+    with log.open("wb") as sink:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "polyshop",
+                "serve",
+                "--port",
+                str(port),
+                "--data-dir",
+                str(tmp_path / "var"),
+            ],
+            env=env,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                response = httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1)
+                break
+            except httpx.TransportError:
+                assert process.poll() is None, log.read_text()
+                assert time.monotonic() < deadline, log.read_text()
+                time.sleep(0.1)
+        assert response.status_code == 200
+        assert (tmp_path / "var" / "polyshop.sqlite3").exists()
+    finally:
+        process.send_signal(signal.SIGTERM)
+        code = process.wait(20)
+    # uvicorn re-raises the signal once it has shut down cleanly.
+    assert code in (0, -signal.SIGTERM), log.read_text()
+    assert "Application shutdown complete." in log.read_text()
+    records = [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
+    requests = [r for r in records if r.get("event") == "request"]
+    assert requests
+    assert all(len(r["request_id"]) == 32 for r in requests)
