@@ -21,6 +21,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
+from eventsourcing.application import Application
+from eventsourcing.domain import Aggregate
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
@@ -53,8 +55,7 @@ def shop(mode: str, admin_url: str, **overrides: object) -> Iterator[Container]:
         if mode == "postgres":
             with scratch_database(admin_url) as url:
                 container = build(
-                    Settings(data_dir=Path(tmp), database_url=url, log_level="warning",
-                             **overrides)  # type: ignore[arg-type]
+                    Settings(data_dir=Path(tmp), database_url=url, log_level="warning", **overrides)  # type: ignore[arg-type]
                 )
                 try:
                     yield container
@@ -91,20 +92,21 @@ def bench_appends(container: Container, writers: int, per_writer: int) -> float:
     run = uuid.uuid4().hex[:6]
 
     def command(w: int, i: int) -> None:
-        store.append(f"agg-{run}-{w}-{i}", "bench", [NewEvent("Created", {"w": w, "i": i})],
-                     NO_STREAM)
+        store.append(
+            f"agg-{run}-{w}-{i}", "bench", [NewEvent("Created", {"w": w, "i": i})], NO_STREAM
+        )
 
     return run_threads(writers, per_writer, command)
 
 
+class Thing(Aggregate):
+    """The peer's one-event aggregate: created, saved, never changed."""
+
+    def __init__(self, w: int, i: int) -> None:
+        self.w, self.i = w, i
+
+
 def bench_eventsourcing(url: str, writers: int, per_writer: int) -> float:
-    from eventsourcing.application import Application
-    from eventsourcing.domain import Aggregate
-
-    class Thing(Aggregate):
-        def __init__(self, w: int, i: int) -> None:
-            self.w, self.i = w, i
-
     parsed = make_url(url)
     env = {
         "PERSISTENCE_MODULE": "eventsourcing.postgres",
@@ -129,22 +131,29 @@ def fill_log(container: Container, events: int, streams: int) -> None:
     postgres = engine.dialect.name == "postgresql"
     with engine.begin() as connection:
         if postgres:
-            connection.execute(text(
-                "INSERT INTO events (stream_id, stream_type, version, type, schema_version,"
-                " data, metadata, recorded_at)"
-                " SELECT 's-' || (g % :streams), 'bench', g / :streams + 1, 'E' || (g % 7), 1,"
-                " jsonb_build_object('g', g), '{}'::jsonb, now()"
-                " FROM generate_series(0, :n - 1) AS g"
-            ), {"n": events, "streams": streams})
+            connection.execute(
+                text(
+                    "INSERT INTO events (stream_id, stream_type, version, type, schema_version,"
+                    " data, metadata, recorded_at)"
+                    " SELECT 's-' || (g % :streams), 'bench', g / :streams + 1, 'E' || (g % 7), 1,"
+                    " jsonb_build_object('g', g), '{}'::jsonb, now()"
+                    " FROM generate_series(0, :n - 1) AS g"
+                ),
+                {"n": events, "streams": streams},
+            )
         else:
-            connection.execute(text(
-                "WITH RECURSIVE g(x) AS (SELECT 0 UNION ALL SELECT x + 1 FROM g WHERE x < :n - 1)"
-                " INSERT INTO events (stream_id, stream_type, version, type, schema_version,"
-                " data, metadata, recorded_at)"
-                " SELECT 's-' || (x % :streams), 'bench', x / :streams + 1, 'E' || (x % 7), 1,"
-                " json_object('g', x), '{}', strftime('%Y-%m-%d %H:%M:%f', 'now')"
-                " FROM g"
-            ), {"n": events, "streams": streams})
+            connection.execute(
+                text(
+                    "WITH RECURSIVE g(x) AS"
+                    " (SELECT 0 UNION ALL SELECT x + 1 FROM g WHERE x < :n - 1)"
+                    " INSERT INTO events (stream_id, stream_type, version, type, schema_version,"
+                    " data, metadata, recorded_at)"
+                    " SELECT 's-' || (x % :streams), 'bench', x / :streams + 1, 'E' || (x % 7), 1,"
+                    " json_object('g', x), '{}', strftime('%Y-%m-%d %H:%M:%f', 'now')"
+                    " FROM g"
+                ),
+                {"n": events, "streams": streams},
+            )
 
 
 def bench_replay(container: Container, events: int) -> float:
@@ -170,9 +179,15 @@ def bench_lag(container: Container, rate: float, seconds: float) -> list[float]:
         with container.read_engine.connect() as connection:
             while not done.is_set() or len(visible) < len(committed):
                 connection.rollback()
-                seen = connection.execute(text(
-                    "SELECT position FROM projections WHERE name = 'stream_summaries'"
-                    " AND is_active")).scalar() or 0
+                seen = (
+                    connection.execute(
+                        text(
+                            "SELECT position FROM projections WHERE name = 'stream_summaries'"
+                            " AND is_active"
+                        )
+                    ).scalar()
+                    or 0
+                )
                 now = time.perf_counter()
                 for position in [p for p in committed if p <= seen and p not in visible]:
                     visible[position] = now
@@ -203,36 +218,58 @@ def main() -> None:
     parser.add_argument("--postgres", default=DEFAULT_URL, help="admin URL of a PostgreSQL server")
     parser.add_argument("--replay", type=int, default=1_000_000, help="events for catch-up")
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
+    parser.add_argument(
+        "--only", choices=["appends", "replay", "lag"], action="append", help="run some sections"
+    )
     args = parser.parse_args()
+    sections = set(args.only or ["appends", "replay", "lag"])
     n1, n16, replay, lag_s = (300, 50, 20_000, 2) if args.quick else (3000, 400, args.replay, 10)
-    print(f"# polyshop event log benchmark (2 shared cores; writers, DB and projection together)")
+    print("# polyshop event log benchmark (2 shared cores; writers, DB and projection together)")
 
+    if "appends" in sections:
+        appends(args.postgres, n1, n16)
+    if "replay" in sections:
+        replays(args.postgres, replay)
+    if "lag" in sections:
+        lags(args.postgres, lag_s)
+
+
+def appends(admin_url: str, n1: int, n16: int) -> None:
     print("\n## appends/s, one-event commands (new stream each, expected version checked)")
     peers: dict[int, float] = {}
-    with scratch_database(args.postgres) as url:
+    with scratch_database(admin_url) as url:
         for writers, per in ((1, n1), (16, n16)):
             peers[writers] = bench_eventsourcing(url, writers, per)
     for mode in ("sqlite", "postgres"):
-        with shop(mode, args.postgres) as container:
+        with shop(mode, admin_url) as container:
             for writers, per in ((1, n1), (16, n16)):
                 rate = bench_appends(container, writers, per)
                 line = f"{mode:<9} {writers:>2} writer(s): {rate:8.0f} appends/s"
                 if mode == "postgres":
-                    line += (f"   | eventsourcing 9.5.6: {peers[writers]:7.0f}/s"
-                             f"   ratio {rate / peers[writers]:.2f}x")
+                    line += (
+                        f"   | eventsourcing 9.5.6: {peers[writers]:7.0f}/s"
+                        f"   ratio {rate / peers[writers]:.2f}x"
+                    )
                 print(line, flush=True)
 
+
+def replays(admin_url: str, replay: int) -> None:
     print(f"\n## catch-up: rebuild stream_summaries from {replay:,} events (batch 5000)")
     for mode in ("sqlite", "postgres"):
-        with shop(mode, args.postgres, projection_batch_size=5000) as container:
+        with shop(mode, admin_url, projection_batch_size=5000) as container:
             print(f"{mode:<9} {bench_replay(container, replay):10.0f} events/s", flush=True)
 
+
+def lags(admin_url: str, lag_s: float) -> None:
     print(f"\n## commit-to-visible lag, stream_summaries, 200 appends/s for {lag_s} s")
     for mode in ("sqlite", "postgres"):
-        with shop(mode, args.postgres) as container:
-            lags = bench_lag(container, 200, lag_s)
-            print(f"{mode:<9} n={len(lags)}  p50 {pct(lags, 0.5):6.1f} ms  p99 {pct(lags, 0.99):6.1f} ms"
-                  f"  max {max(lags):6.1f} ms  mean {statistics.fmean(lags):6.1f} ms", flush=True)
+        with shop(mode, admin_url) as container:
+            ms = bench_lag(container, 200, lag_s)
+            print(
+                f"{mode:<9} n={len(ms)}  p50 {pct(ms, 0.5):6.1f} ms  p99 {pct(ms, 0.99):6.1f} ms"
+                f"  max {max(ms):6.1f} ms  mean {statistics.fmean(ms):6.1f} ms",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

@@ -30,13 +30,17 @@ class EventMetadata:
 
     @classmethod
     def from_dict(cls, raw: Mapping[str, Any] | None) -> EventMetadata:
-        raw = raw or {}
+        if not raw:
+            return _NO_METADATA
         return cls(
             correlation_id=raw.get("correlation_id"),
             causation_id=raw.get("causation_id"),
             actor=raw.get("actor"),
             idempotency_key=raw.get("idempotency_key"),
         )
+
+
+_NO_METADATA = EventMetadata()
 
 
 @dataclass(frozen=True, slots=True)

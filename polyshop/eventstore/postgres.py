@@ -33,9 +33,10 @@ import structlog
 from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
+from polyshop.eventstore.errors import ConcurrencyConflict
 from polyshop.eventstore.notify import InProcessNotifier
 from polyshop.eventstore.schema import POSITION_SEQUENCE
-from polyshop.eventstore.sql_store import SqlEventStore
+from polyshop.eventstore.sql_store import PendingAppend, SqlEventStore
 
 log = structlog.get_logger(__name__)
 
@@ -69,11 +70,36 @@ def create_postgres_engine(url: str, *, pool_size: int = 20) -> Engine:
         sqlalchemy_url(url),
         pool_size=pool_size,
         max_overflow=pool_size,
-        pool_pre_ping=True,
+        pool_pre_ping=False,  # a round trip per checkout; dead connections are invalidated
+        pool_recycle=3600,
         pool_timeout=30,
         json_serializer=_dumps,
         json_deserializer=orjson.loads,
+        # Timestamps come back in UTC, the only zone polyshop stores.
+        connect_args={"options": "-c timezone=UTC"},
     )
+
+
+# One round trip per append. The claim's pg_current_xact_id() gives the transaction its id
+# before any row of the INSERT is projected, and so before nextval() draws a position: the
+# horizon's reasoning (module doc) depends on that order. jsonb_array_elements yields the
+# events in order, so positions ascend with versions.
+_APPEND = text(
+    """
+    WITH claim AS (
+        SELECT pg_current_xact_id() AS xid, coalesce(max(version), 0) AS current
+        FROM events WHERE stream_id = :stream_id
+    )
+    INSERT INTO events (stream_id, stream_type, version, type, schema_version, data, metadata,
+                        recorded_at)
+    SELECT :stream_id, :stream_type, claim.current + e.ordinality, e.value->>'type',
+           (e.value->>'schema_version')::smallint, e.value->'data',
+           CAST(:metadata AS jsonb), :recorded_at
+    FROM claim, jsonb_array_elements(CAST(:events AS jsonb)) WITH ORDINALITY AS e
+    WHERE CAST(:expected AS integer) IS NULL OR claim.current = CAST(:expected AS integer)
+    RETURNING position, version
+    """
+)
 
 
 class _Horizon:
@@ -132,18 +158,25 @@ class PostgresEventStore(SqlEventStore):
         super().__init__(*args, **kwargs)
         self._horizon = _Horizon(self.write_engine)
 
-    def _claim_stream(self, connection: Connection, stream_id: str) -> int:
-        # pg_current_xact_id() assigns this transaction its id now, before the INSERT draws a
-        # position from the sequence: the horizon's reasoning depends on that order.
-        return int(
-            connection.execute(
-                text(
-                    "SELECT pg_current_xact_id()::text, (SELECT coalesce(max(version), 0)"
-                    " FROM events WHERE stream_id = :stream_id)"
-                ),
-                {"stream_id": stream_id},
-            ).one()[1]
-        )
+    def _insert(self, connection: Connection, batch: PendingAppend) -> tuple[int, list[int]]:
+        params = {
+            "stream_id": batch.stream_id,
+            "stream_type": batch.stream_type,
+            "expected": batch.expected_version,
+            "events": _dumps(
+                [
+                    {"type": e.type, "schema_version": e.schema_version, "data": dict(e.data)}
+                    for e in batch.events
+                ]
+            ),
+            "metadata": _dumps(batch.metadata),
+            "recorded_at": batch.recorded_at,
+        }
+        rows = connection.execute(_APPEND, params).all()
+        if not rows:
+            current = self._current_version(connection, batch.stream_id)
+            raise ConcurrencyConflict(batch.stream_id, batch.expected_version, current)
+        return rows[-1].version, [row.position for row in rows]
 
     def head(self) -> int:
         return self._horizon.advance()
@@ -209,6 +242,8 @@ class PostgresNotifier(InProcessNotifier):
             try:
                 if connection is None or connection.closed:
                     connection = psycopg.connect(self._url, autocommit=True)
+                    # NOTIFY takes a transaction id; its commit needs no fsync.
+                    connection.execute("SET synchronous_commit = off")
                 connection.execute(f"NOTIFY {CHANNEL}")
             except psycopg.Error as exc:
                 log.warning("notify failed; other processes fall back to polling", error=str(exc))

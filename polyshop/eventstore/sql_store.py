@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, RowMapping, func, insert, select
+from sqlalchemy import Connection, Engine, RowMapping, bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 
 from polyshop import correlation
@@ -34,8 +35,41 @@ _COLUMNS = (
 )
 
 
+# Built once: constructing SQLAlchemy statements per call costs more than running them.
+_CURRENT_VERSION = select(func.coalesce(func.max(events.c.version), 0)).where(
+    events.c.stream_id == bindparam("stream_id")
+)
+
+
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class PendingAppend:
+    """One append's worth of events, as the dialect hook receives it."""
+
+    stream_id: str
+    stream_type: str
+    events: Sequence[NewEvent]
+    expected_version: int | None
+    metadata: dict[str, str]
+    recorded_at: datetime
+
+    def rows(self, current: int) -> list[dict[str, Any]]:
+        return [
+            {
+                "stream_id": self.stream_id,
+                "stream_type": self.stream_type,
+                "version": current + i,
+                "type": event.type,
+                "schema_version": event.schema_version,
+                "data": dict(event.data),
+                "metadata": self.metadata,
+                "recorded_at": self.recorded_at,
+            }
+            for i, event in enumerate(self.events, start=1)
+        ]
 
 
 class SqlUnitOfWork:
@@ -64,42 +98,21 @@ class SqlUnitOfWork:
     ) -> AppendResult:
         if not new_events:
             raise ValueError("append needs at least one event")
-        current = self._store._claim_stream(self.connection, stream_id)
-        if expected_version is not None and current != expected_version:
-            raise ConcurrencyConflict(stream_id, expected_version, current)
-        meta = (metadata or _ambient_metadata()).to_dict()
-        now = self._store._clock()
-        rows = [
-            {
-                "stream_id": stream_id,
-                "stream_type": stream_type,
-                "version": current + i,
-                "type": event.type,
-                "schema_version": event.schema_version,
-                "data": dict(event.data),
-                "metadata": meta,
-                "recorded_at": now,
-            }
-            for i, event in enumerate(new_events, start=1)
-        ]
+        batch = PendingAppend(
+            stream_id=stream_id,
+            stream_type=stream_type,
+            events=new_events,
+            expected_version=expected_version,
+            metadata=(metadata or _ambient_metadata()).to_dict(),
+            recorded_at=self._store._clock(),
+        )
         try:
-            if len(rows) == 1:
-                positions = [
-                    self.connection.execute(
-                        insert(events).returning(events.c.position), rows[0]
-                    ).scalar_one()
-                ]
-            else:
-                result = self.connection.execute(
-                    insert(events).returning(events.c.position, sort_by_parameter_order=True),
-                    rows,
-                )
-                positions = list(result.scalars())
+            version, positions = self._store._insert(self.connection, batch)
         except IntegrityError as exc:
             # A concurrent writer took the same version between our read and our insert.
             raise ConcurrencyConflict(stream_id, expected_version, None) from exc
         self._position = max(self._position, positions[-1])
-        return AppendResult(stream_id, current + len(rows), tuple(positions))
+        return AppendResult(stream_id, version, tuple(positions))
 
     def _committed(self) -> None:
         for callback in self._callbacks:
@@ -130,9 +143,13 @@ class SqlEventStore:
         self._clock = clock
 
     # -- dialect hooks -------------------------------------------------------------------
-    def _claim_stream(self, connection: Connection, stream_id: str) -> int:
-        """Return the stream's current version, readying the transaction to append to it."""
+    def _insert(self, connection: Connection, batch: PendingAppend) -> tuple[int, list[int]]:
+        """Insert the batch after checking the expected version; return (new version,
+        positions). Raise ConcurrencyConflict (or IntegrityError) when the stream moved."""
         raise NotImplementedError
+
+    def _current_version(self, connection: Connection, stream_id: str) -> int:
+        return int(connection.execute(_CURRENT_VERSION, {"stream_id": stream_id}).scalar_one())
 
     def head(self) -> int:
         raise NotImplementedError
@@ -270,4 +287,6 @@ class SqlEventStore:
 
 def as_utc(value: datetime) -> datetime:
     """SQLite hands datetimes back naive; every time polyshop stores is UTC."""
+    if value.tzinfo is UTC:
+        return value
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

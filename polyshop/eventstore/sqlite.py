@@ -11,11 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Engine, create_engine, event, func, select, text
+from sqlalchemy import Connection, Engine, create_engine, event, insert, text
 from sqlalchemy.pool import QueuePool
 
+from polyshop.eventstore.errors import ConcurrencyConflict
 from polyshop.eventstore.schema import events
-from polyshop.eventstore.sql_store import SqlEventStore
+from polyshop.eventstore.sql_store import PendingAppend, SqlEventStore
 
 _PRAGMAS = (
     "PRAGMA journal_mode=WAL",
@@ -62,15 +63,23 @@ def create_sqlite_engine(path: Path, *, writer: bool) -> Engine:
     return engine
 
 
+_INSERT_ONE = insert(events).returning(events.c.position)
+_INSERT_MANY = insert(events).returning(events.c.position, sort_by_parameter_order=True)
+
+
 class SqliteEventStore(SqlEventStore):
     """The event log in a SQLite file (embedded mode)."""
 
-    def _claim_stream(self, connection: Connection, stream_id: str) -> int:
+    def _insert(self, connection: Connection, batch: PendingAppend) -> tuple[int, list[int]]:
         # BEGIN IMMEDIATE already holds the write lock: nobody can move the stream under us.
-        query = select(func.coalesce(func.max(events.c.version), 0)).where(
-            events.c.stream_id == stream_id
-        )
-        return int(connection.execute(query).scalar_one())
+        current = self._current_version(connection, batch.stream_id)
+        if batch.expected_version is not None and current != batch.expected_version:
+            raise ConcurrencyConflict(batch.stream_id, batch.expected_version, current)
+        rows = batch.rows(current)
+        if len(rows) == 1:
+            return current + 1, [connection.execute(_INSERT_ONE, rows[0]).scalar_one()]
+        result = connection.execute(_INSERT_MANY, rows)
+        return current + len(rows), list(result.scalars())
 
     def head(self) -> int:
         with self.read_engine.connect() as connection:

@@ -14,7 +14,6 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     Column,
-    Connection,
     DateTime,
     Engine,
     Integer,
@@ -24,10 +23,9 @@ from sqlalchemy import (
     func,
     select,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 
 from polyshop.eventstore.events import RecordedEvent
-from polyshop.eventstore.projections.sql_tables import SqlTableProjection
+from polyshop.eventstore.projections.sql_tables import SqlTableProjection, bulk_upsert
 from polyshop.eventstore.sql_store import as_utc
 
 VIEW = "stream_summaries"
@@ -87,20 +85,19 @@ class StreamSummaryProjection(SqlTableProjection):
                 row["last_event_type"] = event.type
                 row["last_position"] = event.position
                 row["last_recorded_at"] = event.recorded_at
-        conn: Connection = connection
-        dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-        statement = dialect.insert(target)
-        statement = statement.on_conflict_do_update(
-            index_elements=[target.c.stream_id],
-            set_={
-                "version": statement.excluded.version,
-                "event_count": target.c.event_count + statement.excluded.event_count,
-                "last_event_type": statement.excluded.last_event_type,
-                "last_position": statement.excluded.last_position,
-                "last_recorded_at": statement.excluded.last_recorded_at,
+        bulk_upsert(
+            connection,
+            target,
+            list(rows.values()),
+            key=["stream_id"],
+            assignments={
+                "version": "excluded.version",
+                "event_count": f"{target.name}.event_count + excluded.event_count",
+                "last_event_type": "excluded.last_event_type",
+                "last_position": "excluded.last_position",
+                "last_recorded_at": "excluded.last_recorded_at",
             },
         )
-        conn.execute(statement, list(rows.values()))
 
 
 # The view queries read: the same columns as every generation's table, without the suffix.

@@ -8,9 +8,11 @@ readers switch from the old copy to the rebuilt one atomically.
 from __future__ import annotations
 
 from abc import abstractmethod
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, MetaData, Table
+import orjson
+from sqlalchemy import Connection, MetaData, Table, bindparam, text
 
 from polyshop.eventstore.projections.ports import Projection
 
@@ -49,3 +51,41 @@ class SqlTableProjection(Projection):
         for table in self.tables(generation).values():
             table.drop(connection, checkfirst=True)
         self._tables.pop(generation, None)
+
+
+def bulk_upsert(
+    connection: Connection,
+    table: Table,
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    key: Sequence[str],
+    assignments: Mapping[str, str],
+) -> None:
+    """Insert `rows`, or update those whose `key` exists, in as few round trips as possible.
+
+    `assignments` maps a column to its SQL on conflict; `excluded.<col>` is the new value and
+    `<table>.<col>` the old (e.g. `{"n": "tally__g1.n + excluded.n"}`). PostgreSQL gets one
+    statement over the rows sent as one JSON document (orjson encodes it in C, the server
+    parses it faster than psycopg adapts arrays); SQLite gets executemany, which runs in C
+    with no network between.
+    """
+    if not rows:
+        return
+    columns = list(rows[0].keys())
+    names = ", ".join(columns)
+    conflict = f" ON CONFLICT ({', '.join(key)}) DO UPDATE SET " + ", ".join(
+        f"{column} = {sql}" for column, sql in assignments.items()
+    )
+    if connection.dialect.name == "postgresql":
+        shape = ", ".join(f"{c} {table.c[c].type.compile(connection.dialect)}" for c in columns)
+        statement = text(
+            f"INSERT INTO {table.name} ({names}) SELECT {names}"
+            f" FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS r({shape}){conflict}"
+        )
+        connection.execute(statement, {"rows": orjson.dumps(list(rows)).decode()})
+        return
+    values = ", ".join(f":{c}" for c in columns)
+    statement = text(f"INSERT INTO {table.name} ({names}) VALUES ({values}){conflict}").bindparams(
+        *(bindparam(c, type_=table.c[c].type) for c in columns)
+    )
+    connection.execute(statement, list(rows))
