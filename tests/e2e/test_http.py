@@ -88,6 +88,7 @@ def test_liveness_readiness_and_metrics(client: TestClient):
     assert 'polyshop_http_request_duration_seconds_count{method="GET",route="/readyz"' in (
         metrics.text
     )
+    assert 'polyshop_projection_lag_events{projection="stream_summaries"}' in metrics.text
 
 
 def test_readiness_fails_when_a_store_is_down(client: TestClient):

@@ -10,6 +10,7 @@ from prometheus_client import CollectorRegistry
 
 from polyshop import __version__
 from polyshop.api.rest import problems
+from polyshop.api.rest.metrics import ProjectionLagCollector
 from polyshop.api.rest.middleware import HttpMetrics, RequestContextMiddleware
 from polyshop.api.rest.routes import admin, health
 from polyshop.container import Container
@@ -35,6 +36,7 @@ def create_app(container: Container, *, start_projections: bool | None = None) -
     )
     app.state.container = container
     registry = CollectorRegistry()
+    registry.register(ProjectionLagCollector(container.runner))
     app.state.metrics_registry = registry
     problems.install(app)
     app.include_router(health.router)

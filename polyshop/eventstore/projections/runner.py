@@ -10,6 +10,8 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NoReturn
 
@@ -40,6 +42,16 @@ class ProjectionFailed(Exception):
     def __init__(self, name: str, position: int, error: str) -> None:
         self.name, self.position, self.error = name, position, error
         super().__init__(f"projection {name!r} failed at position {position}: {error}")
+
+
+@dataclass(frozen=True, slots=True)
+class _Fetched:
+    """A batch read ahead of its turn: the events in (after, end], read against `head`."""
+
+    after: int
+    head: int
+    batch: list[RecordedEvent]
+    end: int
 
 
 class _HandlerError(Exception):
@@ -99,6 +111,12 @@ class ProjectionRunner:
 
     def _work(self, projection: Projection) -> None:
         lease = self._lease_factory(projection.name)
+        try:
+            self._hold_and_follow(projection, lease)
+        finally:
+            lease.release()  # also drops a standby's connection, held or not
+
+    def _hold_and_follow(self, projection: Projection, lease: Lease) -> None:
         while not self._stopping.is_set():
             if not lease.acquire():
                 self._stopping.wait(self._lease_retry)
@@ -129,7 +147,9 @@ class ProjectionRunner:
         while not self._stopping.is_set():
             token = self._store.notifier.token()
             applied = self.step(projection.name)
-            if applied == 0:
+            if applied >= self._batch_size:  # far behind: switch to the pipelined catch-up
+                self._drain(projection.name)
+            elif applied == 0:
                 # A PostgreSQL head held back by an open transaction moves without a new append.
                 timeout = self._poll_interval if self._store.is_settled else 0.005
                 self._store.notifier.wait(token, timeout)
@@ -140,15 +160,17 @@ class ProjectionRunner:
                 checked = time.monotonic()
 
     # -- applying --------------------------------------------------------------------------
-    def step(self, name: str, generation: int | None = None) -> int:
+    def step(
+        self, name: str, generation: int | None = None, prefetched: _Fetched | None = None
+    ) -> int:
         """Apply one batch to the active (or the given) generation; return how many applied.
 
         Raises ProjectionFailed if the projection is, or becomes, failed.
         """
         projection = self._projections[name]
-        head = self._store.head()
+        head = prefetched.head if prefetched is not None else self._store.head()
         try:
-            applied = self._apply_batch(projection, generation, head, self._batch_size)
+            applied = self._apply_batch(projection, generation, head, self._batch_size, prefetched)
         except _HandlerError:
             self._isolate_failure(projection, generation, head)
         if applied:
@@ -159,11 +181,49 @@ class ProjectionRunner:
     def catch_up(self, name: str) -> None:
         """Bring the active generation up to the head, creating or rebuilding it if needed."""
         self._ensure_current(self._projections[name])
-        while self.step(name):
-            pass
+        self._drain(name)
+
+    def _drain(
+        self,
+        name: str,
+        generation: int | None = None,
+        on_progress: Callable[[int], None] | None = None,
+    ) -> None:
+        """Apply batches until caught up, reading batch N+1 while batch N is being applied.
+
+        Reading (decoding rows in Python) and applying (mostly waiting on the database)
+        overlap, so a replay costs about the larger of the two rather than their sum.
+        """
+        projection = self._projections[name]
+        with ThreadPoolExecutor(1, thread_name_prefix=f"prefetch-{name}") as pool:
+            while not self._stopping.is_set():
+                head = self._store.head()
+                position = self._position(name, generation)
+                if position >= head:
+                    return
+                pending = pool.submit(self._fetch, projection, position, head)
+                while True:
+                    fetched = pending.result()
+                    if fetched.end < head:
+                        pending = pool.submit(self._fetch, projection, fetched.end, head)
+                    self.step(name, generation, fetched)
+                    if on_progress is not None:
+                        on_progress(fetched.end)
+                    if fetched.end >= head or self._stopping.is_set():
+                        break
+
+    def _fetch(self, projection: Projection, after: int, head: int) -> _Fetched:
+        with self._reader.connect() as connection:
+            batch, end = self._read(connection, projection, after, head, self._batch_size)
+        return _Fetched(after, head, batch, end)
 
     def _apply_batch(
-        self, projection: Projection, generation: int | None, head: int, limit: int
+        self,
+        projection: Projection,
+        generation: int | None,
+        head: int,
+        limit: int,
+        prefetched: _Fetched | None = None,
     ) -> int:
         if projection.transactional:
             with self._engine.begin() as connection:
@@ -171,7 +231,12 @@ class ProjectionRunner:
                 if row is None or row.position >= head:
                     return 0
                 self._raise_if_failed(row)
-                batch, new_position = self._read(connection, projection, row.position, head, limit)
+                if prefetched is not None and prefetched.after == row.position and limit > 1:
+                    batch, new_position = prefetched.batch, prefetched.end
+                else:
+                    batch, new_position = self._read(
+                        connection, projection, row.position, head, limit
+                    )
                 self._apply(projection, batch, row.generation, connection)
                 self._move(connection, projection.name, row.generation, row.position, new_position)
                 return max(len(batch), 1 if new_position > row.position else 0)
@@ -332,9 +397,7 @@ class ProjectionRunner:
                     )
                 has_active = self._checkpoint(connection, name, None, lock=False) is not None
                 generation = self._new_generation(connection, projection, is_active=not has_active)
-            while self.step(name, generation):
-                if on_progress is not None:
-                    on_progress(self._position(name, generation))
+            self._drain(name, generation, on_progress)
             if has_active:
                 self._swap(projection, generation)
             return generation
@@ -369,7 +432,7 @@ class ProjectionRunner:
             "projection rebuilt and swapped in", projection=projection.name, generation=generation
         )
 
-    def _position(self, name: str, generation: int) -> int:
+    def _position(self, name: str, generation: int | None) -> int:
         with self._reader.connect() as connection:
             row = self._checkpoint(connection, name, generation, lock=False)
         return row.position if row is not None else 0
