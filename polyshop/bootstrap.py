@@ -10,6 +10,7 @@ import structlog
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
+from polyshop.catalog.documents import ProductDocumentProjection
 from polyshop.config import Mode, Settings
 from polyshop.container import Container
 from polyshop.eventstore.notify import InProcessNotifier
@@ -37,7 +38,7 @@ class StartupError(Exception):
 
 
 def build_projections() -> list[Projection]:
-    return [StreamSummaryProjection()]
+    return [StreamSummaryProjection(), ProductDocumentProjection()]
 
 
 def build(settings: Settings, *, migrate: bool = True) -> Container:
@@ -60,6 +61,8 @@ def build(settings: Settings, *, migrate: bool = True) -> Container:
         batch_size=settings.projection_batch_size,
         poll_interval=settings.projection_poll_interval,
     )
+    if migrate:
+        runner.prepare()
     checks: dict[str, Callable[[], None]] = {"event_store": store.check}
     if read_engine is not store.write_engine and settings.mode is Mode.SERVER:
         checks["read_database"] = lambda: _ping(read_engine)

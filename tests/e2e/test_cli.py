@@ -82,7 +82,7 @@ def test_events_tail_and_projection_commands(backend: str, container_for: Callab
     assert (lines[0]["type"], lines[0]["stream_id"]) == ("Step", "order-1")
     assert (before[0]["name"], before[0]["state"], before[0]["lag_events"]) == (
         "stream_summaries",
-        "not_started",
+        "catching_up",
         3,
     )
     assert rebuilt.exit_code == 0

@@ -122,9 +122,11 @@ def test_operator_endpoints_check_the_token(client: TestClient):
     response = client.get("/api/v1/admin/projections", headers=OPS)
 
     assert response.status_code == 200
-    (projection,) = response.json()["projections"]
-    assert projection["name"] == "stream_summaries"
-    assert {"position", "head", "lag_events", "lag_seconds", "state"} <= projection.keys()
+    projections = {p["name"]: p for p in response.json()["projections"]}
+    assert set(projections) == {"stream_summaries", "product_documents"}
+    assert {"position", "head", "lag_events", "lag_seconds", "state"} <= (
+        projections["stream_summaries"].keys()
+    )
 
 
 def test_malformed_json_is_400_and_writes_nothing(client: TestClient):

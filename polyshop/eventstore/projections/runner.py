@@ -17,7 +17,7 @@ from typing import Any, NoReturn
 
 import structlog
 from sqlalchemy import Connection, Row, delete, func, insert, select, update
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from polyshop.eventstore.events import RecordedEvent
 from polyshop.eventstore.projections.ports import Lease, Projection, ProjectionStatus
@@ -90,6 +90,19 @@ class ProjectionRunner:
         return list(self._projections)
 
     # -- lifecycle -------------------------------------------------------------------------
+    def prepare(self) -> None:
+        """Give every projection a first generation, so queries never meet a missing table.
+
+        Filling it is the workers' job; this only creates the empty storage and its views.
+        """
+        for projection in self._projections.values():
+            try:
+                with self._engine.begin() as connection:
+                    if self._checkpoint(connection, projection.name, None, lock=False) is None:
+                        self._new_generation(connection, projection, is_active=True)
+            except IntegrityError:
+                pass  # another process created it at the same moment
+
     def start(self) -> None:
         self._stopping.clear()
         for projection in self._projections.values():

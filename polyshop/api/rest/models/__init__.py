@@ -1,0 +1,1 @@
+"""Request and response shapes of the REST API, separate from storage rows and documents."""

@@ -1,0 +1,202 @@
+"""Catalog endpoints: browse and product pages read documents; admins write through commands."""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
+
+from polyshop.api.rest.dependencies import ContainerDep, OperatorDep, wait_for_read_model
+from polyshop.api.rest.models.catalog import (
+    ProductIn,
+    ProductOut,
+    ProductPatch,
+    ProductsOut,
+    ProductWritten,
+    VariantIn,
+)
+from polyshop.api.rest.pagination import PageParams
+from polyshop.api.rest.problems import Problem
+from polyshop.catalog import commands, domain
+from polyshop.catalog.domain import CatalogError, ProductDraft, Variant
+from polyshop.catalog.queries import Browse, Sort, get_product, list_products
+from polyshop.money import InvalidAmount, parse_amount
+
+router = APIRouter(prefix="/api/v1", tags=["catalog"])
+
+READ_MODEL = "product_documents"
+MinPosition = Annotated[int | None, Query(ge=0, description="wait until the read model has it")]
+
+
+def _price(name: str, value: Decimal | None) -> Decimal | None:
+    if value is None:
+        return None
+    try:
+        return parse_amount(value)
+    except InvalidAmount as exc:
+        raise Problem(
+            422,
+            f"{name}: {exc}",
+            slug="validation-error",
+            title="Invalid request",
+            errors=[{"field": name, "message": str(exc)}],
+        ) from exc
+
+
+def _invalid(error: CatalogError, prefix: str = "") -> Problem:
+    field = f"{prefix}{error.field}"
+    return Problem(
+        422,
+        f"{field}: {error}",
+        slug="validation-error",
+        title="Invalid request",
+        errors=[{"field": field, "message": str(error)}],
+    )
+
+
+def _variants(items: list[VariantIn]) -> tuple[tuple[Variant, ...], dict[str, int]]:
+    variants, stock = [], {}
+    for i, item in enumerate(items):
+        try:
+            sku = domain.normalize_sku(item.sku)
+        except CatalogError as exc:
+            raise _invalid(exc, f"variants.{i}.") from exc
+        variants.append(Variant(sku, item.size, item.color, item.price_adjustment))
+        stock[sku] = item.stock
+    return tuple(variants), stock
+
+
+@router.get("/products")
+def browse_products(
+    container: ContainerDep,
+    page: Annotated[PageParams, Query()],
+    category: Annotated[str | None, Query(max_length=300)] = None,
+    brand: Annotated[str | None, Query(max_length=100)] = None,
+    min_price: Annotated[Decimal | None, Query(ge=0)] = None,
+    max_price: Annotated[Decimal | None, Query(ge=0)] = None,
+    in_stock: bool | None = None,
+    sort: Sort = Sort.NEWEST,
+    min_position: MinPosition = None,
+) -> ProductsOut:
+    """Browse active products with filters, a sort and pages."""
+    low, high = _price("min_price", min_price), _price("max_price", max_price)
+    if low is not None and high is not None and low > high:
+        raise Problem(
+            422,
+            "min_price is above max_price.",
+            slug="validation-error",
+            title="Invalid request",
+            errors=[{"field": "min_price", "message": "above max_price"}],
+        )
+    try:
+        path = domain.normalize_category(category) if category else None
+    except CatalogError as exc:
+        raise _invalid(exc) from exc
+    wait_for_read_model(
+        container.runner, READ_MODEL, min_position, container.settings.read_wait_timeout
+    )
+    docs, total = list_products(
+        container.read_engine,
+        Browse(
+            category=path, brand=brand, min_price=low, max_price=high, in_stock=in_stock, sort=sort
+        ),
+        limit=page.limit,
+        offset=page.offset,
+    )
+    return ProductsOut(products=[ProductOut.of(d) for d in docs], **page.envelope(total))
+
+
+@router.get("/products/{product_id}")
+def get_product_document(
+    product_id: str, container: ContainerDep, min_position: MinPosition = None
+) -> ProductOut:
+    """The product document: variants with price and availability, images, category, brand."""
+    wait_for_read_model(
+        container.runner, READ_MODEL, min_position, container.settings.read_wait_timeout
+    )
+    doc = get_product(container.read_engine, product_id) if _is_uuid(product_id) else None
+    if doc is None:
+        raise Problem(404, f"No product {product_id!r}.", slug="product-not-found")
+    return ProductOut.of(doc)
+
+
+@router.post("/products", status_code=status.HTTP_201_CREATED)
+def create_product(body: ProductIn, container: ContainerDep, _: OperatorDep) -> ProductWritten:
+    """Create a product with its variants (SKUs) and their initial stock."""
+    variants, stock = _variants(body.variants)
+    try:
+        draft = ProductDraft(
+            name=body.name,
+            description=body.description,
+            brand=body.brand,
+            category=body.category,
+            price=body.price,
+            variants=variants,
+            tags=tuple(body.tags),
+            attributes=dict(body.attributes),
+            images=tuple(body.images),
+        )
+        written = commands.create_product(container.store, draft, stock)
+    except CatalogError as exc:
+        raise _invalid(exc) from exc
+    except commands.DuplicateSku as exc:
+        raise _duplicate(exc) from exc
+    return ProductWritten(product_id=written.product_id, position=written.position)
+
+
+@router.patch("/products/{product_id}")
+def update_product(
+    product_id: str, body: ProductPatch, container: ContainerDep, _: OperatorDep
+) -> ProductWritten:
+    """Change product fields (a price change is its own event); add variants."""
+    _known(product_id)
+    changes = body.model_dump(exclude_unset=True, exclude={"variants"})
+    if any(v is None for v in changes.values()):
+        raise Problem(
+            422, "Fields cannot be set to null.", slug="validation-error", title="Invalid request"
+        )
+    new_variants, stock = _variants(body.variants or [])
+    try:
+        written = commands.update_product(container.store, product_id, changes)
+        position = written.position
+        for variant in new_variants:
+            position = commands.add_variant(
+                container.store, product_id, variant, stock[variant.sku]
+            ).position
+    except CatalogError as exc:
+        raise _invalid(exc) from exc
+    except commands.DuplicateSku as exc:
+        raise _duplicate(exc) from exc
+    except commands.ProductNotFound as exc:
+        raise Problem(404, f"No product {product_id!r}.", slug="product-not-found") from exc
+    return ProductWritten(product_id=product_id, position=position)
+
+
+@router.delete("/products/{product_id}")
+def discontinue_product(product_id: str, container: ContainerDep, _: OperatorDep) -> ProductWritten:
+    """Discontinue a product: it leaves browse and search; its history stays."""
+    _known(product_id)
+    try:
+        written = commands.discontinue_product(container.store, product_id)
+    except commands.ProductNotFound as exc:
+        raise Problem(404, f"No product {product_id!r}.", slug="product-not-found") from exc
+    return ProductWritten(product_id=product_id, position=written.position)
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _known(product_id: str) -> None:
+    if not _is_uuid(product_id):
+        raise Problem(404, f"No product {product_id!r}.", slug="product-not-found")
+
+
+def _duplicate(exc: commands.DuplicateSku) -> Problem:
+    return Problem(409, str(exc), slug="duplicate-sku", title="SKU already exists", skus=exc.skus)

@@ -1,0 +1,1 @@
+"""The catalog: products and their variants, written by admins, read through documents."""

@@ -1,0 +1,206 @@
+"""Catalog commands: each changes the write model and appends its events in one transaction."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Row, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from polyshop.catalog import domain
+from polyshop.catalog.domain import ProductDraft, Variant
+from polyshop.catalog.schema import products, variants
+from polyshop.eventstore.events import NewEvent
+from polyshop.eventstore.ports import NO_STREAM, EventStore, UnitOfWork
+from polyshop.eventstore.sql_store import utc_now
+from polyshop.inventory import stock as inventory
+from polyshop.money import from_cents, parse_amount, to_cents
+
+
+class ProductNotFound(Exception):
+    def __init__(self, product_id: str) -> None:
+        self.product_id = product_id
+        super().__init__(f"no product {product_id}")
+
+
+class DuplicateSku(Exception):
+    def __init__(self, skus: list[str]) -> None:
+        self.skus = skus
+        super().__init__(f"SKU already in the catalog: {', '.join(skus)}")
+
+
+@dataclass(frozen=True, slots=True)
+class Written:
+    product_id: str
+    position: int
+
+
+_EDITABLE = ("name", "description", "brand", "category", "tags", "attributes", "images")
+
+
+def create_product(store: EventStore, draft: ProductDraft, stock: Mapping[str, int]) -> Written:
+    product_id = str(uuid.uuid4())
+    with store.unit_of_work() as uow:
+        _refuse_existing_skus(uow, [v.sku for v in draft.variants])
+        uow.connection.execute(
+            insert(products).values(
+                id=product_id,
+                name=draft.name,
+                description=draft.description,
+                brand=draft.brand,
+                category=draft.category,
+                price_cents=to_cents(draft.price),
+                currency=domain.CURRENCY,
+                tags=list(draft.tags),
+                attributes=dict(draft.attributes),
+                images=list(draft.images),
+                status=domain.ACTIVE,
+                version=1,
+                created_at=utc_now(),
+            )
+        )
+        _insert_variants(uow, product_id, draft.variants)
+        uow.append(
+            domain.stream_id(product_id),
+            domain.PRODUCT_STREAM,
+            [NewEvent(domain.PRODUCT_CREATED, domain.created_event(product_id, draft))],
+            NO_STREAM,
+        )
+        for variant in draft.variants:
+            inventory.initialize(uow, variant.sku, stock.get(variant.sku, 0))
+    return Written(product_id, uow.position)
+
+
+def update_product(store: EventStore, product_id: str, changes: Mapping[str, Any]) -> Written:
+    """Apply the given fields; a changed price is its own PriceChanged event."""
+    with store.unit_of_work() as uow:
+        row = _locked_product(uow, product_id)
+        new_events: list[NewEvent] = []
+        values: dict[str, Any] = {}
+        edited: dict[str, Any] = {}
+        for name in _EDITABLE:
+            if name not in changes:
+                continue
+            value = changes[name]
+            if name == "category":
+                value = domain.normalize_category(value)
+            if value != getattr(row, name):
+                edited[name] = value
+        if edited:
+            values.update(edited)
+            new_events.append(
+                NewEvent(domain.PRODUCT_UPDATED, {"product_id": product_id, "changes": edited})
+            )
+        if "price" in changes:
+            price = parse_amount(changes["price"])
+            old = from_cents(row.price_cents)
+            if price != old:
+                for variant in _variants_of(uow, product_id):
+                    domain.check_variant_price(price, variant)
+                values["price_cents"] = to_cents(price)
+                new_events.append(
+                    NewEvent(
+                        domain.PRICE_CHANGED,
+                        {
+                            "product_id": product_id,
+                            "old_price": str(old),
+                            "price": str(price),
+                            "currency": row.currency,
+                        },
+                    )
+                )
+        if not new_events:
+            return Written(product_id, 0)
+        uow.connection.execute(
+            update(products)
+            .where(products.c.id == product_id)
+            .values(**values, version=row.version + len(new_events))
+        )
+        uow.append(domain.stream_id(product_id), domain.PRODUCT_STREAM, new_events, row.version)
+    return Written(product_id, uow.position)
+
+
+def add_variant(
+    store: EventStore, product_id: str, variant: Variant, initial_stock: int
+) -> Written:
+    with store.unit_of_work() as uow:
+        row = _locked_product(uow, product_id)
+        domain.check_variant_price(from_cents(row.price_cents), variant)
+        _refuse_existing_skus(uow, [variant.sku])
+        _insert_variants(uow, product_id, (variant,))
+        uow.connection.execute(
+            update(products).where(products.c.id == product_id).values(version=row.version + 1)
+        )
+        uow.append(
+            domain.stream_id(product_id),
+            domain.PRODUCT_STREAM,
+            [
+                NewEvent(
+                    domain.VARIANT_ADDED, {"product_id": product_id, "variant": variant.to_event()}
+                )
+            ],
+            row.version,
+        )
+        inventory.initialize(uow, variant.sku, initial_stock)
+    return Written(product_id, uow.position)
+
+
+def discontinue_product(store: EventStore, product_id: str) -> Written:
+    with store.unit_of_work() as uow:
+        row = _locked_product(uow, product_id)
+        if row.status == domain.DISCONTINUED:
+            return Written(product_id, 0)
+        uow.connection.execute(
+            update(products)
+            .where(products.c.id == product_id)
+            .values(status=domain.DISCONTINUED, version=row.version + 1)
+        )
+        uow.append(
+            domain.stream_id(product_id),
+            domain.PRODUCT_STREAM,
+            [NewEvent(domain.PRODUCT_DISCONTINUED, {"product_id": product_id})],
+            row.version,
+        )
+    return Written(product_id, uow.position)
+
+
+def _locked_product(uow: UnitOfWork, product_id: str) -> Row[Any]:
+    row = uow.connection.execute(
+        select(products).where(products.c.id == product_id).with_for_update()
+    ).first()
+    if row is None:
+        raise ProductNotFound(product_id)
+    return row
+
+
+def _variants_of(uow: UnitOfWork, product_id: str) -> list[Variant]:
+    rows = uow.connection.execute(select(variants).where(variants.c.product_id == product_id))
+    return [Variant(r.sku, r.size, r.color, from_cents(r.price_adjustment_cents)) for r in rows]
+
+
+def _refuse_existing_skus(uow: UnitOfWork, skus: list[str]) -> None:
+    taken = uow.connection.execute(select(variants.c.sku).where(variants.c.sku.in_(skus)))
+    if existing := sorted(r.sku for r in taken):
+        raise DuplicateSku(existing)
+
+
+def _insert_variants(uow: UnitOfWork, product_id: str, new: tuple[Variant, ...]) -> None:
+    try:
+        uow.connection.execute(
+            insert(variants),
+            [
+                {
+                    "sku": v.sku,
+                    "product_id": product_id,
+                    "size": v.size,
+                    "color": v.color,
+                    "price_adjustment_cents": to_cents(v.price_adjustment),
+                }
+                for v in new
+            ],
+        )
+    except IntegrityError as exc:  # a concurrent command took the SKU after our check
+        raise DuplicateSku([v.sku for v in new]) from exc

@@ -1,0 +1,235 @@
+"""The product read model: one denormalized document per product, kept by a projection.
+
+Browse and product pages read only this table (through indexes on the filter and sort
+columns); the document is what the API returns, so a page is one indexed read. Catalog
+events shape the document; inventory events carry each SKU's resulting availability.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Connection,
+    DateTime,
+    Index,
+    MetaData,
+    String,
+    Table,
+    select,
+)
+
+from polyshop.catalog import domain
+from polyshop.eventstore.events import RecordedEvent
+from polyshop.eventstore.projections.sql_tables import SqlTableProjection, bulk_upsert
+from polyshop.eventstore.schema import Json
+from polyshop.inventory import stock as inventory
+from polyshop.money import to_cents
+
+DOCUMENTS, SKUS = "product_documents", "product_skus"
+
+_CATALOG_EVENTS = {
+    domain.PRODUCT_CREATED,
+    domain.PRODUCT_UPDATED,
+    domain.PRICE_CHANGED,
+    domain.VARIANT_ADDED,
+    domain.PRODUCT_DISCONTINUED,
+}
+_STOCK_EVENTS = {
+    inventory.STOCK_ADJUSTED,
+    inventory.STOCK_RESERVED,
+    inventory.RESERVATION_COMMITTED,
+    inventory.RESERVATION_RELEASED,
+}
+
+
+def define_document_tables(metadata: MetaData, suffix: str) -> list[Table]:
+    documents = Table(
+        f"{DOCUMENTS}{suffix}",
+        metadata,
+        Column("product_id", String(36), primary_key=True),
+        Column("name", String(200), nullable=False),
+        Column("brand", String(100), nullable=False),
+        Column("category", String(300), nullable=False),
+        Column("status", String(20), nullable=False),
+        Column("price_min_cents", BigInteger, nullable=False),
+        Column("price_max_cents", BigInteger, nullable=False),
+        Column("in_stock", Boolean, nullable=False),
+        Column("created_at", DateTime(timezone=True), nullable=False),
+        Column("document", Json, nullable=False),
+    )
+    for columns in (
+        ("status", "category"),
+        ("status", "brand"),
+        ("status", "price_min_cents"),
+        ("status", "created_at"),
+        ("status", "name"),
+    ):
+        Index(f"{documents.name}_{'_'.join(columns)}_idx", *(documents.c[c] for c in columns))
+    skus = Table(
+        f"{SKUS}{suffix}",
+        metadata,
+        Column("sku", String(64), primary_key=True),
+        Column("product_id", String(36), nullable=False),
+    )
+    return [documents, skus]
+
+
+class ProductDocumentProjection(SqlTableProjection):
+    name = "product_documents"
+    version = 1
+    event_types = frozenset(_CATALOG_EVENTS | _STOCK_EVENTS)
+
+    def define_tables(self, metadata: MetaData, suffix: str) -> list[Table]:
+        return define_document_tables(metadata, suffix)
+
+    def apply(self, events: Sequence[RecordedEvent], generation: int, connection: Any) -> None:
+        tables = self.tables(generation)
+        docs: dict[str, dict[str, Any]] = {}
+        sku_owner: dict[str, str] = {}
+        self._preload(connection, tables, events, docs, sku_owner)
+        for event in events:
+            data = event.data
+            if event.type == domain.PRODUCT_CREATED:
+                docs[data["product_id"]] = _new_document(data, event)
+                for variant in data["variants"]:
+                    sku_owner[variant["sku"]] = data["product_id"]
+            elif event.type in _CATALOG_EVENTS:
+                doc = docs.get(data["product_id"])
+                if doc is not None:
+                    _apply_catalog_event(doc, event)
+                    for variant in doc["variants"]:
+                        sku_owner[variant["sku"]] = doc["id"]
+            else:
+                owner = sku_owner.get(data["sku"])
+                if owner is not None and owner in docs:
+                    _set_available(docs[owner], data["sku"], data["available"])
+        bulk_upsert(
+            connection,
+            tables[DOCUMENTS],
+            [_row(d) for d in docs.values()],
+            key=["product_id"],
+            assignments=_overwrite(tables[DOCUMENTS]),
+        )
+        bulk_upsert(
+            connection,
+            tables[SKUS],
+            [{"sku": s, "product_id": p} for s, p in sku_owner.items()],
+            key=["sku"],
+            assignments={"product_id": "excluded.product_id"},
+        )
+
+    @staticmethod
+    def _preload(
+        connection: Connection,
+        tables: dict[str, Table],
+        events: Sequence[RecordedEvent],
+        docs: dict[str, dict[str, Any]],
+        sku_owner: dict[str, str],
+    ) -> None:
+        """Load, in two queries, every existing document the batch touches."""
+        skus = {e.data["sku"] for e in events if e.type in _STOCK_EVENTS}
+        if skus:
+            rows = connection.execute(
+                select(tables[SKUS]).where(tables[SKUS].c.sku.in_(sorted(skus)))
+            ).all()
+            sku_owner.update({r.sku: r.product_id for r in rows})
+        product_ids = {e.data["product_id"] for e in events if e.type in _CATALOG_EVENTS}
+        product_ids |= set(sku_owner.values())
+        if product_ids:
+            table = tables[DOCUMENTS]
+            rows = connection.execute(
+                select(table.c.product_id, table.c.document).where(
+                    table.c.product_id.in_(sorted(product_ids))
+                )
+            ).all()
+            docs.update({r.product_id: r.document for r in rows})
+
+
+def _new_document(data: dict[str, Any], event: RecordedEvent) -> dict[str, Any]:
+    doc = {
+        "id": data["product_id"],
+        "name": data["name"],
+        "description": data["description"],
+        "brand": data["brand"],
+        "category": data["category"],
+        "tags": data["tags"],
+        "attributes": data["attributes"],
+        "images": data["images"],
+        "status": domain.ACTIVE,
+        "currency": data["currency"],
+        "price": data["price"],
+        "variants": [],
+        "created_at": event.recorded_at.isoformat(),
+        "updated_at": event.recorded_at.isoformat(),
+    }
+    for variant in data["variants"]:
+        _add_variant(doc, variant)
+    return doc
+
+
+def _add_variant(doc: dict[str, Any], variant: dict[str, Any]) -> None:
+    doc["variants"].append(
+        {
+            "sku": variant["sku"],
+            "size": variant["size"],
+            "color": variant["color"],
+            "price_adjustment": variant["price_adjustment"],
+            "available": 0,
+        }
+    )
+    _reprice(doc)
+
+
+def _apply_catalog_event(doc: dict[str, Any], event: RecordedEvent) -> None:
+    data = event.data
+    if event.type == domain.PRODUCT_UPDATED:
+        doc.update(data["changes"])
+    elif event.type == domain.PRICE_CHANGED:
+        doc["price"] = data["price"]
+    elif event.type == domain.VARIANT_ADDED:
+        _add_variant(doc, data["variant"])
+    elif event.type == domain.PRODUCT_DISCONTINUED:
+        doc["status"] = domain.DISCONTINUED
+    _reprice(doc)
+    doc["updated_at"] = event.recorded_at.isoformat()
+
+
+def _reprice(doc: dict[str, Any]) -> None:
+    base = Decimal(doc["price"])
+    for variant in doc["variants"]:
+        variant["price"] = str(base + Decimal(variant["price_adjustment"]))
+
+
+def _set_available(doc: dict[str, Any], sku: str, available: int) -> None:
+    for variant in doc["variants"]:
+        if variant["sku"] == sku:
+            variant["available"] = available
+
+
+def _row(doc: dict[str, Any]) -> dict[str, Any]:
+    prices = [to_cents(Decimal(v["price"])) for v in doc["variants"]]
+    in_stock = doc["status"] == domain.ACTIVE and any(v["available"] > 0 for v in doc["variants"])
+    doc["in_stock"] = in_stock
+    return {
+        "product_id": doc["id"],
+        "name": doc["name"],
+        "brand": doc["brand"],
+        "category": doc["category"],
+        "status": doc["status"],
+        "price_min_cents": min(prices),
+        "price_max_cents": max(prices),
+        "in_stock": in_stock,
+        "created_at": datetime.fromisoformat(doc["created_at"]),
+        "document": doc,
+    }
+
+
+def _overwrite(table: Table) -> dict[str, str]:
+    return {c.name: f"excluded.{c.name}" for c in table.columns if c.name != "product_id"}

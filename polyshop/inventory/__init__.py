@@ -1,0 +1,1 @@
+"""Stock per SKU: exact, never negative, reserved inside the caller's transaction."""

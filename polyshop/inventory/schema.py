@@ -1,0 +1,26 @@
+"""Inventory state: the rows conditional updates act on."""
+
+from __future__ import annotations
+
+from sqlalchemy import CheckConstraint, Column, DateTime, Integer, String, Table
+
+from polyshop.eventstore.schema import metadata
+
+stock = Table(
+    "inventory_stock",
+    metadata,
+    Column("sku", String(64), primary_key=True),
+    Column("on_hand", Integer, nullable=False),
+    Column("reserved", Integer, nullable=False),
+    CheckConstraint("reserved >= 0", name="inventory_reserved_not_negative"),
+    CheckConstraint("on_hand >= reserved", name="inventory_never_oversold"),
+)
+
+reservations = Table(
+    "inventory_reservations",
+    metadata,
+    Column("holder", String(100), primary_key=True),
+    Column("sku", String(64), primary_key=True),
+    Column("quantity", Integer, nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False, index=True),
+)

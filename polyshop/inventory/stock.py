@@ -1,0 +1,225 @@
+"""Reserve, commit, release and adjust stock, inside the caller's unit of work.
+
+Every change is a conditional UPDATE (`... WHERE on_hand - reserved >= :qty`): the database
+row lock, not a read-then-write in Python, decides who gets the last unit, so there is no
+window in which two buyers both see it available. SKUs are always touched in sorted order,
+so two transactions locking overlapping SKUs cannot deadlock. Each change appends an
+inventory event carrying the resulting figures: the audit trail of stock, and what the
+product read model learns availability from.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Connection, bindparam, delete, insert, select, update
+
+from polyshop.eventstore.events import NewEvent
+from polyshop.eventstore.ports import UnitOfWork
+from polyshop.inventory.schema import reservations, stock
+
+STREAM_TYPE = "inventory"
+STOCK_ADJUSTED = "InventoryAdjusted"
+STOCK_RESERVED = "StockReserved"
+RESERVATION_COMMITTED = "ReservationCommitted"
+RESERVATION_RELEASED = "ReservationReleased"
+
+
+class InsufficientStock(Exception):
+    """Some SKUs cannot cover the request; nothing was reserved."""
+
+    def __init__(self, skus: list[str]) -> None:
+        self.skus = skus
+        super().__init__(f"not enough stock for: {', '.join(skus)}")
+
+
+class UnknownSku(Exception):
+    def __init__(self, sku: str) -> None:
+        self.sku = sku
+        super().__init__(f"no stock is kept for SKU {sku!r}")
+
+
+class InvalidAdjustment(Exception):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class StockLevel:
+    sku: str
+    on_hand: int
+    reserved: int
+
+    @property
+    def available(self) -> int:
+        return self.on_hand - self.reserved
+
+
+def stream_id(sku: str) -> str:
+    return f"inventory-{sku}"
+
+
+_RESERVE = (
+    update(stock)
+    .where(
+        stock.c.sku == bindparam("s"),
+        stock.c.on_hand - stock.c.reserved >= bindparam("q"),
+    )
+    .values(reserved=stock.c.reserved + bindparam("q"))
+    .returning(stock.c.on_hand, stock.c.reserved)
+)
+
+
+def _level(connection: Connection, sku: str) -> StockLevel | None:
+    row = connection.execute(
+        select(stock.c.on_hand, stock.c.reserved).where(stock.c.sku == sku)
+    ).first()
+    return StockLevel(sku, row.on_hand, row.reserved) if row else None
+
+
+def get_stock(connection: Connection, sku: str) -> StockLevel | None:
+    return _level(connection, sku)
+
+
+def _record(uow: UnitOfWork, sku: str, event_type: str, level: StockLevel, **data: object) -> None:
+    uow.append(
+        stream_id(sku),
+        STREAM_TYPE,
+        [
+            NewEvent(
+                event_type,
+                {
+                    "sku": sku,
+                    **data,
+                    "on_hand": level.on_hand,
+                    "reserved": level.reserved,
+                    "available": level.available,
+                },
+            )
+        ],
+    )
+
+
+def initialize(uow: UnitOfWork, sku: str, on_hand: int, reason: str = "initial stock") -> None:
+    """Start keeping stock for a new SKU."""
+    if on_hand < 0:
+        raise InvalidAdjustment("initial stock cannot be negative")
+    uow.connection.execute(insert(stock).values(sku=sku, on_hand=on_hand, reserved=0))
+    _record(uow, sku, STOCK_ADJUSTED, StockLevel(sku, on_hand, 0), delta=on_hand, reason=reason)
+
+
+def adjust(uow: UnitOfWork, sku: str, delta: int, reason: str) -> StockLevel:
+    """Add or remove units on hand; never below what is reserved, never negative."""
+    row = uow.connection.execute(
+        update(stock)
+        .where(stock.c.sku == sku, stock.c.on_hand + delta >= stock.c.reserved)
+        .values(on_hand=stock.c.on_hand + delta)
+        .returning(stock.c.on_hand, stock.c.reserved)
+    ).first()
+    if row is None:
+        current = _level(uow.connection, sku)
+        if current is None:
+            raise UnknownSku(sku)
+        raise InvalidAdjustment(
+            f"{sku} has {current.on_hand} on hand with {current.reserved} reserved; "
+            f"removing {-delta} would leave too few"
+        )
+    level = StockLevel(sku, row.on_hand, row.reserved)
+    _record(uow, sku, STOCK_ADJUSTED, level, delta=delta, reason=reason)
+    return level
+
+
+def reserve(
+    uow: UnitOfWork, holder: str, lines: Mapping[str, int], expires_at: datetime
+) -> list[StockLevel]:
+    """Reserve every line or none: raise InsufficientStock naming each SKU that falls short.
+
+    On failure the caller's transaction must roll back (the unit of work does when the
+    exception leaves it), which undoes the lines already reserved.
+    """
+    if any(q <= 0 for q in lines.values()):
+        raise ValueError("quantities must be positive")
+    short: list[str] = []
+    levels: list[StockLevel] = []
+    for sku in sorted(lines):  # one global lock order: no deadlocks between overlapping carts
+        row = uow.connection.execute(_RESERVE, {"s": sku, "q": lines[sku]}).first()
+        if row is None:
+            short.append(sku)
+        else:
+            levels.append(StockLevel(sku, row.on_hand, row.reserved))
+    if short:
+        raise InsufficientStock(short)
+    uow.connection.execute(
+        insert(reservations),
+        [
+            {"holder": holder, "sku": s, "quantity": lines[s], "expires_at": expires_at}
+            for s in sorted(lines)
+        ],
+    )
+    for level in levels:
+        _record(
+            uow,
+            level.sku,
+            STOCK_RESERVED,
+            level,
+            holder=holder,
+            quantity=lines[level.sku],
+            expires_at=expires_at.isoformat(),
+        )
+    return levels
+
+
+def _held(connection: Connection, holder: str) -> list[tuple[str, int]]:
+    rows = connection.execute(
+        select(reservations.c.sku, reservations.c.quantity)
+        .where(reservations.c.holder == holder)
+        .order_by(reservations.c.sku)
+    ).all()
+    return [(r.sku, r.quantity) for r in rows]
+
+
+def commit(uow: UnitOfWork, holder: str) -> list[StockLevel]:
+    """The reserved units leave the shelf (the order is paid or shipped)."""
+    return _settle(uow, holder, take=True)
+
+
+def release(uow: UnitOfWork, holder: str) -> list[StockLevel]:
+    """The reserved units become available again (cancelled or expired)."""
+    return _settle(uow, holder, take=False)
+
+
+def _settle(uow: UnitOfWork, holder: str, *, take: bool) -> list[StockLevel]:
+    levels = []
+    for sku, quantity in _held(uow.connection, holder):
+        values = {"reserved": stock.c.reserved - quantity}
+        if take:
+            values["on_hand"] = stock.c.on_hand - quantity
+        row = uow.connection.execute(
+            update(stock)
+            .where(stock.c.sku == sku)
+            .values(**values)
+            .returning(stock.c.on_hand, stock.c.reserved)
+        ).one()
+        level = StockLevel(sku, row.on_hand, row.reserved)
+        _record(
+            uow,
+            sku,
+            RESERVATION_COMMITTED if take else RESERVATION_RELEASED,
+            level,
+            holder=holder,
+            quantity=quantity,
+        )
+        levels.append(level)
+    uow.connection.execute(delete(reservations).where(reservations.c.holder == holder))
+    return levels
+
+
+def expired_holders(connection: Connection, now: datetime, limit: int = 100) -> list[str]:
+    rows = connection.execute(
+        select(reservations.c.holder)
+        .where(reservations.c.expires_at < now)
+        .group_by(reservations.c.holder)
+        .limit(limit)
+    ).all()
+    return [r.holder for r in rows]

@@ -1,0 +1,236 @@
+"""Catalog and inventory through HTTP on both databases: writes, browse, documents, bad input."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from polyshop.api.rest.app import create_app
+from polyshop.container import Container
+
+OPS = {"Authorization": "Bearer test-ops-token"}
+
+
+@pytest.fixture
+def client(backend: str, container_for: Callable[..., Container]) -> Iterator[TestClient]:
+    container = container_for(backend, read_wait_timeout=5)
+    with TestClient(create_app(container), raise_server_exceptions=False) as client:
+        client.container = container  # type: ignore[attr-defined]
+        yield client
+
+
+def product(name: str = "Trail Runner", **overrides) -> dict:
+    body = {
+        "name": name,
+        "description": "A light shoe for rough paths.",
+        "brand": "Acme",
+        "category": "shoes/running",
+        "price": 89.90,
+        "tags": ["outdoor"],
+        "images": ["https://img.example/1.jpg"],
+        "variants": [
+            {"sku": f"{name[:3].upper()}-42", "size": "42", "stock": 5},
+            {"sku": f"{name[:3].upper()}-43", "size": "43", "price_adjustment": 5},
+        ],
+    }
+    body.update(overrides)
+    return body
+
+
+def create(client: TestClient, **overrides) -> dict:
+    response = client.post("/api/v1/products", json=product(**overrides), headers=OPS)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def head(client: TestClient) -> int:
+    return client.container.store.head()  # type: ignore[attr-defined]
+
+
+def test_a_created_product_is_readable_with_variants_prices_and_stock(client: TestClient):
+    written = create(client)
+
+    response = client.get(
+        f"/api/v1/products/{written['product_id']}", params={"min_position": written["position"]}
+    )
+
+    assert response.status_code == 200
+    doc = response.json()
+    assert (doc["name"], doc["brand"], doc["category"], doc["status"]) == (
+        "Trail Runner",
+        "Acme",
+        "shoes/running",
+        "active",
+    )
+    assert doc["price"] == 89.9
+    assert doc["currency"] == "USD"
+    assert doc["price_range"] == {"min": 89.9, "max": 94.9}
+    assert [(v["sku"], v["price"], v["available"]) for v in doc["variants"]] == [
+        ("TRA-42", 89.9, 5),
+        ("TRA-43", 94.9, 0),
+    ]
+    assert doc["in_stock"] is True
+
+
+def test_price_changes_stock_adjustments_and_discontinuation_reach_the_document(client):
+    written = create(client)
+    pid = written["product_id"]
+
+    patched = client.patch(
+        f"/api/v1/products/{pid}",
+        headers=OPS,
+        json={
+            "price": "79.90",
+            "name": "Trail Runner II",
+            "variants": [{"sku": "TRA-44", "size": "44", "stock": 2}],
+        },
+    )
+    adjusted = client.post(
+        "/api/v1/inventory/TRA-42/adjust", headers=OPS, json={"delta": -5, "reason": "recalled"}
+    )
+    doc = client.get(
+        f"/api/v1/products/{pid}", params={"min_position": adjusted.json()["position"]}
+    ).json()
+
+    assert patched.status_code == 200
+    assert adjusted.json() == {
+        "sku": "TRA-42",
+        "on_hand": 0,
+        "reserved": 0,
+        "available": 0,
+        "position": adjusted.json()["position"],
+    }
+    assert (doc["name"], doc["price"]) == ("Trail Runner II", 79.9)
+    assert [(v["sku"], v["price"], v["available"]) for v in doc["variants"]] == [
+        ("TRA-42", 79.9, 0),
+        ("TRA-43", 84.9, 0),
+        ("TRA-44", 79.9, 2),
+    ]
+    events = [e.type for e in client.container.store.read_stream(f"product-{pid}")]  # type: ignore[attr-defined]
+    assert events == ["ProductCreated", "ProductUpdated", "PriceChanged", "VariantAdded"]
+
+    gone = client.delete(f"/api/v1/products/{pid}", headers=OPS).json()
+    browse = client.get("/api/v1/products", params={"min_position": gone["position"]}).json()
+    assert browse["total"] == 0
+    assert client.get(f"/api/v1/products/{pid}").json()["status"] == "discontinued"
+
+
+def test_browse_filters_sorts_and_pages(client: TestClient):
+    create(client, name="Alpha", category="shoes/running", brand="Acme", price=50)
+    create(client, name="Bravo", category="shoes/hiking", brand="Peak", price=120)
+    create(
+        client,
+        name="Charlie",
+        category="shoes",
+        brand="Acme",
+        price=80,
+        variants=[{"sku": "CHA-1", "stock": 0}],
+    )
+    last = create(client, name="Delta", category="shoestring", brand="Acme", price=10)
+    wait = {"min_position": last["position"]}
+
+    def names(**params) -> list[str]:
+        response = client.get("/api/v1/products", params={**wait, **params})
+        assert response.status_code == 200, response.text
+        return [p["name"] for p in response.json()["products"]]
+
+    assert names(category="shoes", sort="name") == ["Alpha", "Bravo", "Charlie"]
+    assert names(category="shoes/running") == ["Alpha"]
+    assert names(brand="Acme", sort="price_asc") == ["Delta", "Alpha", "Charlie"]
+    assert names(sort="price_desc") == ["Bravo", "Charlie", "Alpha", "Delta"]
+    assert names(min_price=60, max_price=100) == ["Charlie"]
+    assert names(in_stock=True, sort="name") == ["Alpha", "Bravo", "Delta"]
+    assert names(sort="newest") == ["Delta", "Charlie", "Bravo", "Alpha"]
+    page = client.get("/api/v1/products", params={**wait, "limit": 3, "page": 2}).json()
+    assert (page["total"], page["page"], page["pages"], len(page["products"])) == (4, 2, 2, 1)
+    past_the_end = client.get("/api/v1/products", params={**wait, "page": 9}).json()
+    assert (past_the_end["products"], past_the_end["total"]) == ([], 4)
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("sort=popular_ish", "sort"),
+        ("min_price=-1", "min_price"),
+        ("limit=101", "limit"),
+        ("min_price=10&max_price=5", "min_price"),
+        ("max_price=9.999", "max_price"),
+        ("category=Not a path!", "category"),
+        ("q=" + "x" * 10_000 + "&limit=0", "limit"),
+    ],
+)
+def test_bad_browse_input_is_a_422_naming_the_field(client: TestClient, query: str, field: str):
+    response = client.get(f"/api/v1/products?{query}")
+
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["errors"][0]["field"] == field
+
+
+def test_unknown_products_and_skus_are_404(client: TestClient):
+    for path in (
+        "/api/v1/products/00000000-0000-0000-0000-000000000000",
+        "/api/v1/products/not-a-uuid",
+    ):
+        response = client.get(path)
+        assert response.status_code == 404
+        assert response.headers["content-type"] == "application/problem+json"
+    assert client.get("/api/v1/inventory/NOPE-1", headers=OPS).status_code == 404
+
+
+def test_refused_writes_change_nothing(client: TestClient):
+    create(client)
+    before = head(client)
+
+    duplicate = client.post(
+        "/api/v1/products",
+        headers=OPS,
+        json=product("Other", variants=[{"sku": "NEW-1"}, {"sku": "tra-42"}]),
+    )
+    three_decimals = client.post(
+        "/api/v1/products", headers=OPS, json=product("Third", price=9.999)
+    )
+    no_variants = client.post("/api/v1/products", headers=OPS, json=product("Fourth", variants=[]))
+    bad_sku = client.post(
+        "/api/v1/products", headers=OPS, json=product("Fifth", variants=[{"sku": "has space"}])
+    )
+    below_reserved = client.post(
+        "/api/v1/inventory/TRA-42/adjust", headers=OPS, json={"delta": -6, "reason": "count"}
+    )
+
+    assert (duplicate.status_code, duplicate.json()["skus"]) == (409, ["TRA-42"])
+    assert three_decimals.json()["errors"][0]["field"] == "price"
+    assert no_variants.json()["errors"][0]["field"] == "variants"
+    assert bad_sku.json()["errors"][0]["field"] == "variants.0.sku"
+    assert below_reserved.status_code == 409
+    assert {three_decimals.status_code, no_variants.status_code, bad_sku.status_code} == {422}
+    assert head(client) == before
+
+
+def test_catalog_writes_need_the_operator_token(client: TestClient):
+    anonymous = client.post("/api/v1/products", json=product())
+    customer = client.post(
+        "/api/v1/products", json=product(), headers={"Authorization": "Bearer someone"}
+    )
+    stock = client.get("/api/v1/inventory/TRA-42")
+
+    assert (anonymous.status_code, customer.status_code, stock.status_code) == (401, 403, 401)
+    assert head(client) == 0
+
+
+def test_rebuilt_documents_answer_exactly_as_the_live_ones(client: TestClient):
+    for name in ("Alpha", "Bravo", "Charlie"):
+        last = create(client, name=name)
+    client.post("/api/v1/inventory/ALP-42/adjust", headers=OPS, json={"delta": 7, "reason": "x"})
+    pid = last["product_id"]
+    client.patch(f"/api/v1/products/{pid}", headers=OPS, json={"price": 12.5})
+    position = client.delete(f"/api/v1/products/{pid}", headers=OPS).json()["position"]
+    live = client.get("/api/v1/products", params={"min_position": position}).json()
+    live_doc = client.get(f"/api/v1/products/{pid}").json()
+
+    client.container.runner.rebuild("product_documents")  # type: ignore[attr-defined]
+
+    assert client.get("/api/v1/products").json() == live
+    assert client.get(f"/api/v1/products/{pid}").json() == live_doc
