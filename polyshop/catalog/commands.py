@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,7 +14,7 @@ from polyshop.catalog import domain
 from polyshop.catalog.domain import ProductDraft, Variant
 from polyshop.catalog.schema import products, variants
 from polyshop.eventstore.events import NewEvent
-from polyshop.eventstore.ports import NO_STREAM, EventStore, UnitOfWork
+from polyshop.eventstore.ports import EventStore, UnitOfWork
 from polyshop.eventstore.sql_store import utc_now
 from polyshop.inventory import stock as inventory
 from polyshop.money import from_cents, parse_amount, to_cents
@@ -42,36 +42,55 @@ _EDITABLE = ("name", "description", "brand", "category", "tags", "attributes", "
 
 
 def create_product(store: EventStore, draft: ProductDraft, stock: Mapping[str, int]) -> Written:
-    product_id = str(uuid.uuid4())
+    (written,) = import_products(store, [(draft, stock)])
+    return written
+
+
+def import_products(
+    store: EventStore, items: Sequence[tuple[ProductDraft, Mapping[str, int]]]
+) -> list[Written]:
+    """Create many products (with their stock) in one transaction and a few statements."""
+    ids = [str(uuid.uuid4()) for _ in items]
+    pairs = list(zip(ids, (draft for draft, _ in items), strict=True))
+    now = utc_now()
     with store.unit_of_work() as uow:
-        _refuse_existing_skus(uow, [v.sku for v in draft.variants])
+        _refuse_existing_skus(uow, [v.sku for _, d in pairs for v in d.variants])
         uow.connection.execute(
-            insert(products).values(
-                id=product_id,
-                name=draft.name,
-                description=draft.description,
-                brand=draft.brand,
-                category=draft.category,
-                price_cents=to_cents(draft.price),
-                currency=domain.CURRENCY,
-                tags=list(draft.tags),
-                attributes=dict(draft.attributes),
-                images=list(draft.images),
-                status=domain.ACTIVE,
-                version=1,
-                created_at=utc_now(),
-            )
+            insert(products),
+            [
+                {
+                    "id": pid,
+                    "name": d.name,
+                    "description": d.description,
+                    "brand": d.brand,
+                    "category": d.category,
+                    "price_cents": to_cents(d.price),
+                    "currency": domain.CURRENCY,
+                    "tags": list(d.tags),
+                    "attributes": dict(d.attributes),
+                    "images": list(d.images),
+                    "status": domain.ACTIVE,
+                    "version": 1,
+                    "created_at": now,
+                }
+                for pid, d in pairs
+            ],
         )
-        _insert_variants(uow, product_id, draft.variants)
-        uow.append(
-            domain.stream_id(product_id),
-            domain.PRODUCT_STREAM,
-            [NewEvent(domain.PRODUCT_CREATED, domain.created_event(product_id, draft))],
-            NO_STREAM,
+        _insert_variants(uow, [(pid, v) for pid, d in pairs for v in d.variants])
+        uow.start_streams(
+            [
+                (
+                    domain.stream_id(pid),
+                    domain.PRODUCT_STREAM,
+                    [NewEvent(domain.PRODUCT_CREATED, domain.created_event(pid, d))],
+                )
+                for pid, d in pairs
+            ]
         )
-        for variant in draft.variants:
-            inventory.initialize(uow, variant.sku, stock.get(variant.sku, 0))
-    return Written(product_id, uow.position)
+        inventory.initialize(
+            uow, {v.sku: stock.get(v.sku, 0) for d, stock in items for v in d.variants}
+        )
+    return [Written(pid, uow.position) for pid in ids]
 
 
 def update_product(store: EventStore, product_id: str, changes: Mapping[str, Any]) -> Written:
@@ -130,7 +149,7 @@ def add_variant(
         row = _locked_product(uow, product_id)
         domain.check_variant_price(from_cents(row.price_cents), variant)
         _refuse_existing_skus(uow, [variant.sku])
-        _insert_variants(uow, product_id, (variant,))
+        _insert_variants(uow, [(product_id, variant)])
         uow.connection.execute(
             update(products).where(products.c.id == product_id).values(version=row.version + 1)
         )
@@ -144,7 +163,7 @@ def add_variant(
             ],
             row.version,
         )
-        inventory.initialize(uow, variant.sku, initial_stock)
+        inventory.initialize(uow, {variant.sku: initial_stock})
     return Written(product_id, uow.position)
 
 
@@ -187,20 +206,20 @@ def _refuse_existing_skus(uow: UnitOfWork, skus: list[str]) -> None:
         raise DuplicateSku(existing)
 
 
-def _insert_variants(uow: UnitOfWork, product_id: str, new: tuple[Variant, ...]) -> None:
+def _insert_variants(uow: UnitOfWork, new: list[tuple[str, Variant]]) -> None:
     try:
         uow.connection.execute(
             insert(variants),
             [
                 {
                     "sku": v.sku,
-                    "product_id": product_id,
+                    "product_id": pid,
                     "size": v.size,
                     "color": v.color,
                     "price_adjustment_cents": to_cents(v.price_adjustment),
                 }
-                for v in new
+                for pid, v in new
             ],
         )
     except IntegrityError as exc:  # a concurrent command took the SKU after our check
-        raise DuplicateSku([v.sku for v in new]) from exc
+        raise DuplicateSku([v.sku for _, v in new]) from exc

@@ -32,6 +32,9 @@ class UnitOfWork(Protocol):
         expected_version: int | None = ANY_VERSION,
     ) -> AppendResult: ...
 
+    def start_streams(self, streams: Sequence[tuple[str, str, Sequence[NewEvent]]]) -> list[int]:
+        """Append to many new streams at once (imports); any existing one fails it all."""
+
     def after_commit(self, callback: Callable[[], None]) -> None:
         """Run `callback` once the transaction has committed (never if it rolls back)."""
 

@@ -178,6 +178,11 @@ class PostgresEventStore(SqlEventStore):
             raise ConcurrencyConflict(batch.stream_id, batch.expected_version, current)
         return rows[-1].version, [row.position for row in rows]
 
+    def _insert_rows(self, connection: Connection, rows: list[dict[str, Any]]) -> list[int]:
+        # Take the transaction id before the INSERT draws positions (see the module doc).
+        connection.execute(text("SELECT pg_current_xact_id()"))
+        return super()._insert_rows(connection, rows)
+
     def head(self) -> int:
         return self._horizon.advance()
 

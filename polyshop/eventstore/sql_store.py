@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, RowMapping, bindparam, func, select
+from sqlalchemy import Connection, Engine, RowMapping, bindparam, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from polyshop import correlation
@@ -39,6 +39,9 @@ _COLUMNS = (
 _CURRENT_VERSION = select(func.coalesce(func.max(events.c.version), 0)).where(
     events.c.stream_id == bindparam("stream_id")
 )
+
+
+_INSERT_ROWS = insert(events).returning(events.c.position, sort_by_parameter_order=True)
 
 
 def utc_now() -> datetime:
@@ -114,6 +117,37 @@ class SqlUnitOfWork:
         self._position = max(self._position, positions[-1])
         return AppendResult(stream_id, version, tuple(positions))
 
+    def start_streams(self, streams: Sequence[tuple[str, str, Sequence[NewEvent]]]) -> list[int]:
+        """Append to many brand-new streams in one statement (imports, seeding).
+
+        Each stream must not exist yet: one that does fails the whole unit of work with
+        ConcurrencyConflict. Returns the positions written, in order.
+        """
+        meta = _ambient_metadata().to_dict()
+        now = self._store._clock()
+        rows = [
+            {
+                "stream_id": stream_id,
+                "stream_type": stream_type,
+                "version": version,
+                "type": event.type,
+                "schema_version": event.schema_version,
+                "data": dict(event.data),
+                "metadata": meta,
+                "recorded_at": now,
+            }
+            for stream_id, stream_type, stream_events in streams
+            for version, event in enumerate(stream_events, start=1)
+        ]
+        if not rows:
+            return []
+        try:
+            positions = self._store._insert_rows(self.connection, rows)
+        except IntegrityError as exc:
+            raise ConcurrencyConflict("(one of a batch)", 0, None) from exc
+        self._position = max(self._position, positions[-1])
+        return positions
+
     def _committed(self) -> None:
         for callback in self._callbacks:
             callback()
@@ -147,6 +181,11 @@ class SqlEventStore:
         """Insert the batch after checking the expected version; return (new version,
         positions). Raise ConcurrencyConflict (or IntegrityError) when the stream moved."""
         raise NotImplementedError
+
+    def _insert_rows(self, connection: Connection, rows: list[dict[str, Any]]) -> list[int]:
+        """Insert prepared event rows in one round trip, returning positions in row order."""
+        result = connection.execute(_INSERT_ROWS, rows)
+        return list(result.scalars())
 
     def _current_version(self, connection: Connection, stream_id: str) -> int:
         return int(connection.execute(_CURRENT_VERSION, {"stream_id": stream_id}).scalar_one())

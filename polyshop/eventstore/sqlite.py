@@ -64,7 +64,6 @@ def create_sqlite_engine(path: Path, *, writer: bool) -> Engine:
 
 
 _INSERT_ONE = insert(events).returning(events.c.position)
-_INSERT_MANY = insert(events).returning(events.c.position, sort_by_parameter_order=True)
 
 
 class SqliteEventStore(SqlEventStore):
@@ -78,8 +77,7 @@ class SqliteEventStore(SqlEventStore):
         rows = batch.rows(current)
         if len(rows) == 1:
             return current + 1, [connection.execute(_INSERT_ONE, rows[0]).scalar_one()]
-        result = connection.execute(_INSERT_MANY, rows)
-        return current + len(rows), list(result.scalars())
+        return current + len(rows), self._insert_rows(connection, rows)
 
     def head(self) -> int:
         with self.read_engine.connect() as connection:

@@ -101,12 +101,37 @@ def _record(uow: UnitOfWork, sku: str, event_type: str, level: StockLevel, **dat
     )
 
 
-def initialize(uow: UnitOfWork, sku: str, on_hand: int, reason: str = "initial stock") -> None:
-    """Start keeping stock for a new SKU."""
-    if on_hand < 0:
+def initialize(uow: UnitOfWork, levels: Mapping[str, int], reason: str = "initial stock") -> None:
+    """Start keeping stock for new SKUs, in one statement for the rows and one for the events."""
+    if any(on_hand < 0 for on_hand in levels.values()):
         raise InvalidAdjustment("initial stock cannot be negative")
-    uow.connection.execute(insert(stock).values(sku=sku, on_hand=on_hand, reserved=0))
-    _record(uow, sku, STOCK_ADJUSTED, StockLevel(sku, on_hand, 0), delta=on_hand, reason=reason)
+    if not levels:
+        return
+    uow.connection.execute(
+        insert(stock), [{"sku": s, "on_hand": n, "reserved": 0} for s, n in levels.items()]
+    )
+    uow.start_streams(
+        [
+            (
+                stream_id(sku),
+                STREAM_TYPE,
+                [
+                    NewEvent(
+                        STOCK_ADJUSTED,
+                        {
+                            "sku": sku,
+                            "delta": on_hand,
+                            "reason": reason,
+                            "on_hand": on_hand,
+                            "reserved": 0,
+                            "available": on_hand,
+                        },
+                    )
+                ],
+            )
+            for sku, on_hand in levels.items()
+        ]
+    )
 
 
 def adjust(uow: UnitOfWork, sku: str, delta: int, reason: str) -> StockLevel:

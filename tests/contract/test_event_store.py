@@ -265,3 +265,22 @@ def test_tailing_concurrent_writers_sees_every_event_once_in_order(container: Co
 
     assert len(written) == writers * per_writer
     assert seen == sorted(written)
+
+
+def test_start_streams_appends_many_new_streams_at_once(container: Container):
+    store = container.store
+    with store.unit_of_work() as uow:
+        positions = uow.start_streams(
+            [("a", "t", events("A1", "A2")), ("b", "t", events("B1")), ("c", "t", events("C1"))]
+        )
+
+    assert positions == sorted(positions)
+    assert [(e.stream_id, e.version, e.type) for e in store.read_all()] == [
+        ("a", 1, "A1"),
+        ("a", 2, "A2"),
+        ("b", 1, "B1"),
+        ("c", 1, "C1"),
+    ]
+    with pytest.raises(ConcurrencyConflict), store.unit_of_work() as uow:
+        uow.start_streams([("d", "t", events("D1")), ("b", "t", events("B1"))])
+    assert store.stream_version("d") == 0

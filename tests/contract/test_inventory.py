@@ -16,8 +16,7 @@ LATER = datetime.now(UTC) + timedelta(minutes=15)
 
 def stocked(container: Container, **levels: int) -> None:
     with container.store.unit_of_work() as uow:
-        for sku, on_hand in levels.items():
-            stock.initialize(uow, sku, on_hand)
+        stock.initialize(uow, levels)
 
 
 def level(container: Container, sku: str) -> stock.StockLevel:

@@ -13,14 +13,14 @@ from polyshop.money import InvalidAmount, from_cents, parse_amount, to_cents
 
 
 def draft(**overrides) -> ProductDraft:
-    values = dict(
-        name="Mug",
-        description="",
-        brand="Acme",
-        category="Home/Kitchen",
-        price=Decimal("9.50"),
-        variants=(Variant("MUG-1"),),
-    )
+    values = {
+        "name": "Mug",
+        "description": "",
+        "brand": "Acme",
+        "category": "Home/Kitchen",
+        "price": Decimal("9.50"),
+        "variants": (Variant("MUG-1"),),
+    }
     values.update(overrides)
     return ProductDraft(**values)
 
