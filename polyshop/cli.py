@@ -17,6 +17,7 @@ import click
 from pydantic import ValidationError
 
 from polyshop.bootstrap import StartupError, build
+from polyshop.catalog import seeding
 from polyshop.config import Settings
 from polyshop.container import Container
 from polyshop.eventstore.errors import SchemaMismatch
@@ -65,12 +66,16 @@ def main() -> None:
     """polyshop: an event-sourced shop. Settings come from POLYSHOP_* variables."""
 
 
+DEMO_PRODUCTS = 10_000
+
+
 @main.command()
 @click.option("--host", default=None, help="Interface to bind (default 127.0.0.1).")
 @click.option("--port", type=int, default=None, help="Port (default 8000).")
+@click.option("--no-seed", is_flag=True, help="Do not seed the demo catalog into an empty shop.")
 @data_dir_option
-def serve(host: str | None, port: int | None, data_dir: Path | None) -> None:
-    """Run the shop: migrate the database, start the projections, serve HTTP."""
+def serve(host: str | None, port: int | None, no_seed: bool, data_dir: Path | None) -> None:
+    """Run the shop: migrate, seed an empty catalog, start the projections, serve HTTP."""
     import uvicorn
 
     from polyshop.api.rest.app import create_app
@@ -78,6 +83,9 @@ def serve(host: str | None, port: int | None, data_dir: Path | None) -> None:
     settings = _settings(data_dir, host=host, port=port)
     configure_logging(settings.log_level, settings.log_json)
     container = _container(settings)
+    if not no_seed and seeding.catalog_is_empty(container.store):
+        click.echo(f"seeding a demo catalog of {DEMO_PRODUCTS:,} products", err=True)
+        seeding.seed(container.store, DEMO_PRODUCTS, batch=1000)
     click.echo(
         f"polyshop ({settings.mode.value} mode) on http://{settings.host}:{settings.port}"
         + (f", data in {settings.data_dir.resolve()}" if settings.mode.value == "embedded" else ""),
@@ -167,6 +175,44 @@ def projections_rebuild(name: str, data_dir: Path | None) -> None:
         click.echo(
             f"\n{name}: generation {generation} built and active "
             f"in {time.monotonic() - started:.1f} s",
+            err=True,
+        )
+    finally:
+        container.close()
+
+
+@main.command("seed")
+@click.option(
+    "--products",
+    "total",
+    type=click.IntRange(1, 10_000_000),
+    required=True,
+    help="How many demo products the catalog should hold.",
+)
+@click.option("--batch", type=click.IntRange(1, 20_000), default=2000, show_default=True)
+@data_dir_option
+def seed_command(total: int, batch: int, data_dir: Path | None) -> None:
+    """Seed a realistic demo catalog up to N products; resumes where a run stopped."""
+    settings = _settings(data_dir)
+    configure_logging(settings.log_level, settings.log_json)
+    container = _container(settings)
+    try:
+        start = seeding.seeded_count(container.store)
+        if start >= total:
+            click.echo(f"the catalog already holds {start:,} demo products", err=True)
+            return
+        started = time.monotonic()
+        created = seeding.seed(
+            container.store,
+            total,
+            start=start,
+            batch=batch,
+            on_progress=lambda n: click.echo(f"\r  {n:,} / {total:,}", nl=False, err=True),
+        )
+        elapsed = time.monotonic() - started
+        click.echo(
+            f"\nseeded {created:,} products in {elapsed:.1f} s "
+            f"({created / elapsed:,.0f}/s); projections follow",
             err=True,
         )
     finally:

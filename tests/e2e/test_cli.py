@@ -16,6 +16,7 @@ import httpx2 as httpx
 from click.testing import CliRunner
 from sqlalchemy import text
 
+from polyshop.catalog.queries import Browse, list_products
 from polyshop.cli import main
 from polyshop.container import Container
 from polyshop.eventstore.events import NewEvent
@@ -140,3 +141,26 @@ def test_serve_runs_the_shop_and_stops_cleanly_on_sigterm(tmp_path: Path):
     requests = [r for r in records if r.get("event") == "request"]
     assert requests
     assert all(len(r["request_id"]) == 32 for r in requests)
+
+
+def test_seed_makes_a_coherent_catalog_and_resumes(backend: str, container_for):
+    container = container_for(backend)
+    env = {"POLYSHOP_DATA_DIR": str(container.settings.data_dir)}
+    if container.settings.database_url:
+        env["POLYSHOP_DATABASE_URL"] = container.settings.database_url
+
+    first = run("seed", "--products", "30", "--batch", "7", env=env)
+    second = run("seed", "--products", "45", env=env)
+    again = run("seed", "--products", "45", env=env)
+
+    assert "seeded 30 products" in first.output
+    assert "seeded 15 products" in second.output
+    assert "already holds 45" in again.output
+    container.runner.catch_up("product_documents")
+    docs, total = list_products(container.read_engine, Browse(), limit=100, offset=0)
+    assert total == 45
+    assert len({d["id"] for d in docs}) == 45
+    laptops = [d for d in docs if d["category"] == "electronics/laptops"]
+    assert laptops
+    assert all(d["brand"] in d["name"] for d in docs)
+    assert all(1 <= len(d["variants"]) <= 6 for d in docs)
