@@ -29,6 +29,9 @@ from polyshop.eventstore.sqlite import SqliteEventStore, create_sqlite_engine
 from polyshop.eventstore.stream_summaries import StreamSummaryProjection
 from polyshop.eventstore.upcasting import Upcasters
 from polyshop.migrations import runner as migrations
+from polyshop.search.ports import SearchIndex
+from polyshop.search.postgres_index import PostgresSearchIndex
+from polyshop.search.tantivy_index import TantivyCatalogIndex, TantivySearchProjection
 
 log = structlog.get_logger(__name__)
 
@@ -37,8 +40,8 @@ class StartupError(Exception):
     """The shop cannot start; the message says which setting or store is at fault."""
 
 
-def build_projections() -> list[Projection]:
-    return [StreamSummaryProjection(), ProductDocumentProjection()]
+def build_projections(extra: list[Projection]) -> list[Projection]:
+    return [StreamSummaryProjection(), ProductDocumentProjection(), *extra]
 
 
 def build(settings: Settings, *, migrate: bool = True) -> Container:
@@ -54,9 +57,19 @@ def build(settings: Settings, *, migrate: bool = True) -> Container:
     except BaseException:
         store.close()
         raise
+    search: SearchIndex
+    closers: list[Callable[[], None]] = []
+    extra: list[Projection] = []
+    if settings.mode is Mode.SERVER:
+        search = PostgresSearchIndex(read_engine)
+    else:
+        tantivy_index = TantivyCatalogIndex(settings.data_dir / "search")
+        search = tantivy_index
+        extra.append(TantivySearchProjection(tantivy_index))
+        closers.append(tantivy_index.close)
     runner = ProjectionRunner(
         store,
-        build_projections(),
+        build_projections(extra),
         lease_factory,
         batch_size=settings.projection_batch_size,
         poll_interval=settings.projection_poll_interval,
@@ -73,7 +86,9 @@ def build(settings: Settings, *, migrate: bool = True) -> Container:
         read_engine=read_engine,
         ops_token=_ops_token(settings),
         lease_factory=lease_factory,
+        search=search,
         readiness_checks=checks,
+        closers=closers,
     )
 
 

@@ -14,6 +14,7 @@ from polyshop.config import Settings
 from polyshop.eventstore.projections.ports import Lease
 from polyshop.eventstore.projections.runner import ProjectionRunner
 from polyshop.eventstore.sql_store import SqlEventStore
+from polyshop.search.ports import SearchIndex
 
 
 @dataclass
@@ -24,10 +25,15 @@ class Container:
     read_engine: Engine
     ops_token: str | None
     lease_factory: Callable[[str], Lease]
+    search: SearchIndex
     readiness_checks: dict[str, Callable[[], None]] = field(default_factory=dict)
+    closers: list[Callable[[], None]] = field(default_factory=list)
 
     def close(self) -> None:
         self.runner.stop()
+        for close in self.closers:
+            close()
+        self.closers.clear()
         self.store.close()
         if self.read_engine not in (self.store.write_engine, self.store.read_engine):
             self.read_engine.dispose()

@@ -7,6 +7,7 @@ events shape the document; inventory events carry each SKU's resulting availabil
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
@@ -23,6 +24,7 @@ from sqlalchemy import (
     String,
     Table,
     select,
+    text,
 )
 
 from polyshop.catalog import domain
@@ -32,16 +34,45 @@ from polyshop.eventstore.schema import Json
 from polyshop.inventory import stock as inventory
 from polyshop.money import to_cents
 
-DOCUMENTS, SKUS = "product_documents", "product_skus"
+DOCUMENTS, SKUS, TERMS = "product_documents", "product_skus", "product_terms"
+_WORDS = re.compile(r"[a-z0-9]+")
 
-_CATALOG_EVENTS = {
+# Weighted full-text vector of a document (PostgreSQL): name first, then brand and tags,
+# then category and description. A generated column, so it can never disagree with the row.
+_SEARCH_VECTOR = (
+    "setweight(to_tsvector('english', coalesce(name, '')), 'A')"
+    " || setweight(to_tsvector('english', coalesce(brand, '')), 'B')"
+    " || setweight(to_tsvector('english', coalesce(document->>'tags', '')), 'B')"
+    " || setweight(to_tsvector('english', replace(category, '/', ' ')), 'C')"
+    " || setweight(to_tsvector('english', coalesce(document->>'description', '')), 'D')"
+)
+
+
+def add_postgres_search(connection: Connection, generation: int) -> None:
+    """Full-text vector, GIN index, and a trigram-indexed vocabulary for typo correction."""
+    table = f"{DOCUMENTS}__g{generation}"
+    connection.exec_driver_sql(
+        f"ALTER TABLE {table} ADD COLUMN search tsvector"
+        f" GENERATED ALWAYS AS ({_SEARCH_VECTOR}) STORED"
+    )
+    connection.exec_driver_sql(f"CREATE INDEX {table}_search_idx ON {table} USING gin (search)")
+    connection.exec_driver_sql(
+        f"CREATE TABLE IF NOT EXISTS {TERMS}__g{generation} (term text PRIMARY KEY)"
+    )
+    connection.exec_driver_sql(
+        f"CREATE INDEX IF NOT EXISTS {TERMS}__g{generation}_trgm_idx"
+        f" ON {TERMS}__g{generation} USING gin (term gin_trgm_ops)"
+    )
+
+
+CATALOG_EVENTS = {
     domain.PRODUCT_CREATED,
     domain.PRODUCT_UPDATED,
     domain.PRICE_CHANGED,
     domain.VARIANT_ADDED,
     domain.PRODUCT_DISCONTINUED,
 }
-_STOCK_EVENTS = {
+STOCK_EVENTS = {
     inventory.STOCK_ADJUSTED,
     inventory.STOCK_RESERVED,
     inventory.RESERVATION_COMMITTED,
@@ -83,8 +114,8 @@ def define_document_tables(metadata: MetaData, suffix: str) -> list[Table]:
 
 class ProductDocumentProjection(SqlTableProjection):
     name = "product_documents"
-    version = 1
-    event_types = frozenset(_CATALOG_EVENTS | _STOCK_EVENTS)
+    version = 2
+    event_types = frozenset(CATALOG_EVENTS | STOCK_EVENTS)
 
     def define_tables(self, metadata: MetaData, suffix: str) -> list[Table]:
         return define_document_tables(metadata, suffix)
@@ -94,22 +125,7 @@ class ProductDocumentProjection(SqlTableProjection):
         docs: dict[str, dict[str, Any]] = {}
         sku_owner: dict[str, str] = {}
         self._preload(connection, tables, events, docs, sku_owner)
-        for event in events:
-            data = event.data
-            if event.type == domain.PRODUCT_CREATED:
-                docs[data["product_id"]] = _new_document(data, event)
-                for variant in data["variants"]:
-                    sku_owner[variant["sku"]] = data["product_id"]
-            elif event.type in _CATALOG_EVENTS:
-                doc = docs.get(data["product_id"])
-                if doc is not None:
-                    _apply_catalog_event(doc, event)
-                    for variant in doc["variants"]:
-                        sku_owner[variant["sku"]] = doc["id"]
-            else:
-                owner = sku_owner.get(data["sku"])
-                if owner is not None and owner in docs:
-                    _set_available(docs[owner], data["sku"], data["available"])
+        fold(events, docs, sku_owner)
         bulk_upsert(
             connection,
             tables[DOCUMENTS],
@@ -124,6 +140,33 @@ class ProductDocumentProjection(SqlTableProjection):
             key=["sku"],
             assignments={"product_id": "excluded.product_id"},
         )
+        if connection.dialect.name == "postgresql":
+            terms = sorted({t for d in docs.values() for t in vocabulary(d)})
+            connection.execute(
+                text(
+                    f"INSERT INTO {TERMS}__g{generation} (term)"
+                    " SELECT unnest(CAST(:terms AS text[])) ON CONFLICT DO NOTHING"
+                ),
+                {"terms": terms},
+            )
+
+    def setup(self, generation: int, connection: Any) -> None:
+        super().setup(generation, connection)
+        if connection.dialect.name == "postgresql":
+            add_postgres_search(connection, generation)
+
+    def activate(self, generation: int, connection: Any) -> None:
+        super().activate(generation, connection)
+        if connection.dialect.name == "postgresql":
+            connection.exec_driver_sql(f"DROP VIEW IF EXISTS {TERMS}")
+            connection.exec_driver_sql(
+                f"CREATE VIEW {TERMS} AS SELECT * FROM {TERMS}__g{generation}"
+            )
+
+    def teardown(self, generation: int, connection: Any) -> None:
+        super().teardown(generation, connection)
+        if connection.dialect.name == "postgresql":
+            connection.exec_driver_sql(f"DROP TABLE IF EXISTS {TERMS}__g{generation} CASCADE")
 
     @staticmethod
     def _preload(
@@ -134,13 +177,13 @@ class ProductDocumentProjection(SqlTableProjection):
         sku_owner: dict[str, str],
     ) -> None:
         """Load, in two queries, every existing document the batch touches."""
-        skus = {e.data["sku"] for e in events if e.type in _STOCK_EVENTS}
+        skus = {e.data["sku"] for e in events if e.type in STOCK_EVENTS}
         if skus:
             rows = connection.execute(
                 select(tables[SKUS]).where(tables[SKUS].c.sku.in_(sorted(skus)))
             ).all()
             sku_owner.update({r.sku: r.product_id for r in rows})
-        product_ids = {e.data["product_id"] for e in events if e.type in _CATALOG_EVENTS}
+        product_ids = {e.data["product_id"] for e in events if e.type in CATALOG_EVENTS}
         product_ids |= set(sku_owner.values())
         if product_ids:
             table = tables[DOCUMENTS]
@@ -150,6 +193,52 @@ class ProductDocumentProjection(SqlTableProjection):
                 )
             ).all()
             docs.update({r.product_id: r.document for r in rows})
+
+
+def fold(
+    events: Sequence[RecordedEvent], docs: dict[str, dict[str, Any]], sku_owner: dict[str, str]
+) -> None:
+    """Apply events to the documents they touch (loaded into `docs` beforehand).
+
+    Replaying a suffix of events already applied gives the same documents: every change
+    sets absolute values, and adding a variant twice adds it once. External indexes that
+    cannot checkpoint atomically rely on this.
+    """
+    for event in events:
+        data = event.data
+        if event.type == domain.PRODUCT_CREATED:
+            docs[data["product_id"]] = _new_document(data, event)
+            for variant in data["variants"]:
+                sku_owner[variant["sku"]] = data["product_id"]
+        elif event.type in CATALOG_EVENTS:
+            doc = docs.get(data["product_id"])
+            if doc is not None:
+                _apply_catalog_event(doc, event)
+                for variant in doc["variants"]:
+                    sku_owner[variant["sku"]] = doc["id"]
+        elif event.type in STOCK_EVENTS:
+            owner = sku_owner.get(data["sku"])
+            if owner is not None and owner in docs:
+                _set_available(docs[owner], data["sku"], data["available"])
+    for doc in docs.values():
+        finish(doc)
+
+
+def finish(doc: dict[str, Any]) -> None:
+    """Derive what browse and search filter on: the price range and `in_stock`."""
+    prices = [Decimal(v["price"]) for v in doc["variants"]]
+    doc["price_min"], doc["price_max"] = str(min(prices)), str(max(prices))
+    doc["in_stock"] = doc["status"] == domain.ACTIVE and any(
+        v["available"] > 0 for v in doc["variants"]
+    )
+
+
+def vocabulary(doc: dict[str, Any]) -> set[str]:
+    """Words a shopper may type for this product: the basis of typo correction."""
+    text_ = " ".join(
+        [doc["name"], doc["brand"], doc["category"].replace("/", " "), " ".join(doc["tags"])]
+    )
+    return {w for w in _WORDS.findall(text_.lower()) if len(w) >= 3}
 
 
 def _new_document(data: dict[str, Any], event: RecordedEvent) -> dict[str, Any]:
@@ -175,6 +264,8 @@ def _new_document(data: dict[str, Any], event: RecordedEvent) -> dict[str, Any]:
 
 
 def _add_variant(doc: dict[str, Any], variant: dict[str, Any]) -> None:
+    if any(v["sku"] == variant["sku"] for v in doc["variants"]):
+        return
     doc["variants"].append(
         {
             "sku": variant["sku"],
@@ -215,8 +306,7 @@ def _set_available(doc: dict[str, Any], sku: str, available: int) -> None:
 
 def _row(doc: dict[str, Any]) -> dict[str, Any]:
     prices = [to_cents(Decimal(v["price"])) for v in doc["variants"]]
-    in_stock = doc["status"] == domain.ACTIVE and any(v["available"] > 0 for v in doc["variants"])
-    doc["in_stock"] = in_stock
+    in_stock = doc["in_stock"]
     return {
         "product_id": doc["id"],
         "name": doc["name"],

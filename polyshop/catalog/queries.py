@@ -14,7 +14,7 @@ from polyshop.catalog.documents import define_document_tables
 from polyshop.money import to_cents
 
 # The view every generation is reached through; the same columns as the tables.
-_documents = define_document_tables(MetaData(), "")[0]
+documents_view = define_document_tables(MetaData(), "")[0]
 
 
 class Sort(StrEnum):
@@ -35,7 +35,7 @@ class Browse:
 
 
 def _order(sort: Sort) -> list[Any]:
-    d = _documents.c
+    d = documents_view.c
     return {
         Sort.NEWEST: [d.created_at.desc(), d.product_id],
         Sort.PRICE_ASC: [d.price_min_cents, d.product_id],
@@ -44,8 +44,8 @@ def _order(sort: Sort) -> list[Any]:
     }[sort]
 
 
-def _filters(browse: Browse) -> list[Any]:
-    d = _documents.c
+def filters(browse: Browse) -> list[Any]:
+    d = documents_view.c
     where: list[Any] = [d.status == domain.ACTIVE]
     if browse.category:
         # The subtree as a key range: 'a/b' matches 'a/b' and 'a/b/...' through the index.
@@ -65,14 +65,14 @@ def _filters(browse: Browse) -> list[Any]:
 def list_products(
     engine: Engine, browse: Browse, *, limit: int, offset: int
 ) -> tuple[list[dict[str, Any]], int]:
-    where = _filters(browse)
+    where = filters(browse)
     with engine.connect() as connection:
         total = connection.execute(
-            select(func.count()).select_from(_documents).where(*where)
+            select(func.count()).select_from(documents_view).where(*where)
         ).scalar_one()
         rows = (
             connection.execute(
-                select(_documents.c.document)
+                select(documents_view.c.document)
                 .where(*where)
                 .order_by(*_order(browse.sort))
                 .limit(limit)
@@ -87,5 +87,5 @@ def list_products(
 def get_product(engine: Engine, product_id: str) -> dict[str, Any] | None:
     with engine.connect() as connection:
         return connection.execute(
-            select(_documents.c.document).where(_documents.c.product_id == product_id)
+            select(documents_view.c.document).where(documents_view.c.product_id == product_id)
         ).scalar_one_or_none()

@@ -234,3 +234,42 @@ def test_rebuilt_documents_answer_exactly_as_the_live_ones(client: TestClient):
 
     assert client.get("/api/v1/products").json() == live
     assert client.get(f"/api/v1/products/{pid}").json() == live_doc
+
+
+def test_search_and_suggest_over_http(client: TestClient):
+    create(client, name="Alpha Laptop", category="electronics/laptops", brand="Lenovo", price=900)
+    create(client, name="Bravo Laptop", category="electronics/laptops", brand="Asus", price=1200)
+    last = create(client, name="Charlie Lamp", category="home/lighting", brand="Philips", price=30)
+    wait = {"min_position": last["position"]}
+
+    found = client.get("/api/v1/products/search", params={**wait, "q": "labtop", "limit": 1})
+    suggested = client.get("/api/v1/products/suggest", params={"q": "lap"})
+
+    assert found.status_code == 200, found.text
+    body = found.json()
+    assert (body["total"], body["page"], body["pages"], len(body["results"])) == (2, 1, 2, 1)
+    assert body["results"][0]["name"] in {"Alpha Laptop", "Bravo Laptop"}
+    assert body["facets"]["brands"] == {"Asus": 1, "Lenovo": 1}
+    assert body["facets"]["categories"] == {"electronics/laptops": 2}
+    assert body["facets"]["price_ranges"] == [
+        {"from": 500.0, "to": 1000.0, "count": 1},
+        {"from": 1000.0, "to": None, "count": 1},
+    ]
+    assert set(suggested.json()["suggestions"]) == {"Alpha Laptop", "Bravo Laptop"}
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("", "q"),
+        ("q=" + "x" * 10_000, "q"),
+        ("q=lamp&sort=cheapest", "sort"),
+        ("q=lamp&min_price=5&max_price=1", "min_price"),
+        ("q=lamp&page=1000", "page"),
+    ],
+)
+def test_bad_search_input_is_a_422_naming_the_field(client: TestClient, query: str, field: str):
+    response = client.get(f"/api/v1/products/search?{query}")
+
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"][0]["field"] == field

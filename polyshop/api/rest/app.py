@@ -12,7 +12,7 @@ from polyshop import __version__
 from polyshop.api.rest import problems
 from polyshop.api.rest.metrics import ProjectionLagCollector
 from polyshop.api.rest.middleware import HttpMetrics, RequestContextMiddleware
-from polyshop.api.rest.routes import admin, health, inventory, products
+from polyshop.api.rest.routes import admin, health, inventory, products, search
 from polyshop.container import Container
 
 
@@ -41,6 +41,7 @@ def create_app(container: Container, *, start_projections: bool | None = None) -
     problems.install(app)
     app.include_router(health.router)
     app.include_router(admin.router)
+    app.include_router(search.router)  # before products: /products/search is not an id
     app.include_router(products.router)
     app.include_router(inventory.router)
     app.add_middleware(

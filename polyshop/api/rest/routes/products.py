@@ -68,19 +68,15 @@ def _variants(items: list[VariantIn]) -> tuple[tuple[Variant, ...], dict[str, in
     return tuple(variants), stock
 
 
-@router.get("/products")
-def browse_products(
-    container: ContainerDep,
-    page: Annotated[PageParams, Query()],
-    category: Annotated[str | None, Query(max_length=300)] = None,
-    brand: Annotated[str | None, Query(max_length=100)] = None,
-    min_price: Annotated[Decimal | None, Query(ge=0)] = None,
-    max_price: Annotated[Decimal | None, Query(ge=0)] = None,
-    in_stock: bool | None = None,
+def browse_filters(
+    category: str | None,
+    brand: str | None,
+    min_price: Decimal | None,
+    max_price: Decimal | None,
+    in_stock: bool | None,
     sort: Sort = Sort.NEWEST,
-    min_position: MinPosition = None,
-) -> ProductsOut:
-    """Browse active products with filters, a sort and pages."""
+) -> Browse:
+    """Validate the filters browse and search share; a 422 names the offending one."""
     low, high = _price("min_price", min_price), _price("max_price", max_price)
     if low is not None and high is not None and low > high:
         raise Problem(
@@ -94,14 +90,31 @@ def browse_products(
         path = domain.normalize_category(category) if category else None
     except CatalogError as exc:
         raise _invalid(exc) from exc
+    return Browse(
+        category=path, brand=brand, min_price=low, max_price=high, in_stock=in_stock, sort=sort
+    )
+
+
+@router.get("/products")
+def browse_products(
+    container: ContainerDep,
+    page: Annotated[PageParams, Query()],
+    category: Annotated[str | None, Query(max_length=300)] = None,
+    brand: Annotated[str | None, Query(max_length=100)] = None,
+    min_price: Annotated[Decimal | None, Query(ge=0)] = None,
+    max_price: Annotated[Decimal | None, Query(ge=0)] = None,
+    in_stock: bool | None = None,
+    sort: Sort = Sort.NEWEST,
+    min_position: MinPosition = None,
+) -> ProductsOut:
+    """Browse active products with filters, a sort and pages."""
+    browse = browse_filters(category, brand, min_price, max_price, in_stock, sort)
     wait_for_read_model(
         container.runner, READ_MODEL, min_position, container.settings.read_wait_timeout
     )
     docs, total = list_products(
         container.read_engine,
-        Browse(
-            category=path, brand=brand, min_price=low, max_price=high, in_stock=in_stock, sort=sort
-        ),
+        browse,
         limit=page.limit,
         offset=page.offset,
     )

@@ -1,0 +1,115 @@
+"""Product search and autocomplete (declared before /products/{id} so the paths win)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel, Field
+
+from polyshop.api.rest.dependencies import ContainerDep, wait_for_read_model
+from polyshop.api.rest.models.catalog import ProductOut
+from polyshop.api.rest.models.money import Amount
+from polyshop.api.rest.pagination import Page, PageParams
+from polyshop.api.rest.problems import Problem
+from polyshop.api.rest.routes.products import MinPosition, browse_filters
+from polyshop.search.ports import MAX_QUERY_CHARS, SearchQuery, SearchSort
+
+router = APIRouter(prefix="/api/v1/products", tags=["search"])
+
+
+class PriceRangeOut(BaseModel):
+    from_: Amount = Field(serialization_alias="from")
+    to: Amount | None
+    count: int
+
+
+class FacetsOut(BaseModel):
+    brands: dict[str, int]
+    categories: dict[str, int]
+    price_ranges: list[PriceRangeOut]
+
+
+class SearchOut(Page):
+    results: list[ProductOut]
+    facets: FacetsOut
+
+
+class SuggestOut(BaseModel):
+    suggestions: list[str]
+
+
+Q = Annotated[str, Query(min_length=1, max_length=MAX_QUERY_CHARS, description="search words")]
+
+
+@router.get("/search", response_model_by_alias=True)
+def search_products(
+    q: Q,
+    container: ContainerDep,
+    page: Annotated[PageParams, Query()],
+    category: Annotated[str | None, Query(max_length=300)] = None,
+    brand: Annotated[str | None, Query(max_length=100)] = None,
+    min_price: Annotated[Decimal | None, Query(ge=0)] = None,
+    max_price: Annotated[Decimal | None, Query(ge=0)] = None,
+    in_stock: bool | None = None,
+    sort: SearchSort = SearchSort.RELEVANCE,
+    min_position: MinPosition = None,
+) -> SearchOut:
+    """Full-text search with the browse filters, and facets over every match."""
+    browse = browse_filters(category, brand, min_price, max_price, in_stock)
+    if page.offset >= 10_000:
+        raise Problem(
+            422,
+            "Search pages stop at 10,000 results; narrow the query.",
+            slug="validation-error",
+            title="Invalid request",
+            errors=[{"field": "page", "message": "too deep"}],
+        )
+    wait_for_read_model(
+        container.runner, _read_model(container), min_position, container.settings.read_wait_timeout
+    )
+    result = container.search.search(
+        SearchQuery(
+            text=q,
+            category=browse.category,
+            brand=browse.brand,
+            min_price=browse.min_price,
+            max_price=browse.max_price,
+            in_stock=browse.in_stock,
+            sort=sort,
+            limit=page.limit,
+            offset=page.offset,
+        )
+    )
+    return SearchOut(
+        results=[ProductOut.of(d) for d in result.documents],
+        facets=FacetsOut(
+            brands=result.facets.brands,
+            categories=result.facets.categories,
+            price_ranges=[
+                PriceRangeOut(
+                    from_=Decimal(b.low),
+                    to=None if b.high is None else Decimal(b.high),
+                    count=b.count,
+                )
+                for b in result.facets.price_ranges
+            ],
+        ),
+        **page.envelope(result.total),
+    )
+
+
+@router.get("/suggest")
+async def suggest_products(
+    q: Q, container: ContainerDep, limit: Annotated[int, Query(ge=1, le=20)] = 8
+) -> SuggestOut:
+    """Product names completing what has been typed so far."""
+    names = await run_in_threadpool(container.search.suggest, q, limit)
+    return SuggestOut(suggestions=names)
+
+
+def _read_model(container: ContainerDep) -> str:
+    names = container.runner.names
+    return "search_index" if "search_index" in names else "product_documents"

@@ -1,0 +1,1 @@
+"""Product search: full text with filters, facets, typo tolerance and autocomplete."""

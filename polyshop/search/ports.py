@@ -1,0 +1,120 @@
+"""What the search port answers, whatever engine answers it (Tantivy or PostgreSQL)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any, Protocol
+
+#: Price facet buckets: [from, to) in whole currency units; the last is open-ended.
+PRICE_BUCKETS: tuple[tuple[int, int | None], ...] = (
+    (0, 25),
+    (25, 50),
+    (50, 100),
+    (100, 250),
+    (250, 500),
+    (500, 1000),
+    (1000, None),
+)
+MAX_QUERY_CHARS = 200
+MAX_TERMS = 8
+_TOKEN = re.compile(r"[0-9a-z]+")
+# Words too common to narrow a search; dropped so every engine treats them alike.
+STOPWORDS = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "but",
+        "by",
+        "for",
+        "from",
+        "has",
+        "have",
+        "in",
+        "is",
+        "it",
+        "its",
+        "of",
+        "on",
+        "or",
+        "that",
+        "the",
+        "this",
+        "to",
+        "was",
+        "were",
+        "will",
+        "with",
+        "not",
+        "no",
+    ]
+)
+
+
+class SearchSort(StrEnum):
+    RELEVANCE = "relevance"
+    PRICE_ASC = "price_asc"
+    PRICE_DESC = "price_desc"
+    NEWEST = "newest"
+
+
+@dataclass(frozen=True, slots=True)
+class SearchQuery:
+    text: str
+    category: str | None = None
+    brand: str | None = None
+    min_price: Decimal | None = None
+    max_price: Decimal | None = None
+    in_stock: bool | None = None
+    sort: SearchSort = SearchSort.RELEVANCE
+    limit: int = 20
+    offset: int = 0
+
+    @property
+    def terms(self) -> list[str]:
+        """The words of the query: operators, quotes and punctuation are never syntax."""
+        words = _TOKEN.findall(self.text[:MAX_QUERY_CHARS].lower())
+        return [w for w in words if w not in STOPWORDS][:MAX_TERMS]
+
+
+@dataclass(frozen=True, slots=True)
+class PriceBucket:
+    low: int
+    high: int | None
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class Facets:
+    brands: dict[str, int] = field(default_factory=dict)
+    categories: dict[str, int] = field(default_factory=dict)
+    price_ranges: list[PriceBucket] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResult:
+    documents: list[dict[str, Any]]
+    total: int
+    facets: Facets
+
+
+class SearchIndex(Protocol):
+    def search(self, query: SearchQuery) -> SearchResult:
+        """Matching active products for one page, the total, and facets over all matches."""
+
+    def suggest(self, prefix: str, limit: int = 10) -> list[str]:
+        """Product names completing what the shopper has typed so far."""
+
+
+def bucket_of(price: Decimal) -> int:
+    for i, (low, high) in enumerate(PRICE_BUCKETS):
+        if price >= low and (high is None or price < high):
+            return i
+    return len(PRICE_BUCKETS) - 1

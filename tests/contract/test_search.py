@@ -1,0 +1,143 @@
+"""The SearchIndex contract: Tantivy (embedded) and PostgreSQL full text (server) alike."""
+
+from __future__ import annotations
+
+import time
+from decimal import Decimal
+
+import pytest
+
+from polyshop.catalog import commands
+from polyshop.catalog.domain import ProductDraft, Variant
+from polyshop.container import Container
+from polyshop.inventory import stock
+from polyshop.search.ports import SearchQuery, SearchSort
+
+CATALOG = [
+    # name, brand, category, price, stock, description
+    ("Trail Runner 2", "Acme", "shoes/running", "120.00", 5, "Grippy shoe for mud."),
+    ("City Sneaker", "Acme", "shoes/casual", "80.00", 0, "Good on a short trail too."),
+    ("Road Racer", "Swift", "shoes/running", "150.00", 3, "Light and fast."),
+    ("Ultra Laptop 14", "Lenovo", "electronics/laptops", "999.00", 2, "Thin and light."),
+    ("Gaming Laptop 17", "Asus", "electronics/laptops", "1899.00", 1, "A big screen."),
+    ("Wireless Headphones", "Sony", "electronics/audio", "249.00", 7, "Noise cancelling."),
+    ("Wireless Earbuds", "Sony", "electronics/audio", "149.00", 0, "Small and clever."),
+    ("Desk Lamp", "Philips", "home/lighting", "39.00", 9, "Warm light for a desk."),
+]
+
+
+def index_up_to_date(container: Container) -> None:
+    for name in container.runner.names:
+        container.runner.catch_up(name)
+
+
+@pytest.fixture
+def shop(container: Container) -> Container:
+    items = []
+    for i, (name, brand, category, price, units, description) in enumerate(CATALOG):
+        draft = ProductDraft(
+            name=name,
+            description=description,
+            brand=brand,
+            category=category,
+            price=Decimal(price),
+            variants=(Variant(f"SKU-{i}"),),
+            tags=(category.split("/")[-1],),
+        )
+        items.append((draft, {f"SKU-{i}": units}))
+    for item in items:  # one by one, so "newest" has an order
+        commands.import_products(container.store, [item])
+    index_up_to_date(container)
+    return container
+
+
+def names(container: Container, text: str, **filters) -> list[str]:
+    result = container.search.search(SearchQuery(text, **filters))
+    return [d["name"] for d in result.documents]
+
+
+def test_name_matches_rank_above_description_matches(shop: Container):
+    assert names(shop, "trail") == ["Trail Runner 2", "City Sneaker"]
+
+
+def test_filters_narrow_results_and_categories_include_subcategories(shop: Container):
+    assert set(names(shop, "shoe", category="shoes")) == {
+        "Trail Runner 2",
+        "City Sneaker",
+        "Road Racer",
+    }  # the category itself says "shoes"
+    assert set(names(shop, "laptop", category="electronics")) == {
+        "Ultra Laptop 14",
+        "Gaming Laptop 17",
+    }
+    assert names(shop, "laptop", category="electronics/audio") == []
+    assert names(shop, "wireless", brand="Sony", in_stock=True) == ["Wireless Headphones"]
+    assert names(shop, "laptop", max_price=Decimal("1000")) == ["Ultra Laptop 14"]
+    assert names(shop, "laptop", min_price=Decimal("1000")) == ["Gaming Laptop 17"]
+
+
+def test_sorting_by_price(shop: Container):
+    cheap_first = names(shop, "wireless", sort=SearchSort.PRICE_ASC)
+    dear_first = names(shop, "wireless", sort=SearchSort.PRICE_DESC)
+
+    assert cheap_first == ["Wireless Earbuds", "Wireless Headphones"]
+    assert dear_first == list(reversed(cheap_first))
+
+
+def test_facets_count_every_match_not_just_the_page(shop: Container):
+    result = shop.search.search(SearchQuery("light", limit=1))
+
+    assert len(result.documents) == 1
+    assert result.total == 3  # the lamp, the thin laptop and the light racer
+    assert result.facets.brands == {"Lenovo": 1, "Philips": 1, "Swift": 1}
+    assert result.facets.categories == {
+        "electronics/laptops": 1,
+        "home/lighting": 1,
+        "shoes/running": 1,
+    }
+    assert [(b.low, b.high, b.count) for b in result.facets.price_ranges] == [
+        (25, 50, 1),
+        (100, 250, 1),
+        (500, 1000, 1),
+    ]
+
+
+def test_typos_still_find_the_product(shop: Container):
+    assert set(names(shop, "labtop")) == {"Ultra Laptop 14", "Gaming Laptop 17"}
+    assert "Wireless Headphones" in names(shop, "hedphones")
+
+
+def test_autocomplete_completes_names_by_prefix(shop: Container):
+    assert set(shop.search.suggest("wire")) == {"Wireless Headphones", "Wireless Earbuds"}
+    assert shop.search.suggest("wireless head") == ["Wireless Headphones"]
+    assert shop.search.suggest("zzz") == []
+
+
+@pytest.mark.parametrize(
+    "text", ['laptop OR "', "laptop AND (", "-laptop", "lap*top", 'title:"x"', "+++", "\\"]
+)
+def test_query_syntax_is_never_an_error(shop: Container, text: str):
+    result = shop.search.search(SearchQuery(text))
+
+    words = SearchQuery(text).terms
+    assert result.total == (2 if "laptop" in words else 0)
+
+
+def test_discontinued_products_are_not_found(shop: Container):
+    hit = shop.search.search(SearchQuery("lamp")).documents[0]
+
+    commands.discontinue_product(shop.store, hit["id"])
+    index_up_to_date(shop)
+
+    assert names(shop, "lamp") == []
+
+
+def test_a_stock_change_is_searchable_within_a_second(shop: Container):
+    shop.runner.start()
+    with shop.store.unit_of_work() as uow:
+        stock.adjust(uow, "SKU-6", 4, "delivery")  # the earbuds come back in stock
+    changed = time.monotonic()
+
+    while "Wireless Earbuds" not in names(shop, "earbuds", in_stock=True):
+        assert time.monotonic() - changed < 1.0, "not visible in search within 1 s"
+        time.sleep(0.01)
