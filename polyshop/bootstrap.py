@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
 from polyshop.catalog.documents import ProductDocumentProjection
+from polyshop.catalog.page_cache import PageCacheInvalidator, ProductPageCache
 from polyshop.config import Mode, Settings
 from polyshop.container import Container
 from polyshop.eventstore.notify import InProcessNotifier
@@ -76,6 +77,15 @@ def build(settings: Settings, *, migrate: bool = True) -> Container:
     )
     if migrate:
         runner.prepare()
+    pages = ProductPageCache()
+    invalidator = PageCacheInvalidator(
+        pages,
+        store,
+        lambda: runner.position("product_documents"),
+        store.notifier,
+        runner.progress,
+    )
+    closers.insert(0, invalidator.stop)
     checks: dict[str, Callable[[], None]] = {"event_store": store.check}
     if read_engine is not store.write_engine and settings.mode is Mode.SERVER:
         checks["read_database"] = lambda: _ping(read_engine)
@@ -87,6 +97,8 @@ def build(settings: Settings, *, migrate: bool = True) -> Container:
         ops_token=_ops_token(settings),
         lease_factory=lease_factory,
         search=search,
+        product_pages=pages,
+        background=[invalidator.start],
         readiness_checks=checks,
         closers=closers,
     )

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 
+from polyshop.catalog.page_cache import ProductPageCache
 from polyshop.config import Settings
 from polyshop.eventstore.projections.ports import Lease
 from polyshop.eventstore.projections.runner import ProjectionRunner
@@ -26,8 +27,11 @@ class Container:
     ops_token: str | None
     lease_factory: Callable[[str], Lease]
     search: SearchIndex
+    product_pages: ProductPageCache
     readiness_checks: dict[str, Callable[[], None]] = field(default_factory=dict)
     closers: list[Callable[[], None]] = field(default_factory=list)
+    #: Started with the HTTP app: work that serves reads (cache invalidation).
+    background: list[Callable[[], None]] = field(default_factory=list)
 
     def close(self) -> None:
         self.runner.stop()

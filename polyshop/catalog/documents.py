@@ -34,16 +34,21 @@ from polyshop.eventstore.schema import Json
 from polyshop.inventory import stock as inventory
 from polyshop.money import to_cents
 
-DOCUMENTS, SKUS, TERMS = "product_documents", "product_skus", "product_terms"
+DOCUMENTS, LISTING, SKUS, TERMS = (
+    "product_documents",
+    "product_listing",
+    "product_skus",
+    "product_terms",
+)
 _WORDS = re.compile(r"[a-z0-9]+")
 
 # Weighted full-text vector of a document (PostgreSQL): name first, then brand and tags,
 # then category and description. A generated column, so it can never disagree with the row.
 _SEARCH_VECTOR = (
-    "setweight(to_tsvector('english', coalesce(name, '')), 'A')"
-    " || setweight(to_tsvector('english', coalesce(brand, '')), 'B')"
+    "setweight(to_tsvector('english', coalesce(document->>'name', '')), 'A')"
+    " || setweight(to_tsvector('english', coalesce(document->>'brand', '')), 'B')"
     " || setweight(to_tsvector('english', coalesce(document->>'tags', '')), 'B')"
-    " || setweight(to_tsvector('english', replace(category, '/', ' ')), 'C')"
+    " || setweight(to_tsvector('english', replace(document->>'category', '/', ' ')), 'C')"
     " || setweight(to_tsvector('english', coalesce(document->>'description', '')), 'D')"
 )
 
@@ -81,40 +86,52 @@ STOCK_EVENTS = {
 
 
 def define_document_tables(metadata: MetaData, suffix: str) -> list[Table]:
+    """The wide documents (read by id), the narrow listing (filtered and sorted), SKU owners.
+
+    Keeping the JSON out of the listing keeps its rows small, so a filtered, sorted page
+    walks an index over ~100-byte rows and only then fetches the few documents it shows.
+    """
     documents = Table(
         f"{DOCUMENTS}{suffix}",
         metadata,
         Column("product_id", String(36), primary_key=True),
+        Column("document", Json, nullable=False),
+    )
+    listing = Table(
+        f"{LISTING}{suffix}",
+        metadata,
+        Column("product_id", String(36), primary_key=True),
         Column("name", String(200), nullable=False),
         Column("brand", String(100), nullable=False),
-        Column("category", String(300), nullable=False),
+        Column("category_key", String(301), nullable=False),  # 'a/b/': subtrees are ranges
         Column("status", String(20), nullable=False),
         Column("price_min_cents", BigInteger, nullable=False),
         Column("price_max_cents", BigInteger, nullable=False),
         Column("in_stock", Boolean, nullable=False),
         Column("created_at", DateTime(timezone=True), nullable=False),
-        Column("document", Json, nullable=False),
     )
     for columns in (
-        ("status", "category"),
-        ("status", "brand"),
+        ("status", "category_key", "price_min_cents"),
+        ("status", "category_key", "created_at"),
+        ("status", "category_key", "name"),
+        ("status", "brand", "price_min_cents"),
         ("status", "price_min_cents"),
         ("status", "created_at"),
         ("status", "name"),
     ):
-        Index(f"{documents.name}_{'_'.join(columns)}_idx", *(documents.c[c] for c in columns))
+        Index(f"{listing.name}_{'_'.join(columns)}_idx", *(listing.c[c] for c in columns))
     skus = Table(
         f"{SKUS}{suffix}",
         metadata,
         Column("sku", String(64), primary_key=True),
         Column("product_id", String(36), nullable=False),
     )
-    return [documents, skus]
+    return [documents, listing, skus]
 
 
 class ProductDocumentProjection(SqlTableProjection):
     name = "product_documents"
-    version = 2
+    version = 3
     event_types = frozenset(CATALOG_EVENTS | STOCK_EVENTS)
 
     def define_tables(self, metadata: MetaData, suffix: str) -> list[Table]:
@@ -129,9 +146,16 @@ class ProductDocumentProjection(SqlTableProjection):
         bulk_upsert(
             connection,
             tables[DOCUMENTS],
-            [_row(d) for d in docs.values()],
+            [{"product_id": d["id"], "document": d} for d in docs.values()],
             key=["product_id"],
-            assignments=_overwrite(tables[DOCUMENTS]),
+            assignments={"document": "excluded.document"},
+        )
+        bulk_upsert(
+            connection,
+            tables[LISTING],
+            [_listing_row(d) for d in docs.values()],
+            key=["product_id"],
+            assignments=_overwrite(tables[LISTING]),
         )
         bulk_upsert(
             connection,
@@ -304,20 +328,21 @@ def _set_available(doc: dict[str, Any], sku: str, available: int) -> None:
             variant["available"] = available
 
 
-def _row(doc: dict[str, Any]) -> dict[str, Any]:
-    prices = [to_cents(Decimal(v["price"])) for v in doc["variants"]]
-    in_stock = doc["in_stock"]
+def category_key(category: str) -> str:
+    return category + "/"
+
+
+def _listing_row(doc: dict[str, Any]) -> dict[str, Any]:
     return {
         "product_id": doc["id"],
         "name": doc["name"],
         "brand": doc["brand"],
-        "category": doc["category"],
+        "category_key": category_key(doc["category"]),
         "status": doc["status"],
-        "price_min_cents": min(prices),
-        "price_max_cents": max(prices),
-        "in_stock": in_stock,
+        "price_min_cents": to_cents(Decimal(doc["price_min"])),
+        "price_max_cents": to_cents(Decimal(doc["price_max"])),
+        "in_stock": doc["in_stock"],
         "created_at": datetime.fromisoformat(doc["created_at"]),
-        "document": doc,
     }
 
 

@@ -1,4 +1,8 @@
-"""Browse and product-page queries over the product documents (read side only)."""
+"""Browse and product-page queries over the product read model (read side only).
+
+A page is two steps: the narrow listing gives the ids of the page (filters and order from
+its indexes), then the documents of just those ids are fetched by primary key.
+"""
 
 from __future__ import annotations
 
@@ -7,14 +11,14 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Engine, MetaData, func, select
+from sqlalchemy import Connection, Engine, MetaData, func, select
 
 from polyshop.catalog import domain
-from polyshop.catalog.documents import define_document_tables
+from polyshop.catalog.documents import category_key, define_document_tables
 from polyshop.money import to_cents
 
-# The view every generation is reached through; the same columns as the tables.
-documents_view = define_document_tables(MetaData(), "")[0]
+# The views every generation is reached through; the same columns as the tables.
+documents_view, listing_view, _ = define_document_tables(MetaData(), "")
 
 
 class Sort(StrEnum):
@@ -34,32 +38,45 @@ class Browse:
     sort: Sort = Sort.NEWEST
 
 
-def _order(sort: Sort) -> list[Any]:
-    d = documents_view.c
+def order_by(sort: Sort) -> list[Any]:
+    listing = listing_view.c
     return {
-        Sort.NEWEST: [d.created_at.desc(), d.product_id],
-        Sort.PRICE_ASC: [d.price_min_cents, d.product_id],
-        Sort.PRICE_DESC: [d.price_min_cents.desc(), d.product_id],
-        Sort.NAME: [d.name, d.product_id],
+        Sort.NEWEST: [listing.created_at.desc(), listing.product_id],
+        Sort.PRICE_ASC: [listing.price_min_cents, listing.product_id],
+        Sort.PRICE_DESC: [listing.price_min_cents.desc(), listing.product_id],
+        Sort.NAME: [listing.name, listing.product_id],
     }[sort]
 
 
 def filters(browse: Browse) -> list[Any]:
-    d = documents_view.c
-    where: list[Any] = [d.status == domain.ACTIVE]
+    listing = listing_view.c
+    where: list[Any] = [listing.status == domain.ACTIVE]
     if browse.category:
-        # The subtree as a key range: 'a/b' matches 'a/b' and 'a/b/...' through the index.
-        subtree = (d.category > browse.category + "/") & (d.category < browse.category + "0")
-        where.append((d.category == browse.category) | subtree)
+        # 'a/b/' .. 'a/b0' holds 'a/b/' itself and every 'a/b/...' below it ('0' follows '/').
+        key = category_key(browse.category)
+        where += [listing.category_key >= key, listing.category_key < key[:-1] + "0"]
     if browse.brand:
-        where.append(d.brand == browse.brand)
+        where.append(listing.brand == browse.brand)
     if browse.min_price is not None:
-        where.append(d.price_max_cents >= to_cents(browse.min_price))
+        where.append(listing.price_max_cents >= to_cents(browse.min_price))
     if browse.max_price is not None:
-        where.append(d.price_min_cents <= to_cents(browse.max_price))
+        where.append(listing.price_min_cents <= to_cents(browse.max_price))
     if browse.in_stock is not None:
-        where.append(d.in_stock.is_(browse.in_stock))
+        where.append(listing.in_stock.is_(browse.in_stock))
     return where
+
+
+def documents_by_id(connection: Connection, ids: list[str]) -> list[dict[str, Any]]:
+    """The documents of `ids`, in that order."""
+    if not ids:
+        return []
+    rows = connection.execute(
+        select(documents_view.c.product_id, documents_view.c.document).where(
+            documents_view.c.product_id.in_(ids)
+        )
+    ).all()
+    found = dict(rows)
+    return [found[i] for i in ids if i in found]
 
 
 def list_products(
@@ -68,20 +85,20 @@ def list_products(
     where = filters(browse)
     with engine.connect() as connection:
         total = connection.execute(
-            select(func.count()).select_from(documents_view).where(*where)
+            select(func.count()).select_from(listing_view).where(*where)
         ).scalar_one()
-        rows = (
+        ids = (
             connection.execute(
-                select(documents_view.c.document)
+                select(listing_view.c.product_id)
                 .where(*where)
-                .order_by(*_order(browse.sort))
+                .order_by(*order_by(browse.sort))
                 .limit(limit)
                 .offset(offset)
             )
             .scalars()
             .all()
         )
-    return list(rows), int(total)
+        return documents_by_id(connection, list(ids)), int(total)
 
 
 def get_product(engine: Engine, product_id: str) -> dict[str, Any] | None:

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import Engine, case, func, literal_column, select, text
 
-from polyshop.catalog.queries import Browse, documents_view, filters
+from polyshop.catalog.queries import Browse, documents_by_id, documents_view, filters, listing_view
 from polyshop.search.ports import (
     PRICE_BUCKETS,
     Facets,
@@ -17,7 +17,7 @@ from polyshop.search.ports import (
     SearchSort,
 )
 
-_search = literal_column("search")
+_search = literal_column("product_documents.search")
 
 _CORRECT = text(
     """
@@ -32,7 +32,7 @@ _CORRECT = text(
 
 
 def _bucket() -> Any:
-    cents = documents_view.c.price_min_cents
+    cents = listing_view.c.price_min_cents
     return case(
         *((cents < (high * 100), i) for i, (_, high) in enumerate(PRICE_BUCKETS) if high),
         else_=len(PRICE_BUCKETS) - 1,
@@ -58,7 +58,7 @@ class PostgresSearchIndex:
     def search(self, query: SearchQuery) -> SearchResult:
         if not query.terms:  # nothing searchable was typed (only operators or punctuation)
             return SearchResult([], 0, Facets())
-        d = documents_view.c
+        listing = listing_view.c
         browse = Browse(
             category=query.category,
             brand=query.brand,
@@ -67,22 +67,24 @@ class PostgresSearchIndex:
             in_stock=query.in_stock,
         )
         where = filters(browse)
+        joined = listing_view.join(
+            documents_view, documents_view.c.product_id == listing.product_id
+        )
         with self._engine.connect() as connection:
             tsquery = self._tsquery(connection, query.terms)
-            rank: Any = literal_column("0")
-            if tsquery is not None:
-                tsq = func.to_tsquery("english", tsquery)
-                where.append(_search.op("@@")(tsq))
-                rank = func.ts_rank_cd(_search, tsq, 1)
+            tsq = func.to_tsquery("english", tsquery)
+            where.append(_search.op("@@")(tsq))
+            rank = func.ts_rank_cd(_search, tsq, 1)
             order = {
-                SearchSort.RELEVANCE: [rank.desc(), d.product_id],
-                SearchSort.PRICE_ASC: [d.price_min_cents, d.product_id],
-                SearchSort.PRICE_DESC: [d.price_min_cents.desc(), d.product_id],
-                SearchSort.NEWEST: [d.created_at.desc(), d.product_id],
+                SearchSort.RELEVANCE: [rank.desc(), listing.product_id],
+                SearchSort.PRICE_ASC: [listing.price_min_cents, listing.product_id],
+                SearchSort.PRICE_DESC: [listing.price_min_cents.desc(), listing.product_id],
+                SearchSort.NEWEST: [listing.created_at.desc(), listing.product_id],
             }[query.sort]
-            documents = (
+            ids = (
                 connection.execute(
-                    select(d.document)
+                    select(listing.product_id)
+                    .select_from(joined)
                     .where(*where)
                     .order_by(*order)
                     .limit(query.limit)
@@ -91,36 +93,49 @@ class PostgresSearchIndex:
                 .scalars()
                 .all()
             )
+            documents = documents_by_id(connection, list(ids))
             bucket = _bucket().label("bucket")
-            matches = select(d.brand, d.category, bucket).where(*where).subquery()
+            matches = (
+                select(listing.brand, listing.category_key, bucket)
+                .select_from(joined)
+                .where(*where)
+                .subquery()
+            )
             grouped = connection.execute(
                 select(
                     matches.c.brand,
-                    matches.c.category,
+                    matches.c.category_key,
                     matches.c.bucket,
                     func.count(),
-                    func.grouping(matches.c.brand, matches.c.category, matches.c.bucket),
+                    func.grouping(matches.c.brand, matches.c.category_key, matches.c.bucket),
                 ).group_by(
                     func.grouping_sets(
-                        matches.c.brand, matches.c.category, matches.c.bucket, literal_column("()")
+                        matches.c.brand,
+                        matches.c.category_key,
+                        matches.c.bucket,
+                        literal_column("()"),
                     )
                 )
             ).all()
-        return SearchResult(list(documents), *_facets(grouped))
+        return SearchResult(documents, *_facets(grouped))
 
     def suggest(self, prefix: str, limit: int = 10) -> list[str]:
         terms = SearchQuery(prefix).terms
         if not terms:
             return []
         tsquery = " & ".join([*terms[:-1], terms[-1] + ":*"])
-        d = documents_view.c
+        listing = listing_view.c
         tsq = func.to_tsquery("english", tsquery)
+        joined = listing_view.join(
+            documents_view, documents_view.c.product_id == listing.product_id
+        )
         with self._engine.connect() as connection:
             rows = connection.execute(
-                select(d.name, func.max(func.ts_rank_cd(_search, tsq)).label("rank"))
-                .where(d.status == "active", _search.op("@@")(tsq))
-                .group_by(d.name)
-                .order_by(literal_column("rank").desc(), d.name)
+                select(listing.name, func.max(func.ts_rank_cd(_search, tsq)).label("rank"))
+                .select_from(joined)
+                .where(listing.status == "active", _search.op("@@")(tsq))
+                .group_by(listing.name)
+                .order_by(literal_column("rank").desc(), listing.name)
                 .limit(limit)
             ).all()
         return [r.name for r in rows]
@@ -135,7 +150,7 @@ def _facets(grouped: list[Any]) -> tuple[int, Facets]:
         elif grouping == 0b011:  # brand kept, the other two rolled up
             brands[brand] = count
         elif grouping == 0b101:
-            categories[category] = count
+            categories[category.rstrip("/")] = count
         elif grouping == 0b110:
             buckets[bucket] = count
     return total, Facets(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -273,3 +274,31 @@ def test_bad_search_input_is_a_422_naming_the_field(client: TestClient, query: s
 
     assert response.status_code == 422, response.text
     assert response.json()["errors"][0]["field"] == field
+
+
+def test_cached_product_pages_follow_changes(client: TestClient):
+    written = create(client)
+    pid = written["product_id"]
+    url = f"/api/v1/products/{pid}"
+    client.get(url, params={"min_position": written["position"]})
+    pages = client.container.product_pages  # type: ignore[attr-defined]
+    first, hits = client.get(url).json(), pages.hits
+    again = client.get(url).json()
+
+    position = client.patch(url, headers=OPS, json={"price": 55}).json()["position"]
+    client.container.runner.wait_for("product_documents", position, 5)  # type: ignore[attr-defined]
+    started = time.monotonic()
+    while client.get(url).json()["price"] != 55:
+        assert time.monotonic() - started < 0.5, "a cached page outlived the change"
+        time.sleep(0.005)
+
+    assert again == first
+    assert pages.hits > hits
+    stock = client.post(
+        "/api/v1/inventory/TRA-42/adjust", headers=OPS, json={"delta": 1, "reason": "found one"}
+    ).json()["position"]
+    client.container.runner.wait_for("product_documents", stock, 5)  # type: ignore[attr-defined]
+    started = time.monotonic()
+    while client.get(url).json()["variants"][0]["available"] != 6:
+        assert time.monotonic() - started < 0.5, "a cached page outlived the stock change"
+        time.sleep(0.005)

@@ -22,6 +22,8 @@ def create_app(container: Container, *, start_projections: bool | None = None) -
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        for start in container.background:
+            start()
         if run:
             container.runner.start()
         try:

@@ -89,6 +89,11 @@ class ProjectionRunner:
     def names(self) -> list[str]:
         return list(self._projections)
 
+    @property
+    def progress(self) -> threading.Condition:
+        """Notified whenever a batch has been applied in this process."""
+        return self._progress
+
     # -- lifecycle -------------------------------------------------------------------------
     def prepare(self) -> None:
         """Give every projection a first generation, so queries never meet a missing table.

@@ -6,7 +6,8 @@ import uuid
 from decimal import Decimal
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, Response, status
+from fastapi.concurrency import run_in_threadpool
 
 from polyshop.api.rest.dependencies import ContainerDep, OperatorDep, wait_for_read_model
 from polyshop.api.rest.models.catalog import (
@@ -121,18 +122,33 @@ def browse_products(
     return ProductsOut(products=[ProductOut.of(d) for d in docs], **page.envelope(total))
 
 
-@router.get("/products/{product_id}")
-def get_product_document(
+@router.get("/products/{product_id}", responses={200: {"model": ProductOut}})
+async def get_product_document(
     product_id: str, container: ContainerDep, min_position: MinPosition = None
-) -> ProductOut:
+) -> Response:
     """The product document: variants with price and availability, images, category, brand."""
-    wait_for_read_model(
-        container.runner, READ_MODEL, min_position, container.settings.read_wait_timeout
+    pages = container.product_pages
+    if not min_position and (page := pages.get(product_id)) is not None:
+        return Response(page, media_type="application/json")
+    if min_position:
+        await run_in_threadpool(
+            wait_for_read_model,
+            container.runner,
+            READ_MODEL,
+            min_position,
+            container.settings.read_wait_timeout,
+        )
+    token = pages.token()
+    doc = (
+        await run_in_threadpool(get_product, container.read_engine, product_id)
+        if _is_uuid(product_id)
+        else None
     )
-    doc = get_product(container.read_engine, product_id) if _is_uuid(product_id) else None
     if doc is None:
         raise Problem(404, f"No product {product_id!r}.", slug="product-not-found")
-    return ProductOut.of(doc)
+    page = ProductOut.of(doc).model_dump_json().encode()
+    pages.put(product_id, page, (v["sku"] for v in doc["variants"]), token)
+    return Response(page, media_type="application/json")
 
 
 @router.post("/products", status_code=status.HTTP_201_CREATED)

@@ -1,0 +1,301 @@
+"""Catalog figures: product page and browse latency under load (against the framework's
+ceiling in the same server), search latency with filters and facets, and how soon a
+catalog change is visible in search. Embedded (SQLite + Tantivy) and server (PostgreSQL).
+
+    .venv/bin/python benchmarks/catalog.py [--modes sqlite,postgres] [--products 100000]
+        [--search-products 1000000] [--only http,search,visibility]
+
+Needs `wrk` (Debian package). Prints figures; asserts nothing. Machine caveat: 2 shared
+cores run the load generator, the server and the database together.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import re
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from decimal import Decimal
+from pathlib import Path
+
+import httpx2 as httpx
+import psycopg
+from sqlalchemy import select, text
+from sqlalchemy.engine import make_url
+
+from polyshop.bootstrap import build
+from polyshop.catalog import commands, seeding
+from polyshop.catalog.queries import documents_view
+from polyshop.config import Settings
+from polyshop.container import Container
+from polyshop.search.ports import SearchQuery
+
+HERE = Path(__file__).parent
+WORK = HERE / "results" / "data"
+ADMIN_URL = os.environ.get(
+    "POLYSHOP_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+QUERIES = [
+    ("laptop", {}),
+    ("running shoe", {"max_price": Decimal(150)}),
+    ("wireless headphones", {"in_stock": True}),
+    ("sony", {"category": "electronics"}),
+    ("leather boot", {"min_price": Decimal(100)}),
+    ("desk lamp", {}),
+    ("linen shirt blue", {"in_stock": True}),
+    ("espresso", {"category": "home"}),
+    ("yoga mat", {"max_price": Decimal(50)}),
+    ("nikon camera", {}),
+    ("rain jacket", {"category": "fashion"}),
+    ("lego", {"in_stock": True}),
+]
+
+
+def settings_for(mode: str, products: int) -> Settings:
+    data = WORK / f"{mode}-{products}"
+    data.mkdir(parents=True, exist_ok=True)
+    values: dict[str, object] = {
+        "data_dir": data,
+        "log_level": "warning",
+        "projection_batch_size": 5000,
+    }
+    if mode == "postgres":
+        name = f"polyshop_bench_catalog_{products}"
+        with psycopg.connect(ADMIN_URL, autocommit=True) as connection:
+            exists = connection.execute(
+                "SELECT 1 FROM pg_database WHERE datname = %s", (name,)
+            ).fetchone()
+            if not exists:
+                connection.execute(f'CREATE DATABASE "{name}"')
+        values["database_url"] = (
+            make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+        )
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+def prepared(mode: str, products: int) -> Container:
+    """A shop with `products` demo products and every read model caught up."""
+    container = build(settings_for(mode, products))
+    start = seeding.seeded_count(container.store)
+    if start < products:
+        t = time.perf_counter()
+        seeding.seed(container.store, products, start=start, batch=2000)
+        print(
+            f"  seeded {products - start:,} products in {time.perf_counter() - t:.0f} s", flush=True
+        )
+    for name in container.runner.names:
+        t = time.perf_counter()
+        behind = container.runner.status()
+        container.runner.catch_up(name)
+        lag = next(s.lag_events for s in behind if s.name == name)
+        if lag > 1000:
+            print(
+                f"  {name}: {lag:,} events applied in {time.perf_counter() - t:.0f} s", flush=True
+            )
+    return container
+
+
+@contextmanager
+def server(container: Container, port: int) -> Iterator[str]:
+    env = {
+        **os.environ,
+        "POLYSHOP_DATA_DIR": str(container.settings.data_dir),
+        "POLYSHOP_LOG_LEVEL": "warning",
+    }
+    if container.settings.database_url:
+        env["POLYSHOP_DATABASE_URL"] = container.settings.database_url
+    log = tempfile.NamedTemporaryFile("w+b", suffix=".log", delete=False)  # noqa: SIM115
+    process = subprocess.Popen(
+        [sys.executable, str(HERE / "serve_with_ceiling.py"), str(port)],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        else:
+            raise RuntimeError(Path(log.name).read_text())
+        yield base
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(30)
+
+
+def wrk(base: str, paths: list[str], seconds: int = 10) -> tuple[float, float, float]:
+    """Requests/s, p50 and p99 (ms) of `wrk -t2 -c64` over random picks from `paths`."""
+    with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as f:
+        f.write("\n".join(paths))
+    out = subprocess.run(
+        [
+            "wrk",
+            "-t2",
+            "-c64",
+            f"-d{seconds}s",
+            "--latency",
+            "-s",
+            str(HERE / "lua" / "paths.lua"),
+            base,
+        ],
+        env={**os.environ, "PATHS_FILE": f.name},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    if errors:
+        print(f"    ! {errors.group(1)} non-2xx responses", flush=True)
+
+    def percentile(p: str) -> float:
+        value, unit = re.search(rf"\s{p}%\s+([\d.]+)(us|ms|s)", out).groups()  # type: ignore[union-attr]
+        return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+    return rate, percentile("50"), percentile("99")
+
+
+def bench_http(container: Container, mode: str) -> None:
+    with container.read_engine.connect() as connection:
+        ids = list(
+            connection.execute(
+                select(documents_view.c.product_id).order_by(text("random()")).limit(5000)
+            ).scalars()
+        )
+    rng = random.Random(7)
+    categories = sorted({k.category for k in seeding.KINDS} | {"electronics", "fashion", "home"})
+    browse = []
+    for _ in range(2000):
+        params = [
+            f"category={rng.choice(categories)}",
+            f"sort={rng.choice(['newest', 'price_asc', 'price_desc', 'name'])}",
+            f"page={rng.randint(1, 5)}",
+        ]
+        if rng.random() < 0.5:
+            params.append(f"max_price={rng.choice([50, 100, 250, 1000])}")
+        if rng.random() < 0.5:
+            params.append("in_stock=true")
+        browse.append("/api/v1/products?" + "&".join(params))
+    with server(container, 8900 + len(mode)) as base:
+        wrk(base, ["/bench/constant"], 3)  # warm up
+        ceiling = wrk(base, ["/bench/constant"])
+        wrk(base, [f"/api/v1/products/{i}" for i in ids[:500]], 3)
+        by_id = wrk(base, [f"/api/v1/products/{i}" for i in ids])
+        filtered = wrk(base, browse)
+    print(
+        f"  constant 2 KB JSON (ceiling): {ceiling[0]:8.0f} req/s  p50 {ceiling[1]:6.2f} ms"
+        f"  p99 {ceiling[2]:6.2f} ms"
+    )
+    print(
+        f"  GET /products/{{id}}:          {by_id[0]:8.0f} req/s  p50 {by_id[1]:6.2f} ms"
+        f"  p99 {by_id[2]:6.2f} ms  = {by_id[0] / ceiling[0]:.0%} of ceiling"
+    )
+    print(
+        f"  filtered browse page:         {filtered[0]:8.0f} req/s  p50 {filtered[1]:6.2f} ms"
+        f"  p99 {filtered[2]:6.2f} ms",
+        flush=True,
+    )
+
+
+def bench_search(container: Container, rounds: int = 30) -> None:
+    latencies = []
+    for _ in range(3):  # warm caches
+        for words, filters in QUERIES:
+            container.search.search(SearchQuery(words, **filters))
+    totals = []
+    for _ in range(rounds):
+        for words, filters in QUERIES:
+            t = time.perf_counter()
+            result = container.search.search(SearchQuery(words, **filters))
+            latencies.append((time.perf_counter() - t) * 1000)
+            totals.append(result.total)
+    latencies.sort()
+    p50 = latencies[len(latencies) // 2]
+    p99 = latencies[int(len(latencies) * 0.99)]
+    print(
+        f"  search (1-3 words + filter + facets), n={len(latencies)}: p50 {p50:.1f} ms"
+        f"  p99 {p99:.1f} ms  mean {statistics.fmean(latencies):.1f} ms"
+        f"  (median hits {sorted(totals)[len(totals) // 2]:,})",
+        flush=True,
+    )
+
+
+def bench_visibility(container: Container, changes: int = 40) -> None:
+    """Change a product's price (through the command) and time until search shows it."""
+    container.runner.start()
+    with container.read_engine.connect() as connection:
+        docs = list(
+            connection.execute(
+                select(documents_view.c.document)
+                .where(documents_view.c.status == "active")
+                .order_by(text("random()"))
+                .limit(changes)
+            ).scalars()
+        )
+    seen = []
+    for doc in docs:
+        price = Decimal(doc["price"]) + Decimal("1.00")
+        words = " ".join(doc["name"].split()[:3])
+        commands.update_product(container.store, doc["id"], {"price": price})
+        t = time.perf_counter()
+        while True:
+            hits = container.search.search(SearchQuery(words, brand=doc["brand"], limit=100))
+            if any(h["id"] == doc["id"] and Decimal(h["price"]) == price for h in hits.documents):
+                break
+            if time.perf_counter() - t > 10:
+                print("    ! not visible after 10 s", flush=True)
+                break
+        seen.append((time.perf_counter() - t) * 1000)
+    container.runner.stop()
+    seen.sort()
+    print(
+        f"  catalog change -> visible in search, n={len(seen)}: p50 {seen[len(seen) // 2]:.0f} ms"
+        f"  p99 {seen[int(len(seen) * 0.99)]:.0f} ms  max {seen[-1]:.0f} ms",
+        flush=True,
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--modes", default="sqlite,postgres")
+    parser.add_argument("--products", type=int, default=100_000)
+    parser.add_argument("--search-products", type=int, default=1_000_000)
+    parser.add_argument("--only", default="http,search,visibility")
+    args = parser.parse_args()
+    parts = set(args.only.split(","))
+    print("# polyshop catalog benchmark (2 shared cores: wrk, server and database together)")
+    for mode in args.modes.split(","):
+        label = "embedded: SQLite + Tantivy" if mode == "sqlite" else "server: PostgreSQL"
+        if parts & {"http", "visibility"}:
+            print(f"\n## {label}, {args.products:,} products", flush=True)
+            container = prepared(mode, args.products)
+            try:
+                if "http" in parts:
+                    bench_http(container, mode)
+                if "visibility" in parts:
+                    bench_visibility(container)
+            finally:
+                container.close()
+        if "search" in parts:
+            print(f"\n## {label}, search on {args.search_products:,} products", flush=True)
+            container = prepared(mode, args.search_products)
+            try:
+                bench_search(container)
+            finally:
+                container.close()
+
+
+if __name__ == "__main__":
+    main()
