@@ -53,11 +53,22 @@ def build(settings: Settings, *, migrate: bool = True) -> Container:
         else _embedded(settings, upcasters)
     )
     try:
-        if migrate:
-            migrations.upgrade(store.write_engine)
+        return _wire(settings, store, read_engine, lease_factory, migrate=migrate)
     except BaseException:
-        store.close()
+        store.close()  # its pools and notifier threads would outlive the failed start
         raise
+
+
+def _wire(
+    settings: Settings,
+    store: SqlEventStore,
+    read_engine: Engine,
+    lease_factory: Callable[[str], Lease],
+    *,
+    migrate: bool,
+) -> Container:
+    if migrate:
+        migrations.upgrade(store.write_engine)
     search: SearchIndex
     closers: list[Callable[[], None]] = []
     extra: list[Projection] = []

@@ -100,26 +100,28 @@ def define_document_tables(metadata: MetaData, suffix: str) -> list[Table]:
     listing = Table(
         f"{LISTING}{suffix}",
         metadata,
+        # One row per product and per category it is in (itself and every ancestor, and ''
+        # for the whole catalog), so any category filter is an equality and each sort an
+        # ordered index scan that stops after the page.
+        Column("category_prefix", String(301), primary_key=True),
         Column("product_id", String(36), primary_key=True),
+        Column("category", String(300), nullable=False),
         Column("name", String(200), nullable=False),
         Column("brand", String(100), nullable=False),
-        Column("category_key", String(301), nullable=False),  # 'a/b/': subtrees are ranges
         Column("status", String(20), nullable=False),
         Column("price_min_cents", BigInteger, nullable=False),
         Column("price_max_cents", BigInteger, nullable=False),
         Column("in_stock", Boolean, nullable=False),
         Column("created_at", DateTime(timezone=True), nullable=False),
     )
-    for columns in (
-        ("status", "category_key", "price_min_cents"),
-        ("status", "category_key", "created_at"),
-        ("status", "category_key", "name"),
-        ("status", "brand", "price_min_cents"),
-        ("status", "price_min_cents"),
-        ("status", "created_at"),
-        ("status", "name"),
+    for label, columns in (
+        ("price", ("category_prefix", "status", "price_min_cents", "product_id")),
+        ("newest", ("category_prefix", "status", "created_at", "product_id")),
+        ("name", ("category_prefix", "status", "name", "product_id")),
+        ("brand", ("category_prefix", "status", "brand", "price_min_cents")),
+        ("product", ("product_id",)),
     ):
-        Index(f"{listing.name}_{'_'.join(columns)}_idx", *(listing.c[c] for c in columns))
+        Index(f"{listing.name}_by_{label}", *(listing.c[c] for c in columns))
     skus = Table(
         f"{SKUS}{suffix}",
         metadata,
@@ -131,7 +133,7 @@ def define_document_tables(metadata: MetaData, suffix: str) -> list[Table]:
 
 class ProductDocumentProjection(SqlTableProjection):
     name = "product_documents"
-    version = 3
+    version = 4
     event_types = frozenset(CATALOG_EVENTS | STOCK_EVENTS)
 
     def define_tables(self, metadata: MetaData, suffix: str) -> list[Table]:
@@ -150,13 +152,12 @@ class ProductDocumentProjection(SqlTableProjection):
             key=["product_id"],
             assignments={"document": "excluded.document"},
         )
-        bulk_upsert(
-            connection,
-            tables[LISTING],
-            [_listing_row(d) for d in docs.values()],
-            key=["product_id"],
-            assignments=_overwrite(tables[LISTING]),
-        )
+        listing = tables[LISTING]
+        if docs:  # a product may have moved category: replace all its listing rows
+            connection.execute(listing.delete().where(listing.c.product_id.in_(sorted(docs))))
+            connection.execute(
+                listing.insert(), [row for d in docs.values() for row in _listing_rows(d)]
+            )
         bulk_upsert(
             connection,
             tables[SKUS],
@@ -328,23 +329,22 @@ def _set_available(doc: dict[str, Any], sku: str, available: int) -> None:
             variant["available"] = available
 
 
-def category_key(category: str) -> str:
-    return category + "/"
+def category_prefixes(category: str) -> list[str]:
+    """'' (everything), then 'a/', 'a/b/', ... down to the category itself."""
+    segments = category.split("/")
+    return ["", *("/".join(segments[: i + 1]) + "/" for i in range(len(segments)))]
 
 
-def _listing_row(doc: dict[str, Any]) -> dict[str, Any]:
-    return {
+def _listing_rows(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    common = {
         "product_id": doc["id"],
+        "category": doc["category"],
         "name": doc["name"],
         "brand": doc["brand"],
-        "category_key": category_key(doc["category"]),
         "status": doc["status"],
         "price_min_cents": to_cents(Decimal(doc["price_min"])),
         "price_max_cents": to_cents(Decimal(doc["price_max"])),
         "in_stock": doc["in_stock"],
         "created_at": datetime.fromisoformat(doc["created_at"]),
     }
-
-
-def _overwrite(table: Table) -> dict[str, str]:
-    return {c.name: f"excluded.{c.name}" for c in table.columns if c.name != "product_id"}
+    return [{"category_prefix": p, **common} for p in category_prefixes(doc["category"])]

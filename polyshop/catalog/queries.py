@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, MetaData, func, select
 
 from polyshop.catalog import domain
-from polyshop.catalog.documents import category_key, define_document_tables
+from polyshop.catalog.documents import define_document_tables
 from polyshop.money import to_cents
 
 # The views every generation is reached through; the same columns as the tables.
@@ -51,10 +51,8 @@ def order_by(sort: Sort) -> list[Any]:
 def filters(browse: Browse) -> list[Any]:
     listing = listing_view.c
     where: list[Any] = [listing.status == domain.ACTIVE]
-    if browse.category:
-        # 'a/b/' .. 'a/b0' holds 'a/b/' itself and every 'a/b/...' below it ('0' follows '/').
-        key = category_key(browse.category)
-        where += [listing.category_key >= key, listing.category_key < key[:-1] + "0"]
+    # Every product has a listing row per category above it: a subtree is an equality.
+    where.insert(0, listing.category_prefix == (f"{browse.category}/" if browse.category else ""))
     if browse.brand:
         where.append(listing.brand == browse.brand)
     if browse.min_price is not None:

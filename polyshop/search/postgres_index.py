@@ -96,7 +96,7 @@ class PostgresSearchIndex:
             documents = documents_by_id(connection, list(ids))
             bucket = _bucket().label("bucket")
             matches = (
-                select(listing.brand, listing.category_key, bucket)
+                select(listing.brand, listing.category, bucket)
                 .select_from(joined)
                 .where(*where)
                 .subquery()
@@ -104,14 +104,14 @@ class PostgresSearchIndex:
             grouped = connection.execute(
                 select(
                     matches.c.brand,
-                    matches.c.category_key,
+                    matches.c.category,
                     matches.c.bucket,
                     func.count(),
-                    func.grouping(matches.c.brand, matches.c.category_key, matches.c.bucket),
+                    func.grouping(matches.c.brand, matches.c.category, matches.c.bucket),
                 ).group_by(
                     func.grouping_sets(
                         matches.c.brand,
-                        matches.c.category_key,
+                        matches.c.category,
                         matches.c.bucket,
                         literal_column("()"),
                     )
@@ -150,7 +150,7 @@ def _facets(grouped: list[Any]) -> tuple[int, Facets]:
         elif grouping == 0b011:  # brand kept, the other two rolled up
             brands[brand] = count
         elif grouping == 0b101:
-            categories[category.rstrip("/")] = count
+            categories[category] = count
         elif grouping == 0b110:
             buckets[bucket] = count
     return total, Facets(
