@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 
 import structlog
 
@@ -27,6 +27,9 @@ class ProductPageCache:
     def __init__(self, capacity: int = 20_000) -> None:
         self._capacity = capacity
         self._pages: OrderedDict[str, bytes] = OrderedDict()
+        # Browse totals by filter: counting a large category costs more than the page itself.
+        # Any eviction may change any total, so they live for one eviction epoch only.
+        self._totals: dict[Hashable, tuple[int, int]] = {}
         self._owners: dict[str, str] = {}  # sku -> product id, for cached pages only
         self._lock = threading.Lock()
         self._evictions = 0
@@ -57,6 +60,16 @@ class ProductPageCache:
                 self._owners[sku] = product_id
             while len(self._pages) > self._capacity:
                 self._pages.popitem(last=False)
+
+    def total(self, key: Hashable) -> int | None:
+        entry = self._totals.get(key)
+        return entry[1] if entry is not None and entry[0] == self._evictions else None
+
+    def put_total(self, key: Hashable, total: int, token: int) -> None:
+        if token == self._evictions:
+            if len(self._totals) > 10_000:
+                self._totals.clear()
+            self._totals[key] = (token, total)
 
     def evict(self, product_ids: Iterable[str], skus: Iterable[str]) -> None:
         with self._lock:

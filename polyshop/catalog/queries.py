@@ -78,13 +78,21 @@ def documents_by_id(connection: Connection, ids: list[str]) -> list[dict[str, An
 
 
 def list_products(
-    engine: Engine, browse: Browse, *, limit: int, offset: int
+    engine: Engine,
+    browse: Browse,
+    *,
+    limit: int,
+    offset: int,
+    known_total: int | None = None,
 ) -> tuple[list[dict[str, Any]], int]:
+    """One page of products and the total; pass `known_total` to skip counting again."""
     where = filters(browse)
     with engine.connect() as connection:
-        total = connection.execute(
-            select(func.count()).select_from(listing_view).where(*where)
-        ).scalar_one()
+        total = known_total
+        if total is None:
+            total = connection.execute(
+                select(func.count()).select_from(listing_view).where(*where)
+            ).scalar_one()
         ids = (
             connection.execute(
                 select(listing_view.c.product_id)

@@ -38,8 +38,9 @@ def create_sqlite_engine(path: Path, *, writer: bool) -> Engine:
     engine = create_engine(
         f"sqlite+pysqlite:///{path}",
         poolclass=QueuePool,
-        pool_size=1 if writer else 8,
-        max_overflow=0 if writer else 8,
+        # Readers never block each other in WAL mode: enough for the request thread pool.
+        pool_size=1 if writer else 16,
+        max_overflow=0 if writer else 32,
         pool_timeout=60,
         json_serializer=_dumps,
         json_deserializer=orjson.loads,

@@ -302,3 +302,16 @@ def test_cached_product_pages_follow_changes(client: TestClient):
     while client.get(url).json()["variants"][0]["available"] != 6:
         assert time.monotonic() - started < 0.5, "a cached page outlived the stock change"
         time.sleep(0.005)
+
+
+def test_browse_totals_follow_changes(client: TestClient):
+    first = create(client, name="Alpha")
+    client.get("/api/v1/products", params={"min_position": first["position"]})
+    assert client.get("/api/v1/products").json()["total"] == 1  # counted, then remembered
+
+    second = create(client, name="Bravo")
+    client.container.runner.wait_for("product_documents", second["position"], 5)  # type: ignore[attr-defined]
+    started = time.monotonic()
+    while client.get("/api/v1/products").json()["total"] != 2:
+        assert time.monotonic() - started < 0.5, "a remembered total outlived the change"
+        time.sleep(0.005)

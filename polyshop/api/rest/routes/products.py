@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from decimal import Decimal
 from typing import Annotated
@@ -113,12 +114,15 @@ def browse_products(
     wait_for_read_model(
         container.runner, READ_MODEL, min_position, container.settings.read_wait_timeout
     )
+    pages = container.product_pages
+    key = dataclasses.astuple(browse)[:-1]  # the total does not depend on the sort
+    token = pages.token()
+    known = None if min_position else pages.total(key)
     docs, total = list_products(
-        container.read_engine,
-        browse,
-        limit=page.limit,
-        offset=page.offset,
+        container.read_engine, browse, limit=page.limit, offset=page.offset, known_total=known
     )
+    if known is None:
+        pages.put_total(key, total, token)
     return ProductsOut(products=[ProductOut.of(d) for d in docs], **page.envelope(total))
 
 
