@@ -7,7 +7,7 @@ import uuid
 from decimal import Decimal
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Depends, Query, Response, status
 from fastapi.concurrency import run_in_threadpool
 
 from polyshop.api.rest.dependencies import ContainerDep, OperatorDep, wait_for_read_model
@@ -32,30 +32,28 @@ READ_MODEL = "product_documents"
 MinPosition = Annotated[int | None, Query(ge=0, description="wait until the read model has it")]
 
 
+def unprocessable(field: str, message: str) -> Problem:
+    """A 422 naming the offending field, shaped like the framework's own validation errors."""
+    return Problem(
+        422,
+        f"{field}: {message}",
+        slug="validation-error",
+        title="Invalid request",
+        errors=[{"field": field, "message": message}],
+    )
+
+
 def _price(name: str, value: Decimal | None) -> Decimal | None:
     if value is None:
         return None
     try:
         return parse_amount(value)
     except InvalidAmount as exc:
-        raise Problem(
-            422,
-            f"{name}: {exc}",
-            slug="validation-error",
-            title="Invalid request",
-            errors=[{"field": name, "message": str(exc)}],
-        ) from exc
+        raise unprocessable(name, str(exc)) from exc
 
 
 def _invalid(error: CatalogError, prefix: str = "") -> Problem:
-    field = f"{prefix}{error.field}"
-    return Problem(
-        422,
-        f"{field}: {error}",
-        slug="validation-error",
-        title="Invalid request",
-        errors=[{"field": field, "message": str(error)}],
-    )
+    return unprocessable(f"{prefix}{error.field}", str(error))
 
 
 def _variants(items: list[VariantIn]) -> tuple[tuple[Variant, ...], dict[str, int]]:
@@ -71,46 +69,36 @@ def _variants(items: list[VariantIn]) -> tuple[tuple[Variant, ...], dict[str, in
 
 
 def browse_filters(
-    category: str | None,
-    brand: str | None,
-    min_price: Decimal | None,
-    max_price: Decimal | None,
-    in_stock: bool | None,
-    sort: Sort = Sort.NEWEST,
+    category: Annotated[str | None, Query(max_length=300)] = None,
+    brand: Annotated[str | None, Query(max_length=100)] = None,
+    min_price: Annotated[Decimal | None, Query(ge=0)] = None,
+    max_price: Annotated[Decimal | None, Query(ge=0)] = None,
+    in_stock: bool | None = None,
 ) -> Browse:
-    """Validate the filters browse and search share; a 422 names the offending one."""
+    """The filters browse and search share, validated; a 422 names the offending one."""
     low, high = _price("min_price", min_price), _price("max_price", max_price)
     if low is not None and high is not None and low > high:
-        raise Problem(
-            422,
-            "min_price is above max_price.",
-            slug="validation-error",
-            title="Invalid request",
-            errors=[{"field": "min_price", "message": "above max_price"}],
-        )
+        raise unprocessable("min_price", "above max_price")
     try:
         path = domain.normalize_category(category) if category else None
     except CatalogError as exc:
         raise _invalid(exc) from exc
-    return Browse(
-        category=path, brand=brand, min_price=low, max_price=high, in_stock=in_stock, sort=sort
-    )
+    return Browse(category=path, brand=brand, min_price=low, max_price=high, in_stock=in_stock)
+
+
+BrowseDep = Annotated[Browse, Depends(browse_filters)]
 
 
 @router.get("/products")
 def browse_products(
     container: ContainerDep,
     page: Annotated[PageParams, Query()],
-    category: Annotated[str | None, Query(max_length=300)] = None,
-    brand: Annotated[str | None, Query(max_length=100)] = None,
-    min_price: Annotated[Decimal | None, Query(ge=0)] = None,
-    max_price: Annotated[Decimal | None, Query(ge=0)] = None,
-    in_stock: bool | None = None,
+    filters: BrowseDep,
     sort: Sort = Sort.NEWEST,
     min_position: MinPosition = None,
 ) -> ProductsOut:
     """Browse active products with filters, a sort and pages."""
-    browse = browse_filters(category, brand, min_price, max_price, in_stock, sort)
+    browse = dataclasses.replace(filters, sort=sort)
     wait_for_read_model(
         container.runner, READ_MODEL, min_position, container.settings.read_wait_timeout
     )

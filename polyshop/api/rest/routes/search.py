@@ -13,8 +13,7 @@ from polyshop.api.rest.dependencies import ContainerDep, wait_for_read_model
 from polyshop.api.rest.models.catalog import ProductOut
 from polyshop.api.rest.models.money import Amount
 from polyshop.api.rest.pagination import Page, PageParams
-from polyshop.api.rest.problems import Problem
-from polyshop.api.rest.routes.products import MinPosition, browse_filters
+from polyshop.api.rest.routes.products import BrowseDep, MinPosition, unprocessable
 from polyshop.search.ports import MAX_QUERY_CHARS, SearchQuery, SearchSort
 
 router = APIRouter(prefix="/api/v1/products", tags=["search"])
@@ -49,24 +48,13 @@ def search_products(
     q: Q,
     container: ContainerDep,
     page: Annotated[PageParams, Query()],
-    category: Annotated[str | None, Query(max_length=300)] = None,
-    brand: Annotated[str | None, Query(max_length=100)] = None,
-    min_price: Annotated[Decimal | None, Query(ge=0)] = None,
-    max_price: Annotated[Decimal | None, Query(ge=0)] = None,
-    in_stock: bool | None = None,
+    browse: BrowseDep,
     sort: SearchSort = SearchSort.RELEVANCE,
     min_position: MinPosition = None,
 ) -> SearchOut:
     """Full-text search with the browse filters, and facets over every match."""
-    browse = browse_filters(category, brand, min_price, max_price, in_stock)
     if page.offset >= 10_000:
-        raise Problem(
-            422,
-            "Search pages stop at 10,000 results; narrow the query.",
-            slug="validation-error",
-            title="Invalid request",
-            errors=[{"field": "page", "message": "too deep"}],
-        )
+        raise unprocessable("page", "search pages stop at 10,000 results; narrow the query")
     wait_for_read_model(
         container.runner, _read_model(container), min_position, container.settings.read_wait_timeout
     )
