@@ -33,7 +33,7 @@ from sqlalchemy.engine import make_url
 
 from polyshop.bootstrap import build
 from polyshop.catalog import commands, seeding
-from polyshop.catalog.queries import documents_view
+from polyshop.catalog.queries import documents_view, listing_view
 from polyshop.config import Settings
 from polyshop.container import Container
 from polyshop.search.ports import SearchQuery
@@ -244,7 +244,8 @@ def bench_visibility(container: Container, changes: int = 40) -> None:
         docs = list(
             connection.execute(
                 select(documents_view.c.document)
-                .where(documents_view.c.status == "active")
+                .join(listing_view, listing_view.c.product_id == documents_view.c.product_id)
+                .where(listing_view.c.category_prefix == "", listing_view.c.status == "active")
                 .order_by(text("random()"))
                 .limit(changes)
             ).scalars()

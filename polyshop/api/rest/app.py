@@ -12,6 +12,7 @@ from polyshop import __version__
 from polyshop.api.rest import problems
 from polyshop.api.rest.metrics import ProjectionLagCollector
 from polyshop.api.rest.middleware import HttpMetrics, RequestContextMiddleware
+from polyshop.api.rest.page_cache_middleware import CachedProductPages
 from polyshop.api.rest.routes import admin, health, inventory, products, search
 from polyshop.container import Container
 
@@ -46,7 +47,8 @@ def create_app(container: Container, *, start_projections: bool | None = None) -
     app.include_router(search.router)  # before products: /products/search is not an id
     app.include_router(products.router)
     app.include_router(inventory.router)
-    app.add_middleware(
+    app.add_middleware(CachedProductPages, pages=container.product_pages)
+    app.add_middleware(  # added last: the outermost, so it sees every request
         RequestContextMiddleware,
         max_body_bytes=container.settings.max_body_bytes,
         metrics=HttpMetrics(registry),

@@ -122,6 +122,8 @@ class RequestContextMiddleware:
 
 
 def _route_of(scope: Scope) -> str:
+    if (served_early := scope.get("polyshop.route")) is not None:
+        return str(served_early)
     route: Any = scope.get("route")
     return getattr(route, "path", None) or "unmatched"
 

@@ -1,0 +1,43 @@
+"""Product pages served straight from the page cache, ahead of routing and validation.
+
+A cached page is already the exact response body, so a hit needs none of the framework's
+per-request work. Anything else (a miss, a query string such as `min_position`, another
+path) goes on to the real route, which fills the cache.
+"""
+
+from __future__ import annotations
+
+import re
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from polyshop.catalog.page_cache import ProductPageCache
+
+ROUTE = "/api/v1/products/{product_id}"
+_PATH = re.compile(r"^/api/v1/products/([0-9a-fA-F-]{36})$")
+
+
+class CachedProductPages:
+    def __init__(self, app: ASGIApp, *, pages: ProductPageCache) -> None:
+        self.app = app
+        self.pages = pages
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "GET" and not scope["query_string"]:
+            match = _PATH.match(scope["path"])
+            page = self.pages.get(match[1]) if match else None
+            if page is not None:
+                scope["polyshop.route"] = ROUTE  # for the metrics and the access log
+                await send(
+                    {
+                        "type": "http.response.start",
+                        "status": 200,
+                        "headers": [
+                            (b"content-type", b"application/json"),
+                            (b"content-length", str(len(page)).encode()),
+                        ],
+                    }
+                )
+                await send({"type": "http.response.body", "body": page})
+                return
+        await self.app(scope, receive, send)
