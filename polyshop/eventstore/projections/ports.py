@@ -47,6 +47,9 @@ class Projection(ABC):
     def teardown(self, generation: int, connection: Any) -> None:
         """Drop a generation that is no longer needed."""
 
+    def refresh_statistics(self, generation: int, connection: Any) -> None:  # noqa: B027
+        """After a bulk catch-up: let the query planner see what the tables now hold."""
+
 
 class Lease(Protocol):
     """The exclusive right to run one projection among all processes of a deployment."""

@@ -34,6 +34,7 @@ LIVE, CATCHING_UP, FAILED, REBUILDING, NOT_STARTED = (
     "not_started",
 )
 _LAG_COUNT_CAP = 10_000_000
+_ANALYZE_AFTER = 10_000  # events applied in one catch-up before planner statistics refresh
 
 
 class ProjectionFailed(Exception):
@@ -213,22 +214,29 @@ class ProjectionRunner:
         overlap, so a replay costs about the larger of the two rather than their sum.
         """
         projection = self._projections[name]
+        applied = 0
         with ThreadPoolExecutor(1, thread_name_prefix=f"prefetch-{name}") as pool:
             while not self._stopping.is_set():
                 head = self._store.head()
                 position = self._position(name, generation)
                 if position >= head:
-                    return
+                    break
                 pending = pool.submit(self._fetch, projection, position, head)
                 while True:
                     fetched = pending.result()
                     if fetched.end < head:
                         pending = pool.submit(self._fetch, projection, fetched.end, head)
-                    self.step(name, generation, fetched)
+                    applied += self.step(name, generation, fetched)
                     if on_progress is not None:
                         on_progress(fetched.end)
                     if fetched.end >= head or self._stopping.is_set():
                         break
+
+        if applied >= _ANALYZE_AFTER:
+            with self._engine.begin() as connection:
+                row = self._checkpoint(connection, name, generation, lock=False)
+                if row is not None:
+                    projection.refresh_statistics(row.generation, connection)
 
     def _fetch(self, projection: Projection, after: int, head: int) -> _Fetched:
         with self._reader.connect() as connection:
