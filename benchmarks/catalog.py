@@ -253,7 +253,7 @@ def bench_visibility(container: Container, changes: int = 40) -> None:
     seen = []
     for doc in docs:
         price = Decimal(doc["price"]) + Decimal("1.00")
-        words = " ".join(doc["name"].split()[:3])
+        words = doc["name"]  # the model code makes it one of few matches
         commands.update_product(container.store, doc["id"], {"price": price})
         t = time.perf_counter()
         while True:
