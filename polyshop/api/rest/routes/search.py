@@ -14,6 +14,7 @@ from polyshop.api.rest.models.catalog import ProductOut
 from polyshop.api.rest.models.money import Amount
 from polyshop.api.rest.pagination import Page, PageParams
 from polyshop.api.rest.routes.products import BrowseDep, MinPosition, unprocessable
+from polyshop.container import Container
 from polyshop.search.ports import MAX_QUERY_CHARS, SearchQuery, SearchSort
 
 router = APIRouter(prefix="/api/v1/products", tags=["search"])
@@ -98,6 +99,7 @@ async def suggest_products(
     return SuggestOut(suggestions=names)
 
 
-def _read_model(container: ContainerDep) -> str:
+def _read_model(container: Container) -> str:
+    """The read model search answers from: its own index (Tantivy) or the documents."""
     names = container.runner.names
     return "search_index" if "search_index" in names else "product_documents"
