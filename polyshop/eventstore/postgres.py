@@ -2,23 +2,22 @@
 
 Positions come from a sequence, so concurrent transactions can commit out of position order:
 position 7 may become visible while 6 is still in flight. A reader that checkpointed 7 would
-skip 6 for ever. Rather than serialise appenders behind a table lock, each append takes its
-transaction id *before* it draws positions, and readers only read up to a horizon they know to
-be final:
+skip 6 for ever. Rather than serialise appenders behind a table lock, readers only read up to
+a horizon they know to be final:
 
-1. read the sequence's last value `s`; then, in the next statement, take a transaction id `n`
-   of our own. Every position <= s was drawn by a transaction whose id is < n, because ids
-   are handed out in order and each appender took its id before drawing.
-2. once a later snapshot's `xmin` (the oldest transaction still running) is > n, every one of
-   those transactions has committed or aborted: all positions <= s are final.
+1. read the sequence's last value `s`; then, in the next statement, list the transactions
+   holding ROW EXCLUSIVE on `events`. Any transaction that drew a position <= s did so inside
+   an INSERT into `events`, which takes that lock before it evaluates `nextval()` and keeps it
+   until the transaction ends: it is either finished or on the list.
+2. once none of the listed transactions holds the lock any more (virtual transaction ids are
+   never reused), all positions <= s are final.
 
-(A snapshot's `xmax` will not do for step 1: it is one past the newest *completed* id, so a
-running transaction with a newer id is in neither `xip` nor below `xmax`. The reader's own id
-costs one id and an asynchronous commit per poll, no fsync.)
-
-Writers never wait for each other; a reader waits at most for the transactions that were in
-flight when it looked. The cost: a long-running transaction anywhere in the cluster holds the
-horizon back until it ends (it shows as projection lag).
+Writers never wait for each other, and a reader waits only for appenders that were in flight
+when it looked. Unrelated transactions (an autovacuum ANALYZE, a long report, another
+database) do not hold the horizon back. An earlier version waited for the snapshot's `xmin`
+instead, which is correct but cluster-wide: a routine ANALYZE elsewhere stalled tailing for
+seconds. (A snapshot's `xmax` would not even be correct: it is one past the newest *completed*
+transaction id, so a running appender with a newer id is in neither `xip` nor below it.)
 """
 
 from __future__ import annotations
@@ -80,15 +79,12 @@ def create_postgres_engine(url: str, *, pool_size: int = 20) -> Engine:
     )
 
 
-# One round trip per append. The claim's pg_current_xact_id() gives the transaction its id
-# before any row of the INSERT is projected, and so before nextval() draws a position: the
-# horizon's reasoning (module doc) depends on that order. jsonb_array_elements yields the
-# events in order, so positions ascend with versions.
+# One round trip per append: version check and insert together. jsonb_array_elements
+# yields the events in order, so positions ascend with versions.
 _APPEND = text(
     """
     WITH claim AS (
-        SELECT pg_current_xact_id() AS xid, coalesce(max(version), 0) AS current
-        FROM events WHERE stream_id = :stream_id
+        SELECT coalesce(max(version), 0) AS current FROM events WHERE stream_id = :stream_id
     )
     INSERT INTO events (stream_id, stream_type, version, type, schema_version, data, metadata,
                         recorded_at)
@@ -102,13 +98,21 @@ _APPEND = text(
 )
 
 
+# Appenders in flight: every transaction that has started an INSERT into the log.
+_APPENDERS = text(
+    "SELECT coalesce(array_agg(virtualtransaction), '{}') FROM pg_locks"
+    " WHERE locktype = 'relation' AND relation = CAST('events' AS regclass)"
+    " AND mode = 'RowExclusiveLock'"
+)
+
+
 class _Horizon:
     """Tracks the highest position every earlier position of which is final (see module doc)."""
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine.execution_options(isolation_level="AUTOCOMMIT")
         self._lock = threading.Lock()
-        self._pending: list[tuple[int, int]] = []  # (sequence last value, reader's own xid)
+        self._pending: list[tuple[int, frozenset[str]]] = []  # (last value, appenders then)
         self._head = 0
 
     def advance(self) -> int:
@@ -120,24 +124,15 @@ class _Horizon:
             )
             if last_value <= self._head and not self._pending:
                 return self._head  # nothing drawn since the horizon last moved
-            # Next statement, so the id is newer than every appender's that drew <= last_value.
-            # Its commit is made asynchronous (for this one transaction): it wrote nothing.
-            own_xid = connection.execute(
-                text(
-                    "SELECT pg_current_xact_id()::text::bigint"
-                    " FROM set_config('synchronous_commit', 'off', true)"
-                )
-            ).scalar_one()
-            self._pending.append((last_value, int(own_xid)))
-            xmin = connection.execute(
-                text("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
-            ).scalar_one()
+            # A separate statement, so the list is taken after the sequence was read.
+            appenders = frozenset(connection.execute(_APPENDERS).scalar_one())
+            self._pending.append((last_value, appenders))
             still_open = []
-            for value, xid in self._pending:
-                if xid < xmin:
-                    self._head = max(self._head, value)
+            for value, waited_for in self._pending:
+                if waited_for & appenders:
+                    still_open.append((value, waited_for))
                 else:
-                    still_open.append((value, xid))
+                    self._head = max(self._head, value)
             if len(still_open) > _MAX_PENDING:
                 # Dropping an entry only delays the horizon; it never lets it run ahead.
                 still_open = still_open[::2]
@@ -177,11 +172,6 @@ class PostgresEventStore(SqlEventStore):
             current = self._current_version(connection, batch.stream_id)
             raise ConcurrencyConflict(batch.stream_id, batch.expected_version, current)
         return rows[-1].version, [row.position for row in rows]
-
-    def _insert_rows(self, connection: Connection, rows: list[dict[str, Any]]) -> list[int]:
-        # Take the transaction id before the INSERT draws positions (see the module doc).
-        connection.execute(text("SELECT pg_current_xact_id()"))
-        return super()._insert_rows(connection, rows)
 
     def head(self) -> int:
         return self._horizon.advance()

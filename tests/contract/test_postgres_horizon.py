@@ -9,6 +9,7 @@ import threading
 import time
 from collections.abc import Callable
 
+import psycopg
 from sqlalchemy import text
 
 from polyshop.container import Container
@@ -65,3 +66,22 @@ def test_an_older_transaction_committing_a_later_position_does_not_skip_an_earli
     assert positions["p"] < positions["q"]
     assert seen_while_a_open == []
     assert seen == [positions["p"], positions["q"]]
+
+
+def test_an_unrelated_long_transaction_does_not_hold_back_the_tail(
+    container_for: Callable[..., Container], postgres_url: str
+):
+    """Only appenders in flight matter; an open transaction elsewhere (a report, an ANALYZE)
+    must not delay readers."""
+    store = container_for("postgres").store
+    with psycopg.connect(postgres_url) as bystander:
+        bystander.execute("SELECT pg_current_xact_id()")  # open, with an id, for the whole test
+        written = store.append("s", "t", [NewEvent("A", {})]).position
+
+        deadline = time.monotonic() + 2
+        while not store.read_all(after=0):
+            assert time.monotonic() < deadline, "an unrelated transaction held the tail back"
+            time.sleep(0.01)
+        bystander.rollback()
+
+    assert [e.position for e in store.read_all(after=0)] == [written]
