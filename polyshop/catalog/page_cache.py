@@ -108,8 +108,13 @@ class PageCacheInvalidator:
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
+        # Anything cached before we knew where we stood is suspect; decided before serving.
+        position = self._checkpoint()
+        self._cache.clear()
         self._stopping.clear()
-        self._thread = threading.Thread(target=self._run, name="page-cache", daemon=True)
+        self._thread = threading.Thread(
+            target=self._run, args=(position,), name="page-cache", daemon=True
+        )
         self._thread.start()
 
     def stop(self) -> None:
@@ -119,9 +124,7 @@ class PageCacheInvalidator:
         if self._thread is not None:
             self._thread.join(5)
 
-    def _run(self) -> None:
-        position = self._checkpoint()
-        self._cache.clear()  # anything cached before we knew where we stood is suspect
+    def _run(self, position: int) -> None:
         while not self._stopping.is_set():
             try:
                 position = self._catch_up(position)

@@ -283,7 +283,7 @@ def test_cached_product_pages_follow_changes(client: TestClient):
     client.get(url, params={"min_position": written["position"]})
     pages = client.container.product_pages  # type: ignore[attr-defined]
     first, hits = client.get(url).json(), pages.hits
-    again = client.get(url).json()
+    repeats = [client.get(url).json() for _ in range(3)]  # served from memory
 
     position = client.patch(url, headers=OPS, json={"price": 55}).json()["position"]
     client.container.runner.wait_for("product_documents", position, 5)  # type: ignore[attr-defined]
@@ -292,8 +292,8 @@ def test_cached_product_pages_follow_changes(client: TestClient):
         assert time.monotonic() - started < 0.5, "a cached page outlived the change"
         time.sleep(0.005)
 
-    assert again == first
-    assert pages.hits > hits
+    assert repeats == [first] * 3
+    assert pages.hits >= hits + 2  # at most one miss, should the invalidator evict once
     stock = client.post(
         "/api/v1/inventory/TRA-42/adjust", headers=OPS, json={"delta": 1, "reason": "found one"}
     ).json()["position"]
