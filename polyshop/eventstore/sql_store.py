@@ -126,18 +126,9 @@ class SqlUnitOfWork:
         meta = _ambient_metadata().to_dict()
         now = self._store._clock()
         rows = [
-            {
-                "stream_id": stream_id,
-                "stream_type": stream_type,
-                "version": version,
-                "type": event.type,
-                "schema_version": event.schema_version,
-                "data": dict(event.data),
-                "metadata": meta,
-                "recorded_at": now,
-            }
+            row
             for stream_id, stream_type, stream_events in streams
-            for version, event in enumerate(stream_events, start=1)
+            for row in PendingAppend(stream_id, stream_type, stream_events, 0, meta, now).rows(0)
         ]
         if not rows:
             return []

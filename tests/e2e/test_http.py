@@ -172,6 +172,7 @@ def test_oversize_bodies_are_413_and_write_nothing(client: TestClient):
 
     assert_problem(declared, 413)
     assert_problem(streamed, 413)
+    assert len(declared.headers["x-request-id"]) == 32
     assert head(client) == before
 
 

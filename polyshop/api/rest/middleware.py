@@ -128,6 +128,28 @@ def _route_of(scope: Scope) -> str:
     return getattr(route, "path", None) or "unmatched"
 
 
+async def send_response(
+    send: Send,
+    status: int,
+    content_type: bytes,
+    body: bytes,
+    headers: tuple[tuple[bytes, bytes], ...] = (),
+) -> None:
+    """A whole response in two ASGI messages, for middleware answering on its own."""
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", content_type),
+                (b"content-length", str(len(body)).encode()),
+                *headers,
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
 async def _too_large(send: Send, limit: int, request_id: str) -> None:
     body = orjson.dumps(
         {
@@ -137,15 +159,10 @@ async def _too_large(send: Send, limit: int, request_id: str) -> None:
             "detail": f"The request body exceeds {limit} bytes.",
         }
     )
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 413,
-            "headers": [
-                (b"content-type", b"application/problem+json"),
-                (b"content-length", str(len(body)).encode()),
-                (b"connection", b"close"),
-            ],
-        }
+    await send_response(
+        send,
+        413,
+        b"application/problem+json",
+        body,
+        ((b"x-request-id", request_id.encode()), (b"connection", b"close")),
     )
-    await send({"type": "http.response.body", "body": body})

@@ -11,6 +11,7 @@ import re
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from polyshop.api.rest.middleware import send_response
 from polyshop.catalog.page_cache import ProductPageCache
 
 ROUTE = "/api/v1/products/{product_id}"
@@ -28,16 +29,6 @@ class CachedProductPages:
             page = self.pages.get(match[1]) if match else None
             if page is not None:
                 scope["polyshop.route"] = ROUTE  # for the metrics and the access log
-                await send(
-                    {
-                        "type": "http.response.start",
-                        "status": 200,
-                        "headers": [
-                            (b"content-type", b"application/json"),
-                            (b"content-length", str(len(page)).encode()),
-                        ],
-                    }
-                )
-                await send({"type": "http.response.body", "body": page})
+                await send_response(send, 200, b"application/json", page)
                 return
         await self.app(scope, receive, send)

@@ -466,9 +466,7 @@ class ProjectionRunner:
     # -- queries ---------------------------------------------------------------------------
     def position(self, name: str) -> int:
         """The active generation's checkpoint (0 before the projection first ran)."""
-        with self._reader.connect() as connection:
-            row = self._checkpoint(connection, name, None, lock=False)
-        return row.position if row is not None else 0
+        return self._position(name, None)
 
     def wait_for(self, name: str, position: int, timeout: float) -> bool:
         """Block until the projection has applied `position` (read-your-writes)."""
