@@ -14,13 +14,10 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable
 
-import structlog
-
 from polyshop.catalog.documents import CATALOG_EVENTS, STOCK_EVENTS
-from polyshop.eventstore.ports import EventNotifier
+from polyshop.eventstore.events import RecordedEvent
+from polyshop.eventstore.follower import LogFollower
 from polyshop.eventstore.sql_store import SqlEventStore
-
-log = structlog.get_logger(__name__)
 
 
 class ProductPageCache:
@@ -88,66 +85,36 @@ class ProductPageCache:
             self._owners.clear()
 
 
-class PageCacheInvalidator:
-    """Follows the log up to the read model's checkpoint and evicts what changed."""
+def page_cache_invalidator(
+    cache: ProductPageCache,
+    store: SqlEventStore,
+    checkpoint: Callable[[], int],
+    progress: threading.Condition,
+) -> LogFollower:
+    """Follows the log up to the product read model's checkpoint and evicts what changed."""
 
-    def __init__(
-        self,
-        cache: ProductPageCache,
-        store: SqlEventStore,
-        checkpoint: Callable[[], int],
-        notifier: EventNotifier,
-        progress: threading.Condition,
-    ) -> None:
-        self._cache = cache
-        self._store = store
-        self._checkpoint = checkpoint
-        self._notifier = notifier
-        self._progress = progress
-        self._stopping = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        # Anything cached before we knew where we stood is suspect; decided before serving.
-        position = self._checkpoint()
-        self._cache.clear()
-        self._stopping.clear()
-        self._thread = threading.Thread(
-            target=self._run, args=(position,), name="page-cache", daemon=True
+    def evict(batch: list[RecordedEvent]) -> None:
+        cache.evict(
+            {e.data["product_id"] for e in batch if e.type in CATALOG_EVENTS},
+            {e.data["sku"] for e in batch if e.type in STOCK_EVENTS},
         )
-        self._thread.start()
 
-    def stop(self) -> None:
-        self._stopping.set()
-        with self._progress:
-            self._progress.notify_all()
-        if self._thread is not None:
-            self._thread.join(5)
+    def wait(timeout: float) -> None:
+        with progress:
+            progress.wait(timeout)
 
-    def _run(self, position: int) -> None:
-        while not self._stopping.is_set():
-            try:
-                position = self._catch_up(position)
-            except Exception as exc:  # the database went away: start over, cold
-                log.warning("page cache invalidation paused", error=str(exc).splitlines()[0])
-                self._cache.clear()
-                self._stopping.wait(1.0)
-                position = self._checkpoint()
-                continue
-            with self._progress:
-                self._progress.wait(0.05)
+    def wake() -> None:
+        with progress:
+            progress.notify_all()
 
-    def _catch_up(self, position: int) -> int:
-        target = self._checkpoint()
-        while position < target:
-            batch = self._store.read_range(
-                position, target, 5000, types=CATALOG_EVENTS | STOCK_EVENTS
-            )
-            self._cache.evict(
-                {e.data["product_id"] for e in batch if e.type in CATALOG_EVENTS},
-                {e.data["sku"] for e in batch if e.type in STOCK_EVENTS},
-            )
-            if len(batch) < 5000:
-                return target
-            position = batch[-1].position
-        return position
+    return LogFollower(
+        "page-cache",
+        store,
+        CATALOG_EVENTS | STOCK_EVENTS,
+        evict,
+        start=checkpoint,
+        limit=checkpoint,
+        wait=wait,
+        reset=cache.clear,
+        wake=wake,
+    )

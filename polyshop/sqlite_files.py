@@ -1,0 +1,60 @@
+"""SQLite engines for embedded mode: one queued writer connection, a pool of readers.
+
+Writers queue on a one-connection pool (a condition variable), not on SQLite's sleeping
+busy handler, which would cost milliseconds per conflict; readers never block each other
+in WAL mode. Shared by every SQLite file the shop keeps (event log, TTL store).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.pool import QueuePool
+
+_PRAGMAS = (
+    "PRAGMA journal_mode=WAL",
+    "PRAGMA synchronous=NORMAL",
+    "PRAGMA busy_timeout=10000",
+    "PRAGMA foreign_keys=ON",
+    "PRAGMA cache_size=-65536",
+    "PRAGMA temp_store=MEMORY",
+)
+
+
+def _dumps(value: Any) -> str:
+    return orjson.dumps(value).decode()
+
+
+def create_sqlite_engine(path: Path, *, writer: bool) -> Engine:
+    """An engine on the database file; `writer=True` gives the single-connection write engine."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(
+        f"sqlite+pysqlite:///{path}",
+        poolclass=QueuePool,
+        # Readers never block each other in WAL mode: enough for the request thread pool.
+        pool_size=1 if writer else 16,
+        max_overflow=0 if writer else 32,
+        pool_timeout=60,
+        json_serializer=_dumps,
+        json_deserializer=orjson.loads,
+        connect_args={"check_same_thread": False},
+    )
+    begin = "BEGIN IMMEDIATE" if writer else "BEGIN"
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Take transaction control away from pysqlite so BEGIN is ours to choose.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        for pragma in _PRAGMAS:
+            cursor.execute(pragma)
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        connection.exec_driver_sql(begin)
+
+    return engine
