@@ -4,14 +4,26 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import structlog
+from redis import Redis
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
-from polyshop.catalog.documents import ProductDocumentProjection
-from polyshop.catalog.page_cache import PageCacheInvalidator, ProductPageCache
+from polyshop.accounts.ports import AttemptCounter, SessionStore
+from polyshop.accounts.redis_store import RedisAttemptCounter, RedisSessionStore
+from polyshop.accounts.service import Accounts
+from polyshop.accounts.sessions import Sessions
+from polyshop.accounts.sql_store import SqlAttemptCounter, SqlSessionStore
+from polyshop.accounts.throttle import LoginThrottle
+from polyshop.cart.ports import CartStore
+from polyshop.cart.redis_store import RedisCartStore
+from polyshop.cart.service import Carts, price_watcher
+from polyshop.cart.sql_store import SqlCartStore
+from polyshop.catalog.documents import CATALOG_EVENTS, ProductDocumentProjection
+from polyshop.catalog.page_cache import ProductPageCache, page_cache_invalidator
 from polyshop.config import Mode, Settings
 from polyshop.container import Container
 from polyshop.eventstore.notify import InProcessNotifier
@@ -26,13 +38,16 @@ from polyshop.eventstore.projections.file_lease import FileLease
 from polyshop.eventstore.projections.ports import Lease, Projection
 from polyshop.eventstore.projections.runner import ProjectionRunner
 from polyshop.eventstore.sql_store import SqlEventStore
-from polyshop.eventstore.sqlite import SqliteEventStore, create_sqlite_engine
+from polyshop.eventstore.sqlite import SqliteEventStore
 from polyshop.eventstore.stream_summaries import StreamSummaryProjection
 from polyshop.eventstore.upcasting import Upcasters
 from polyshop.migrations import runner as migrations
 from polyshop.search.ports import SearchIndex
 from polyshop.search.postgres_index import PostgresSearchIndex
 from polyshop.search.tantivy_index import TantivyCatalogIndex, TantivySearchProjection
+from polyshop.sqlite_files import create_sqlite_engine
+from polyshop.ttlstore.redis_client import RedisKeys, create_redis
+from polyshop.ttlstore.sql import Sweeper, TtlDatabase, purge_expired
 
 log = structlog.get_logger(__name__)
 
@@ -89,17 +104,24 @@ def _wire(
     if migrate:
         runner.prepare()
     pages = ProductPageCache()
-    invalidator = PageCacheInvalidator(
-        pages,
-        store,
-        lambda: runner.position("product_documents"),
-        store.notifier,
-        runner.progress,
+    invalidator = page_cache_invalidator(
+        pages, store, lambda: runner.position("product_documents"), runner.progress
     )
     closers.insert(0, invalidator.stop)
     checks: dict[str, Callable[[], None]] = {"event_store": store.check}
     if read_engine is not store.write_engine and settings.mode is Mode.SERVER:
         checks["read_database"] = lambda: _ping(read_engine)
+    ttl = _ttl_stores(settings)
+    closers.extend(ttl.closers)
+    carts = Carts(ttl.carts, store.read_engine)
+    prices = price_watcher(ttl.carts, store, store.notifier, CATALOG_EVENTS)
+    closers.insert(0, prices.stop)
+    accounts = Accounts(
+        store,
+        Sessions(ttl.sessions, settings.session_ttl),
+        LoginThrottle(ttl.attempts),
+        on_login=lambda guest, user: carts.merge(guest.cart_owner, user.cart_owner),
+    )
     return Container(
         settings=settings,
         store=store,
@@ -109,10 +131,57 @@ def _wire(
         lease_factory=lease_factory,
         search=search,
         product_pages=pages,
-        background=[invalidator.start],
+        accounts=accounts,
+        carts=carts,
+        background=[invalidator.start, prices.start, *ttl.background],
         readiness_checks=checks,
+        degradable_checks={"sessions_and_carts": ttl.check},
         closers=closers,
     )
+
+
+@dataclass
+class _TtlStores:
+    sessions: SessionStore
+    attempts: AttemptCounter
+    carts: CartStore
+    check: Callable[[], None]
+    background: list[Callable[[], None]] = field(default_factory=list)
+    closers: list[Callable[[], None]] = field(default_factory=list)
+
+
+def _ttl_stores(settings: Settings) -> _TtlStores:
+    """Sessions, login counters and carts: Redis when configured, else a SQLite file.
+
+    Server mode without Redis works on one host only (the file is local): logged, not refused,
+    so a single-server shop needs no Redis.
+    """
+    if settings.redis_url:
+        client = create_redis(settings.redis_url)
+        keys = RedisKeys(settings.redis_prefix)
+        return _TtlStores(
+            sessions=RedisSessionStore(client, keys),
+            attempts=RedisAttemptCounter(client, keys),
+            carts=RedisCartStore(client, keys, settings.cart_ttl),
+            check=lambda: _ping_redis(client),
+            closers=[client.close],
+        )
+    if settings.mode is Mode.SERVER:
+        log.warning("POLYSHOP_REDIS_URL is not set: sessions and carts live in a local file")
+    database = TtlDatabase.open(settings.data_dir / "ttl.sqlite3")
+    sweeper = Sweeper(lambda: purge_expired(database))
+    return _TtlStores(
+        sessions=SqlSessionStore(database),
+        attempts=SqlAttemptCounter(database),
+        carts=SqlCartStore(database, settings.cart_ttl),
+        check=lambda: _ping(database.reader),
+        background=[sweeper.start],
+        closers=[sweeper.stop, database.close],
+    )
+
+
+def _ping_redis(client: Redis) -> None:
+    client.ping()
 
 
 def _embedded(

@@ -16,6 +16,8 @@ from typing import Any, TypeVar
 import click
 from pydantic import ValidationError
 
+from polyshop.accounts import commands as account_commands
+from polyshop.accounts.domain import AccountError, Role
 from polyshop.bootstrap import StartupError, build
 from polyshop.catalog import seeding
 from polyshop.config import Settings
@@ -284,6 +286,56 @@ def db_upgrade(data_dir: Path | None) -> None:
     container = _container(_settings(data_dir))
     container.close()
     click.echo("schema is current")
+
+
+@main.group()
+def users() -> None:
+    """Accounts: create admins, change roles."""
+
+
+def _read_password() -> str:
+    """From stdin: typed twice at a terminal, or the first line of a pipe."""
+    if sys.stdin.isatty():
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+        return str(password)
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+@users.command("create-admin")
+@click.argument("email")
+@click.option("--name", default="", help="Display name.")
+@data_dir_option
+def users_create_admin(email: str, name: str, data_dir: Path | None) -> None:
+    """Create an admin account; the password is read from stdin (never an argument)."""
+    password = _read_password()
+    container = _container(_settings(data_dir))
+    try:
+        written = account_commands.register(container.store, email, password, name, Role.ADMIN)
+    except AccountError as exc:
+        raise click.ClickException(f"{exc.field}: {exc}") from exc
+    except account_commands.EmailTaken as exc:
+        raise click.ClickException(
+            f"{exc}; to make it an admin: polyshop users set-role {email} admin"
+        ) from exc
+    finally:
+        container.close()
+    click.echo(f"admin {written.user.email} created (id {written.user.id})")
+
+
+@users.command("set-role")
+@click.argument("email")
+@click.argument("role", type=click.Choice([r.value for r in Role]))
+@data_dir_option
+def users_set_role(email: str, role: str, data_dir: Path | None) -> None:
+    """Give an existing account the customer or admin role."""
+    container = _container(_settings(data_dir))
+    try:
+        written = account_commands.set_role(container.store, email, Role(role))
+    except (AccountError, account_commands.UserNotFound) as exc:
+        raise click.ClickException(f"no account {email}") from exc
+    finally:
+        container.close()
+    click.echo(f"{written.user.email} is now {written.user.role.value}")
 
 
 def vars_of(value: Any) -> dict[str, Any]:

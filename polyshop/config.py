@@ -28,7 +28,9 @@ class Settings(BaseSettings):
     read_database_url: str | None = Field(
         default=None, description="optional read replica for read-model queries"
     )
-    redis_url: str | None = Field(default=None, description="redis://... for carts and caches")
+    redis_url: str | None = Field(
+        default=None, description="redis://... for sessions and carts; unset = a SQLite file"
+    )
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     log_level: str = "info"
@@ -46,6 +48,15 @@ class Settings(BaseSettings):
         default=None, description="bearer token for operator endpoints (admin/projections)"
     )
     db_pool_size: int = Field(default=20, ge=1, le=500)
+    redis_prefix: str = Field(
+        default="polyshop:", max_length=100, description="prefix of every Redis key"
+    )
+    session_ttl: float = Field(
+        default=14 * 86400, gt=0, description="seconds a session lives unused (sliding)"
+    )
+    cart_ttl: float = Field(
+        default=7 * 86400, gt=0, description="seconds a cart lives after its last change"
+    )
 
     @field_validator("database_url", "read_database_url")
     @classmethod

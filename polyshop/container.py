@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 
+from polyshop.accounts.service import Accounts
+from polyshop.cart.service import Carts
 from polyshop.catalog.page_cache import ProductPageCache
 from polyshop.config import Settings
 from polyshop.eventstore.projections.ports import Lease
@@ -28,7 +30,11 @@ class Container:
     lease_factory: Callable[[str], Lease]
     search: SearchIndex
     product_pages: ProductPageCache
+    accounts: Accounts
+    carts: Carts
     readiness_checks: dict[str, Callable[[], None]] = field(default_factory=dict)
+    #: Stores the shop degrades without (sessions and carts): reported, never "not ready".
+    degradable_checks: dict[str, Callable[[], None]] = field(default_factory=dict)
     closers: list[Callable[[], None]] = field(default_factory=list)
     #: Started with the HTTP app: work that serves reads (cache invalidation).
     background: list[Callable[[], None]] = field(default_factory=list)

@@ -1,7 +1,8 @@
 """Fixtures shared by every test layer: isolated SQLite and PostgreSQL shops.
 
 Each PostgreSQL-backed test gets a database of its own (created from
-POLYSHOP_TEST_POSTGRES_URL and dropped afterwards), so runs never see each other's data.
+POLYSHOP_TEST_POSTGRES_URL and dropped afterwards) and a Redis key prefix of its own (under
+POLYSHOP_TEST_REDIS_URL, deleted afterwards), so runs never see each other's data.
 In CI (CI=true) a missing URL is an error, never a silent skip.
 """
 
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+import redis
 from sqlalchemy.engine import make_url
 
 from polyshop.bootstrap import build
@@ -30,6 +32,34 @@ def _admin_url() -> str | None:
             pytest.fail("POLYSHOP_TEST_POSTGRES_URL must be set in CI", pytrace=False)
         pytest.skip("POLYSHOP_TEST_POSTGRES_URL is not set")
     return url
+
+
+def _redis_url() -> str:
+    url = os.environ.get("POLYSHOP_TEST_REDIS_URL")
+    if url is None:
+        if os.environ.get("CI"):
+            pytest.fail("POLYSHOP_TEST_REDIS_URL must be set in CI", pytrace=False)
+        pytest.skip("POLYSHOP_TEST_REDIS_URL is not set")
+    return url
+
+
+@pytest.fixture
+def redis_url() -> str:
+    return _redis_url()
+
+
+@pytest.fixture
+def redis_prefix(redis_url: str) -> Iterator[str]:
+    """A key prefix of this test's own; its keys are deleted afterwards."""
+    prefix = f"polyshop-test:{uuid.uuid4().hex[:12]}:"
+    yield prefix
+    client = redis.Redis.from_url(redis_url)
+    try:
+        keys = list(client.scan_iter(match=prefix + "*", count=1000))
+        if keys:
+            client.delete(*keys)
+    finally:
+        client.close()
 
 
 @pytest.fixture(scope="session")
@@ -72,8 +102,10 @@ def settings_for(tmp_path: Path, request: pytest.FixtureRequest) -> Callable[...
             "projection_poll_interval": 0.2,
             "ops_token": "test-ops-token",
         }
-        if backend == "postgres":
+        if backend == "postgres":  # server mode: PostgreSQL and Redis
             values["database_url"] = request.getfixturevalue("postgres_url")
+            values["redis_url"] = request.getfixturevalue("redis_url")
+            values["redis_prefix"] = request.getfixturevalue("redis_prefix")
         values.update(overrides)
         return Settings(**values)  # type: ignore[arg-type]
 

@@ -125,3 +125,22 @@ def created_event(product_id: str, draft: ProductDraft) -> dict[str, Any]:
         "images": list(draft.images),
         "variants": [v.to_event() for v in draft.variants],
     }
+
+
+@dataclass(frozen=True, slots=True)
+class Offer:
+    """A SKU as a buyer sees it right now: what it costs and whether it can be bought.
+
+    Read from the write model (strongly consistent), for carts and checkout.
+    """
+
+    sku: str
+    product_id: str
+    name: str
+    unit_price: Decimal
+    currency: str
+    active: bool
+    available: int
+    size: str | None = None
+    color: str | None = None
+    image: str | None = None

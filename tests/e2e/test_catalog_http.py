@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 
 from polyshop.api.rest.app import create_app
 from polyshop.container import Container
+from tests.e2e.shoppers import register
 
 OPS = {"Authorization": "Bearer test-ops-token"}
 
@@ -210,15 +211,17 @@ def test_refused_writes_change_nothing(client: TestClient):
     assert head(client) == before
 
 
-def test_catalog_writes_need_the_operator_token(client: TestClient):
+def test_catalog_writes_need_an_admin(client: TestClient):
+    customer = register(client, "customer@example.com")
     anonymous = client.post("/api/v1/products", json=product())
-    customer = client.post(
+    unknown = client.post(
         "/api/v1/products", json=product(), headers={"Authorization": "Bearer someone"}
     )
+    as_customer = customer.post("/api/v1/products", json=product())
     stock = client.get("/api/v1/inventory/TRA-42")
 
-    assert (anonymous.status_code, customer.status_code, stock.status_code) == (401, 403, 401)
-    assert head(client) == 0
+    assert [r.status_code for r in (anonymous, unknown, as_customer, stock)] == [401, 401, 403, 401]
+    assert [e.type for e in client.container.store.read_all(0, 100)] == ["UserRegistered"]  # type: ignore[attr-defined]
 
 
 def test_rebuilt_documents_answer_exactly_as_the_live_ones(client: TestClient):

@@ -164,3 +164,60 @@ def test_seed_makes_a_coherent_catalog_and_resumes(backend: str, container_for):
     assert laptops
     assert all(d["brand"] in d["name"] for d in docs)
     assert all(1 <= len(d["variants"]) <= 6 for d in docs)
+
+
+def test_create_admin_reads_the_password_from_stdin_and_the_admin_can_log_in(tmp_path: Path):
+    data_dir = str(tmp_path / "shop")
+    created = CliRunner().invoke(
+        main,
+        ["users", "create-admin", "Boss@Example.com", "--data-dir", data_dir],
+        input="correct horse battery\n",
+    )
+    assert created.exit_code == 0, created.output
+    assert "correct horse battery" not in created.output
+
+    weak = CliRunner().invoke(
+        main, ["users", "create-admin", "x@example.com", "--data-dir", data_dir], input="short\n"
+    )
+    taken = CliRunner().invoke(
+        main,
+        ["users", "create-admin", "boss@example.com", "--data-dir", data_dir],
+        input="correct horse battery\n",
+    )
+    assert weak.exit_code == 1
+    assert "password" in weak.output
+    assert taken.exit_code == 1
+    assert "set-role" in taken.output
+
+    from fastapi.testclient import TestClient
+
+    from polyshop.api.rest.app import create_app
+    from polyshop.bootstrap import build
+    from polyshop.config import Settings
+
+    container = build(Settings(data_dir=Path(data_dir)))
+    with TestClient(create_app(container, start_projections=False)) as client:
+        login = client.post(
+            "/api/v1/auth/login",
+            json={"email": "boss@example.com", "password": "correct horse battery"},
+        )
+        assert login.status_code == 200
+        assert login.json()["user"]["role"] == "admin"
+        token = {"Authorization": f"Bearer {login.json()['token']}"}
+        assert client.get("/api/v1/admin/projections", headers=token).status_code == 200
+
+
+def test_set_role_promotes_and_demotes(tmp_path: Path):
+    data_dir = str(tmp_path / "shop")
+    CliRunner().invoke(
+        main,
+        ["users", "create-admin", "ann@example.com", "--data-dir", data_dir],
+        input="correct horse battery\n",
+    )
+    demoted = run("users", "set-role", "ann@example.com", "customer", "--data-dir", data_dir)
+    missing = CliRunner().invoke(
+        main, ["users", "set-role", "bob@example.com", "admin", "--data-dir", data_dir]
+    )
+    assert demoted.exit_code == 0
+    assert "customer" in demoted.output
+    assert missing.exit_code == 1

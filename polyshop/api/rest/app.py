@@ -9,11 +9,11 @@ from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
 
 from polyshop import __version__
-from polyshop.api.rest import problems
+from polyshop.api.rest import domain_errors, problems
 from polyshop.api.rest.metrics import ProjectionLagCollector
 from polyshop.api.rest.middleware import HttpMetrics, RequestContextMiddleware
 from polyshop.api.rest.page_cache_middleware import CachedProductPages
-from polyshop.api.rest.routes import admin, health, inventory, products, search
+from polyshop.api.rest.routes import accounts, admin, cart, health, inventory, products, search
 from polyshop.container import Container
 
 
@@ -42,11 +42,14 @@ def create_app(container: Container, *, start_projections: bool | None = None) -
     registry.register(ProjectionLagCollector(container.runner))
     app.state.metrics_registry = registry
     problems.install(app)
+    domain_errors.install(app)
     app.include_router(health.router)
     app.include_router(admin.router)
     app.include_router(search.router)  # before products: /products/search is not an id
     app.include_router(products.router)
     app.include_router(inventory.router)
+    app.include_router(accounts.router)
+    app.include_router(cart.router)
     app.add_middleware(CachedProductPages, pages=container.product_pages)
     app.add_middleware(  # added last: the outermost, so it sees every request
         RequestContextMiddleware,

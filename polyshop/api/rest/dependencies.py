@@ -1,48 +1,120 @@
-"""Typed dependency aliases, so routes declare what they need in their signatures."""
+"""Typed dependency aliases, so routes declare what they need in their signatures.
+
+Who is asking: a bearer token (`Authorization: Bearer ...`) or the web cookie holding the
+same token. Admin endpoints also accept the operator token (POLYSHOP_OPS_TOKEN), which
+scripts and the CLI use without an account.
+"""
 
 from __future__ import annotations
 
 import hmac
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from polyshop.accounts.commands import get_user
+from polyshop.accounts.domain import User
+from polyshop.accounts.ports import Session
 from polyshop.api.rest.problems import Problem
 from polyshop.container import Container
 from polyshop.eventstore.projections.runner import ProjectionRunner
 
+SESSION_COOKIE = "polyshop_session"
 
-def get_container(request: Request) -> Container:
+
+async def get_container(request: Request) -> Container:
     container: Container = request.app.state.container
     return container
 
 
 ContainerDep = Annotated[Container, Depends(get_container)]
 
-_bearer = HTTPBearer(auto_error=False)
+
+def presented_token(request: Request) -> str | None:
+    header = request.headers.get("authorization")
+    if header:
+        scheme, _, token = header.partition(" ")
+        return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+    return request.cookies.get(SESSION_COOKIE) or None
 
 
-def require_operator(
-    container: ContainerDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> None:
-    """Operator endpoints: a bearer token equal to the configured ops token."""
-    if credentials is None:
-        raise Problem(
-            401,
-            "This endpoint needs an operator bearer token.",
-            slug="unauthenticated",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
+def _unauthenticated(detail: str) -> Problem:
+    return Problem(
+        401, detail, slug="unauthenticated", headers={"WWW-Authenticate": 'Bearer realm="shop"'}
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    token: str
+    session: Session
+
+
+async def required_token(request: Request) -> str:
+    """The presented token, unchecked (no I/O): for routes that resolve it themselves, in
+    the same worker thread as the rest of their work (one thread hop per request)."""
+    token = presented_token(request)
+    if token is None:
+        raise _unauthenticated("This endpoint needs a session: POST /api/v1/sessions first.")
+    return token
+
+
+TokenDep = Annotated[str, Depends(required_token)]
+
+
+def resolve_session(container: Container, token: str) -> Session:
+    session = container.accounts.sessions.resolve(token)
+    if session is None:
+        raise _unauthenticated("The session token is unknown or has expired.")
+    return session
+
+
+def current_caller(token: TokenDep, container: ContainerDep) -> Caller:
+    """The caller's live session (guest or user); 401 when there is none."""
+    return Caller(token, resolve_session(container, token))
+
+
+CallerDep = Annotated[Caller, Depends(current_caller)]
+
+
+def optional_caller(request: Request, container: ContainerDep) -> Caller | None:
+    """The caller's session if one is presented and live; never an error."""
+    token = presented_token(request)
+    session = container.accounts.sessions.resolve(token) if token else None
+    return Caller(token, session) if token and session else None
+
+
+OptionalCallerDep = Annotated[Caller | None, Depends(optional_caller)]
+
+
+def current_user(caller: CallerDep, container: ContainerDep) -> User:
+    if caller.session.user_id is None:
+        raise _unauthenticated("Log in first: this is for signed-in customers.")
+    with container.store.read_engine.connect() as connection:
+        user = get_user(connection, caller.session.user_id)
+    if user is None:
+        raise _unauthenticated("The account of this session no longer exists.")
+    return user
+
+
+UserDep = Annotated[User, Depends(current_user)]
+
+
+def require_admin(request: Request, container: ContainerDep) -> None:
+    """Admins: a signed-in user with the admin role, or the operator token."""
+    token = presented_token(request)
+    if token is None:
+        raise _unauthenticated("This endpoint is for admins: log in as one.")
     expected = container.ops_token
-    if expected is None or not hmac.compare_digest(
-        credentials.credentials.encode(), expected.encode()
-    ):
-        raise Problem(403, "The token does not grant operator access.", slug="forbidden")
+    if expected is not None and hmac.compare_digest(token.encode(), expected.encode()):
+        return
+    user = current_user(Caller(token, resolve_session(container, token)), container)
+    if not user.is_admin:
+        raise Problem(403, "This endpoint is for admins only.", slug="forbidden")
 
 
-OperatorDep = Annotated[None, Depends(require_operator)]
+AdminDep = Annotated[None, Depends(require_admin)]
 
 
 def wait_for_read_model(

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
-from polyshop.api.rest.dependencies import ContainerDep, OperatorDep, wait_for_read_model
+from polyshop.api.rest.dependencies import AdminDep, ContainerDep, wait_for_read_model
 from polyshop.api.rest.pagination import Page, PageParams
 from polyshop.eventstore.stream_summaries import list_stream_summaries
 
@@ -50,7 +50,7 @@ class StreamsOut(Page):
 
 
 @router.get("/projections")
-def get_projections(container: ContainerDep, _: OperatorDep) -> ProjectionsOut:
+def get_projections(container: ContainerDep, _: AdminDep) -> ProjectionsOut:
     """Each read model's position, lag (events and seconds) and state."""
     statuses = container.runner.status()
     return ProjectionsOut(
@@ -61,7 +61,7 @@ def get_projections(container: ContainerDep, _: OperatorDep) -> ProjectionsOut:
 @router.get("/streams")
 def list_streams(
     container: ContainerDep,
-    _: OperatorDep,
+    _: AdminDep,
     page: Annotated[PageParams, Query()],
     stream_type: Annotated[str | None, Query(max_length=100)] = None,
     min_position: Annotated[int | None, Query(ge=0)] = None,

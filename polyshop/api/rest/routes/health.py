@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
@@ -20,19 +22,32 @@ async def healthz() -> dict[str, str]:
 
 @router.get("/readyz")
 def readyz(container: ContainerDep) -> JSONResponse:
-    """Readiness: every configured store answers."""
+    """Readiness: every store the shop cannot serve without answers.
+
+    Sessions and carts are reported but do not make the shop unready: without them it still
+    browses and searches, so taking it out of the load balancer would only make things worse.
+    """
+    results = _run(container.readiness_checks)
+    degradable = _run(container.degradable_checks)
+    ready = all(v == "ok" for v in results.values())
+    state = "unavailable" if not ready else "ready"
+    if ready and any(v != "ok" for v in degradable.values()):
+        state = "degraded"
+    return JSONResponse(
+        {"status": state, "checks": {**results, **degradable}},
+        status_code=200 if ready else 503,
+    )
+
+
+def _run(checks: dict[str, Callable[[], None]]) -> dict[str, str]:
     results: dict[str, str] = {}
-    for name, check in container.readiness_checks.items():
+    for name, check in checks.items():
         try:
             check()
             results[name] = "ok"
         except Exception as exc:
             results[name] = f"error: {type(exc).__name__}"
-    ready = all(v == "ok" for v in results.values())
-    return JSONResponse(
-        {"status": "ready" if ready else "unavailable", "checks": results},
-        status_code=200 if ready else 503,
-    )
+    return results
 
 
 @router.get("/metrics")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from polyshop.api.rest.dependencies import ContainerDep, OperatorDep
+from polyshop.api.rest.dependencies import AdminDep, ContainerDep
 from polyshop.api.rest.models.catalog import AdjustIn, StockOut, StockWritten
 from polyshop.api.rest.problems import Problem
 from polyshop.catalog.domain import CatalogError, normalize_sku
@@ -21,7 +21,7 @@ def _sku(raw: str) -> str:
 
 
 @router.get("/{sku}")
-def get_stock(sku: str, container: ContainerDep, _: OperatorDep) -> StockOut:
+def get_stock(sku: str, container: ContainerDep, _: AdminDep) -> StockOut:
     """On hand, reserved and available units of one SKU (strongly consistent)."""
     with container.store.read_engine.connect() as connection:
         level = stock.get_stock(connection, _sku(sku))
@@ -33,7 +33,7 @@ def get_stock(sku: str, container: ContainerDep, _: OperatorDep) -> StockOut:
 
 
 @router.post("/{sku}/adjust")
-def adjust_stock(sku: str, body: AdjustIn, container: ContainerDep, _: OperatorDep) -> StockWritten:
+def adjust_stock(sku: str, body: AdjustIn, container: ContainerDep, _: AdminDep) -> StockWritten:
     """Add or remove units on hand, with a reason; never below what is reserved."""
     code = _sku(sku)
     try:

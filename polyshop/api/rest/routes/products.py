@@ -10,7 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Response, status
 from fastapi.concurrency import run_in_threadpool
 
-from polyshop.api.rest.dependencies import ContainerDep, OperatorDep, wait_for_read_model
+from polyshop.api.rest.dependencies import AdminDep, ContainerDep, wait_for_read_model
 from polyshop.api.rest.models.catalog import (
     ProductIn,
     ProductOut,
@@ -144,7 +144,7 @@ async def get_product_document(
 
 
 @router.post("/products", status_code=status.HTTP_201_CREATED)
-def create_product(body: ProductIn, container: ContainerDep, _: OperatorDep) -> ProductWritten:
+def create_product(body: ProductIn, container: ContainerDep, _: AdminDep) -> ProductWritten:
     """Create a product with its variants (SKUs) and their initial stock."""
     variants, stock = _variants(body.variants)
     try:
@@ -169,7 +169,7 @@ def create_product(body: ProductIn, container: ContainerDep, _: OperatorDep) -> 
 
 @router.patch("/products/{product_id}")
 def update_product(
-    product_id: str, body: ProductPatch, container: ContainerDep, _: OperatorDep
+    product_id: str, body: ProductPatch, container: ContainerDep, _: AdminDep
 ) -> ProductWritten:
     """Change product fields (a price change is its own event); add variants."""
     _known(product_id)
@@ -196,7 +196,7 @@ def update_product(
 
 
 @router.delete("/products/{product_id}")
-def discontinue_product(product_id: str, container: ContainerDep, _: OperatorDep) -> ProductWritten:
+def discontinue_product(product_id: str, container: ContainerDep, _: AdminDep) -> ProductWritten:
     """Discontinue a product: it leaves browse and search; its history stays."""
     _known(product_id)
     try:

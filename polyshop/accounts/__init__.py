@@ -1,0 +1,1 @@
+"""Accounts: users, their roles, sessions and login throttling."""

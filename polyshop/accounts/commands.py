@@ -1,0 +1,176 @@
+"""Account commands: each changes the users table and appends its audit event together."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, RowMapping, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from polyshop.accounts import domain, passwords
+from polyshop.accounts.domain import Address, Role, User
+from polyshop.accounts.schema import users
+from polyshop.eventstore.events import NewEvent
+from polyshop.eventstore.ports import NO_STREAM, EventStore
+from polyshop.eventstore.sql_store import SqlEventStore, as_utc, utc_now
+
+
+class EmailTaken(Exception):
+    def __init__(self, email: str) -> None:
+        super().__init__(f"an account with {email} already exists")
+
+
+class UserNotFound(Exception):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class UserWritten:
+    user: User
+    position: int
+
+
+def register(
+    store: EventStore, email: str, password: str, name: str = "", role: Role = Role.CUSTOMER
+) -> UserWritten:
+    address, key = domain.normalize_email(email)
+    domain.check_password(password, address)
+    display = domain.check_name(name)
+    hashed = passwords.hash_password(password)  # before the transaction: ~20 ms of CPU
+    user_id = str(uuid.uuid4())
+    now = utc_now()
+    try:
+        with store.unit_of_work() as uow:
+            uow.connection.execute(
+                insert(users).values(
+                    id=user_id,
+                    email=address,
+                    email_key=key,
+                    name=display,
+                    password_hash=hashed,
+                    role=role.value,
+                    addresses=[],
+                    version=1,
+                    created_at=now,
+                )
+            )
+            uow.append(
+                domain.stream_id(user_id),
+                domain.USER_STREAM,
+                [
+                    NewEvent(
+                        domain.USER_REGISTERED,
+                        domain.registered_event(user_id, address, display, role),
+                    )
+                ],
+                expected_version=NO_STREAM,
+            )
+    except IntegrityError as exc:  # the unique email key: a concurrent or earlier sign-up
+        raise EmailTaken(address) from exc
+    return UserWritten(User(user_id, address, display, role, now), uow.position)
+
+
+def authenticate(store: SqlEventStore, email: str, password: str) -> User | None:
+    """The user if the password matches; None otherwise, in the same time either way."""
+    try:
+        _, key = domain.normalize_email(email)
+    except domain.AccountError:
+        key = None
+    row = None
+    if key is not None and len(password) <= domain.MAX_PASSWORD:
+        with store.read_engine.connect() as connection:
+            row = connection.execute(select(users).where(users.c.email_key == key)).first()
+    stored = row.password_hash if row is not None else None
+    if not passwords.verify_password(stored, password[: domain.MAX_PASSWORD]):
+        return None
+    assert row is not None
+    if passwords.needs_rehash(row.password_hash):
+        with store.unit_of_work() as uow:
+            uow.connection.execute(
+                update(users)
+                .where(users.c.id == row.id)
+                .values(password_hash=passwords.hash_password(password))
+            )
+    return _user(row._mapping)
+
+
+def update_profile(
+    store: EventStore,
+    user_id: str,
+    *,
+    name: str | None = None,
+    addresses: Sequence[Address] | None = None,
+) -> UserWritten:
+    changes: dict[str, Any] = {}
+    with store.unit_of_work() as uow:
+        row = _locked(uow.connection, user_id)
+        values: dict[str, Any] = {}
+        if name is not None and (display := domain.check_name(name)) != row.name:
+            values["name"] = changes["name"] = display
+        if addresses is not None:
+            listed = [a.as_dict() for a in domain.check_addresses(list(addresses))]
+            if listed != row.addresses:
+                values["addresses"] = changes["addresses"] = listed
+        if not values:
+            return UserWritten(_user(row), 0)
+        version = row.version + 1
+        uow.connection.execute(
+            update(users).where(users.c.id == user_id).values(**values, version=version)
+        )
+        uow.append(
+            domain.stream_id(user_id),
+            domain.USER_STREAM,
+            [NewEvent(domain.PROFILE_UPDATED, {"user_id": user_id, "changes": changes})],
+        )
+    return UserWritten(_user({**row, **values, "version": version}), uow.position)
+
+
+def set_role(store: EventStore, email: str, role: Role) -> UserWritten:
+    _, key = domain.normalize_email(email)
+    with store.unit_of_work() as uow:
+        row = uow.connection.execute(
+            select(users).where(users.c.email_key == key).with_for_update()
+        ).first()
+        if row is None:
+            raise UserNotFound(email)
+        current = row._mapping
+        if current["role"] == role.value:
+            return UserWritten(_user(current), 0)
+        uow.connection.execute(
+            update(users)
+            .where(users.c.id == current["id"])
+            .values(role=role.value, version=current["version"] + 1)
+        )
+        uow.append(
+            domain.stream_id(current["id"]),
+            domain.USER_STREAM,
+            [NewEvent(domain.ROLE_CHANGED, {"user_id": current["id"], "role": role.value})],
+        )
+    return UserWritten(_user({**current, "role": role.value}), uow.position)
+
+
+def get_user(connection: Connection, user_id: str) -> User | None:
+    row = connection.execute(select(users).where(users.c.id == user_id)).first()
+    return _user(row._mapping) if row is not None else None
+
+
+def _locked(connection: Connection, user_id: str) -> RowMapping:
+    row = connection.execute(select(users).where(users.c.id == user_id).with_for_update()).first()
+    if row is None:
+        raise UserNotFound(user_id)
+    return row._mapping
+
+
+def _user(row: RowMapping | dict[str, Any]) -> User:
+    return User(
+        id=row["id"],
+        email=row["email"],
+        name=row["name"],
+        role=Role(row["role"]),
+        created_at=as_utc(row["created_at"]),
+        addresses=tuple(Address(**a) for a in row["addresses"]),
+        version=row["version"],
+    )

@@ -1,0 +1,76 @@
+"""Account use cases that span the write model and the session store: sign up, log in, out.
+
+Logging in always issues a fresh token and revokes the one presented (a guest token is
+never promoted in place: a token planted before login must not become a signed-in one).
+`on_login` lets the composition root attach what follows a login, such as merging the
+guest's cart, without accounts knowing about carts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from polyshop.accounts import commands, domain
+from polyshop.accounts.domain import User
+from polyshop.accounts.ports import Session
+from polyshop.accounts.sessions import Issued, Sessions
+from polyshop.accounts.throttle import LoginThrottle
+from polyshop.eventstore.sql_store import SqlEventStore
+
+
+class InvalidCredentials(Exception):
+    def __init__(self) -> None:
+        super().__init__("the email or password is wrong")
+
+
+@dataclass(frozen=True, slots=True)
+class SignedIn:
+    user: User
+    issued: Issued
+    position: int = 0
+
+
+class Accounts:
+    def __init__(
+        self,
+        store: SqlEventStore,
+        sessions: Sessions,
+        throttle: LoginThrottle,
+        on_login: Callable[[Session, Session], None] = lambda _guest, _user: None,
+    ) -> None:
+        self.store = store
+        self.sessions = sessions
+        self.throttle = throttle
+        self.on_login = on_login
+
+    def register(
+        self, email: str, password: str, name: str, *, current: tuple[str, Session] | None
+    ) -> SignedIn:
+        written = commands.register(self.store, email, password, name)
+        issued = self._sign_in(written.user, current)
+        return SignedIn(written.user, issued, written.position)
+
+    def login(
+        self, email: str, password: str, client: str, *, current: tuple[str, Session] | None
+    ) -> SignedIn:
+        _, key = domain.normalize_email(email)
+        self.throttle.check(key, client)
+        user = commands.authenticate(self.store, email, password)
+        if user is None:
+            self.throttle.failed(key, client)
+            raise InvalidCredentials
+        self.throttle.succeeded(key)
+        return SignedIn(user, self._sign_in(user, current))
+
+    def logout(self, token: str) -> None:
+        self.sessions.revoke(token)
+
+    def _sign_in(self, user: User, current: tuple[str, Session] | None) -> Issued:
+        issued = self.sessions.issue(user.id)
+        if current is not None:
+            token, session = current
+            if session.user_id is None:
+                self.on_login(session, issued.session)
+            self.sessions.revoke(token)
+        return issued

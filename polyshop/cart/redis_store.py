@@ -1,0 +1,198 @@
+"""Carts in Redis, laid out as designed:
+
+- `cart:{owner}`: a hash, one field per SKU holding `{q, p, t, pid}` (quantity, unit price in
+  cents when added, time added, product id); its TTL is refreshed on every write;
+- `cart-rev:{owner}`: the cart's revision, bumped by every change (same TTL);
+- `cart-view:{owner}`: the priced cart as JSON behind its revision, short TTL;
+- `cart-products:{product_id}`: the owners whose carts hold the product, so a price change
+  can void exactly their views.
+
+Read-modify-write steps (add with a limit, set a quantity) are Lua scripts: atomic on the
+server, one round trip, no WATCH retries when two tabs add at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import orjson
+import redis
+
+from polyshop.cart.domain import CartLine, QuantityLimit
+from polyshop.cart.ports import CartSnapshot
+from polyshop.ttlstore.redis_client import RedisKeys, unavailable_as_store_error
+
+_ADD = """
+local current = redis.call('HGET', KEYS[1], ARGV[1])
+local wanted = tonumber(ARGV[2])
+local line
+if current then
+  line = cjson.decode(current)
+  if line.q + wanted > tonumber(ARGV[6]) then return -1 - line.q end
+  line.q = line.q + wanted
+else
+  if wanted > tonumber(ARGV[6]) then return -1 end
+  line = {q = wanted, p = tonumber(ARGV[3]), t = tonumber(ARGV[4]), pid = ARGV[5]}
+end
+redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(line))
+redis.call('PEXPIRE', KEYS[1], ARGV[7])
+redis.call('INCR', KEYS[2])
+redis.call('PEXPIRE', KEYS[2], ARGV[7])
+redis.call('SADD', KEYS[3], ARGV[8])
+redis.call('PEXPIRE', KEYS[3], ARGV[7])
+return line.q
+"""
+
+_SET_QUANTITY = """
+local current = redis.call('HGET', KEYS[1], ARGV[1])
+if not current then return 0 end
+local line = cjson.decode(current)
+line.q = tonumber(ARGV[2])
+redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(line))
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+redis.call('INCR', KEYS[2])
+redis.call('PEXPIRE', KEYS[2], ARGV[3])
+return 1
+"""
+
+
+class RedisCartStore:
+    def __init__(self, client: redis.Redis, keys: RedisKeys, ttl: float) -> None:
+        self._redis = client
+        self._keys = keys
+        self._ttl_ms = int(ttl * 1000)
+        self._add = client.register_script(_ADD)
+        self._set_quantity = client.register_script(_SET_QUANTITY)
+
+    def snapshot(self, owner: str) -> CartSnapshot:
+        with unavailable_as_store_error():
+            pipe = self._redis.pipeline(transaction=True)
+            pipe.hgetall(self._keys("cart", owner))
+            pipe.get(self._keys("cart-rev", owner))
+            fields, revision = pipe.execute()
+        lines = [_line(sku.decode(), orjson.loads(value)) for sku, value in fields.items()]
+        return CartSnapshot(lines, int(revision or 0))
+
+    def add(self, owner: str, line: CartLine, limit: int) -> int:
+        with unavailable_as_store_error():
+            quantity = int(
+                self._add(
+                    keys=[
+                        self._keys("cart", owner),
+                        self._keys("cart-rev", owner),
+                        self._keys("cart-products", line.product_id),
+                    ],
+                    args=[
+                        line.sku,
+                        line.quantity,
+                        line.unit_price_cents,
+                        round(line.added_at, 3),
+                        line.product_id,
+                        limit,
+                        self._ttl_ms,
+                        owner,
+                    ],
+                )
+            )
+        if quantity < 0:
+            raise QuantityLimit(line.sku, -1 - quantity)
+        return quantity
+
+    def set_quantity(self, owner: str, sku: str, quantity: int) -> bool:
+        with unavailable_as_store_error():
+            found = self._set_quantity(
+                keys=[self._keys("cart", owner), self._keys("cart-rev", owner)],
+                args=[sku, quantity, self._ttl_ms],
+            )
+        return bool(found)
+
+    def put(self, owner: str, lines: Iterable[CartLine]) -> None:
+        entries = list(lines)
+        if not entries:
+            return
+        cart = self._keys("cart", owner)
+        with unavailable_as_store_error():
+            pipe = self._redis.pipeline(transaction=True)
+            pipe.hset(cart, mapping={line.sku: _value(line) for line in entries})
+            pipe.pexpire(cart, self._ttl_ms)
+            self._bump(pipe, owner)
+            for product_id in {line.product_id for line in entries}:
+                products = self._keys("cart-products", product_id)
+                pipe.sadd(products, owner)
+                pipe.pexpire(products, self._ttl_ms)
+            pipe.execute()
+
+    def remove(self, owner: str, sku: str) -> bool:
+        with unavailable_as_store_error():
+            pipe = self._redis.pipeline(transaction=True)
+            pipe.hdel(self._keys("cart", owner), sku)
+            self._bump(pipe, owner)
+            removed, *_ = pipe.execute()
+        return bool(removed)
+
+    def clear(self, owner: str) -> None:
+        with unavailable_as_store_error():
+            pipe = self._redis.pipeline(transaction=True)
+            pipe.delete(self._keys("cart", owner), self._keys("cart-view", owner))
+            self._bump(pipe, owner)
+            pipe.execute()
+
+    def cached_view(self, owner: str) -> bytes | None:
+        with unavailable_as_store_error():
+            revision, view = self._redis.mget(
+                [self._keys("cart-rev", owner), self._keys("cart-view", owner)]
+            )
+        if view is None:
+            return None
+        stamp, _, body = view.partition(b"\n")
+        return body if stamp == (revision or b"0") else None
+
+    def cache_view(self, owner: str, view: bytes, revision: int, ttl: float) -> None:
+        with unavailable_as_store_error():
+            self._redis.set(
+                self._keys("cart-view", owner), b"%d\n%b" % (revision, view), px=int(ttl * 1000)
+            )
+
+    def drop_views_for(self, product_ids: Iterable[str]) -> None:
+        wanted = list(product_ids)
+        if not wanted:
+            return
+        with unavailable_as_store_error():
+            pipe = self._redis.pipeline(transaction=False)
+            for product_id in wanted:
+                pipe.smembers(self._keys("cart-products", product_id))
+            owners: set[bytes] = set().union(*pipe.execute())
+            if not owners:
+                return
+            pipe = self._redis.pipeline(transaction=False)
+            for raw in owners:
+                owner = raw.decode()
+                self._bump(pipe, owner)
+                pipe.delete(self._keys("cart-view", owner))
+            pipe.execute()
+
+    def _bump(self, pipe: redis.client.Pipeline, owner: str) -> None:
+        revision = self._keys("cart-rev", owner)
+        pipe.incr(revision)
+        pipe.pexpire(revision, self._ttl_ms)
+
+
+def _value(line: CartLine) -> bytes:
+    return orjson.dumps(
+        {
+            "q": line.quantity,
+            "p": line.unit_price_cents,
+            "t": round(line.added_at, 3),
+            "pid": line.product_id,
+        }
+    )
+
+
+def _line(sku: str, data: dict[str, object]) -> CartLine:
+    return CartLine(
+        sku=sku,
+        product_id=str(data["pid"]),
+        quantity=int(data["q"]),  # type: ignore[call-overload]
+        unit_price_cents=int(data["p"]),  # type: ignore[call-overload]
+        added_at=float(data["t"]),  # type: ignore[arg-type]
+    )

@@ -1,0 +1,168 @@
+"""Carts in the embedded TTL database (see `ttlstore.sql`): a row per line, a row per cart
+holding its revision and expiry. Every change is one short write transaction."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+
+from sqlalchemy import Connection, delete, select, update
+from sqlalchemy.dialects.sqlite import insert
+
+from polyshop.cart.domain import CartLine, QuantityLimit
+from polyshop.cart.ports import CartSnapshot
+from polyshop.ttlstore.sql import (
+    TtlDatabase,
+    cart_lines,
+    cart_views,
+    carts,
+    unavailable_as_store_error,
+)
+
+
+class SqlCartStore:
+    def __init__(self, database: TtlDatabase, ttl: float) -> None:
+        self._db = database
+        self._ttl = ttl
+
+    def snapshot(self, owner: str) -> CartSnapshot:
+        with unavailable_as_store_error(), self._db.reader.connect() as connection:
+            revision = self._live_revision(connection, owner)
+            if revision is None:
+                return CartSnapshot([], 0)
+            rows = connection.execute(select(cart_lines).where(cart_lines.c.owner == owner))
+            lines = [
+                CartLine(r.sku, r.product_id, r.quantity, r.unit_price_cents, r.added_at)
+                for r in rows
+            ]
+        return CartSnapshot(lines, revision)
+
+    def add(self, owner: str, line: CartLine, limit: int) -> int:
+        with unavailable_as_store_error(), self._db.writer.begin() as connection:
+            self._touch(connection, owner)
+            current = connection.execute(
+                select(cart_lines.c.quantity).where(
+                    cart_lines.c.owner == owner, cart_lines.c.sku == line.sku
+                )
+            ).scalar()
+            quantity = (current or 0) + line.quantity
+            if quantity > limit:
+                raise QuantityLimit(line.sku, current or 0)  # rolls the touch back
+            if current is None:
+                connection.execute(insert(cart_lines).values(owner=owner, **_row(line)))
+            else:
+                connection.execute(
+                    update(cart_lines)
+                    .where(cart_lines.c.owner == owner, cart_lines.c.sku == line.sku)
+                    .values(quantity=quantity)
+                )
+        return quantity
+
+    def set_quantity(self, owner: str, sku: str, quantity: int) -> bool:
+        with unavailable_as_store_error(), self._db.writer.begin() as connection:
+            if self._live_revision(connection, owner) is None:
+                return False
+            changed = connection.execute(
+                update(cart_lines)
+                .where(cart_lines.c.owner == owner, cart_lines.c.sku == sku)
+                .values(quantity=quantity)
+            ).rowcount
+            if changed:
+                self._touch(connection, owner)
+        return bool(changed)
+
+    def put(self, owner: str, lines: Iterable[CartLine]) -> None:
+        rows = [{"owner": owner, **_row(line)} for line in lines]
+        if not rows:
+            return
+        statement = insert(cart_lines)
+        statement = statement.on_conflict_do_update(
+            index_elements=[cart_lines.c.owner, cart_lines.c.sku],
+            set_={"quantity": statement.excluded.quantity},
+        )
+        with unavailable_as_store_error(), self._db.writer.begin() as connection:
+            self._touch(connection, owner)
+            connection.execute(statement, rows)
+
+    def remove(self, owner: str, sku: str) -> bool:
+        with unavailable_as_store_error(), self._db.writer.begin() as connection:
+            if self._live_revision(connection, owner) is None:
+                return False
+            removed = connection.execute(
+                delete(cart_lines).where(cart_lines.c.owner == owner, cart_lines.c.sku == sku)
+            ).rowcount
+            self._touch(connection, owner)
+        return bool(removed)
+
+    def clear(self, owner: str) -> None:
+        with unavailable_as_store_error(), self._db.writer.begin() as connection:
+            connection.execute(delete(cart_lines).where(cart_lines.c.owner == owner))
+            connection.execute(delete(cart_views).where(cart_views.c.owner == owner))
+            connection.execute(delete(carts).where(carts.c.owner == owner))
+
+    def cached_view(self, owner: str) -> bytes | None:
+        now = time.time()
+        query = (
+            select(cart_views.c.body)
+            .join(carts, carts.c.owner == cart_views.c.owner)
+            .where(
+                cart_views.c.owner == owner,
+                cart_views.c.revision == carts.c.revision,
+                cart_views.c.expires_at > now,
+                carts.c.expires_at > now,
+            )
+        )
+        with unavailable_as_store_error(), self._db.reader.connect() as connection:
+            body = connection.execute(query).scalar()
+        return body.encode() if body is not None else None
+
+    def cache_view(self, owner: str, view: bytes, revision: int, ttl: float) -> None:
+        values = {"revision": revision, "body": view.decode(), "expires_at": time.time() + ttl}
+        statement = insert(cart_views).values(owner=owner, **values)
+        statement = statement.on_conflict_do_update(
+            index_elements=[cart_views.c.owner], set_=values
+        )
+        with unavailable_as_store_error(), self._db.writer.begin() as connection:
+            connection.execute(statement)
+
+    def drop_views_for(self, product_ids: Iterable[str]) -> None:
+        wanted = list(product_ids)
+        if not wanted:
+            return
+        owners = select(cart_lines.c.owner).where(cart_lines.c.product_id.in_(wanted))
+        with unavailable_as_store_error(), self._db.writer.begin() as connection:
+            connection.execute(
+                update(carts).where(carts.c.owner.in_(owners)).values(revision=carts.c.revision + 1)
+            )
+            connection.execute(delete(cart_views).where(cart_views.c.owner.in_(owners)))
+
+    def _live_revision(self, connection: Connection, owner: str) -> int | None:
+        return connection.execute(
+            select(carts.c.revision).where(carts.c.owner == owner, carts.c.expires_at > time.time())
+        ).scalar()
+
+    def _touch(self, connection: Connection, owner: str) -> None:
+        """Refresh the cart's expiry and bump its revision; an expired cart starts empty."""
+        now = time.time()
+        statement = insert(carts).values(owner=owner, revision=1, expires_at=now + self._ttl)
+        expired = carts.c.expires_at <= now
+        revived = statement.on_conflict_do_update(
+            index_elements=[carts.c.owner],
+            set_={"revision": carts.c.revision + 1, "expires_at": now + self._ttl},
+        )
+        stale = connection.execute(
+            select(carts.c.owner).where(carts.c.owner == owner, expired)
+        ).first()
+        if stale is not None:  # lines of an expired cart the sweeper has not removed yet
+            connection.execute(delete(cart_lines).where(cart_lines.c.owner == owner))
+        connection.execute(revived)
+
+
+def _row(line: CartLine) -> dict[str, object]:
+    return {
+        "sku": line.sku,
+        "product_id": line.product_id,
+        "quantity": line.quantity,
+        "unit_price_cents": line.unit_price_cents,
+        "added_at": line.added_at,
+    }

@@ -1,0 +1,64 @@
+"""Current offers per SKU from the write model: one indexed join for a whole cart.
+
+Carts and checkout price from here, not from the product read model, so a price change is
+charged the moment it commits, never a projection's lag later.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import Connection, select
+
+from polyshop.catalog.domain import ACTIVE, Offer
+from polyshop.catalog.schema import products, variants
+from polyshop.inventory.schema import stock
+from polyshop.money import from_cents
+
+_OFFERS = (
+    select(
+        variants.c.sku,
+        variants.c.product_id,
+        variants.c.size,
+        variants.c.color,
+        variants.c.price_adjustment_cents,
+        products.c.name,
+        products.c.price_cents,
+        products.c.currency,
+        products.c.status,
+        products.c.images,
+        stock.c.on_hand,
+        stock.c.reserved,
+    )
+    .join(products, products.c.id == variants.c.product_id)
+    .outerjoin(stock, stock.c.sku == variants.c.sku)
+)
+
+
+def offers(connection: Connection, skus: Iterable[str]) -> dict[str, Offer]:
+    wanted = sorted(set(skus))
+    if not wanted:
+        return {}
+    rows = connection.execute(_OFFERS.where(variants.c.sku.in_(wanted)))
+    return {
+        r.sku: Offer(
+            sku=r.sku,
+            product_id=r.product_id,
+            name=r.name,
+            unit_price=from_cents(r.price_cents + r.price_adjustment_cents),
+            currency=r.currency,
+            active=r.status == ACTIVE,
+            available=max(0, (r.on_hand or 0) - (r.reserved or 0)),
+            size=r.size,
+            color=r.color,
+            image=r.images[0] if r.images else None,
+        )
+        for r in rows
+    }
+
+
+def skus_of(connection: Connection, product_id: str) -> list[str]:
+    rows = connection.execute(
+        select(variants.c.sku).where(variants.c.product_id == product_id).order_by(variants.c.sku)
+    )
+    return [r.sku for r in rows]
