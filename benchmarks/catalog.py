@@ -15,19 +15,14 @@ import argparse
 import os
 import random
 import re
-import signal
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from decimal import Decimal
-from pathlib import Path
 
-import httpx2 as httpx
 import psycopg
+from harness import ADMIN_URL, HERE, server
 from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
 
@@ -38,11 +33,7 @@ from polyshop.config import Settings
 from polyshop.container import Container
 from polyshop.search.ports import SearchQuery
 
-HERE = Path(__file__).parent
 WORK = HERE / "results" / "data"
-ADMIN_URL = os.environ.get(
-    "POLYSHOP_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
-)
 QUERIES = [
     ("laptop", {}),
     ("running shoe", {"max_price": Decimal(150)}),
@@ -101,38 +92,6 @@ def prepared(mode: str, products: int) -> Container:
                 f"  {name}: {lag:,} events applied in {time.perf_counter() - t:.0f} s", flush=True
             )
     return container
-
-
-@contextmanager
-def server(container: Container, port: int) -> Iterator[str]:
-    env = {
-        **os.environ,
-        "POLYSHOP_DATA_DIR": str(container.settings.data_dir),
-        "POLYSHOP_LOG_LEVEL": "warning",
-    }
-    if container.settings.database_url:
-        env["POLYSHOP_DATABASE_URL"] = container.settings.database_url
-    log = tempfile.NamedTemporaryFile("w+b", suffix=".log", delete=False)  # noqa: SIM115
-    process = subprocess.Popen(
-        [sys.executable, str(HERE / "serve_with_ceiling.py"), str(port)],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            try:
-                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        else:
-            raise RuntimeError(Path(log.name).read_text())
-        yield base
-    finally:
-        process.send_signal(signal.SIGTERM)
-        process.wait(30)
 
 
 def wrk(

@@ -1,0 +1,179 @@
+"""Cart and login figures: cart add + get at 64 concurrent connections over many sessions
+(embedded: SQLite file; server: PostgreSQL + Redis), and login latency with the argon2id
+parameters in use.
+
+    .venv/bin/python benchmarks/cart.py [--modes sqlite,postgres] [--seconds 10]
+
+Needs `wrk` (Debian package). Prints figures; asserts nothing. Machine caveat: 2 shared
+cores run wrk, the server, the database and Redis together.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import statistics
+import subprocess
+import tempfile
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
+from pathlib import Path
+
+import httpx2 as httpx
+import psycopg
+from harness import ADMIN_URL, HERE, server
+from sqlalchemy.engine import make_url
+
+from polyshop.accounts import commands as accounts
+from polyshop.bootstrap import build
+from polyshop.catalog import commands
+from polyshop.catalog.domain import ProductDraft, Variant
+from polyshop.config import Settings
+
+REDIS_URL = os.environ.get("POLYSHOP_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+SESSIONS = 256
+SKUS = [f"CART-BENCH-{i:03d}" for i in range(8)]  # carts of up to 8 lines, as shoppers have
+PASSWORD = "correct horse battery staple"
+
+
+def settings_for(mode: str, data: Path) -> Settings:
+    values: dict[str, object] = {"data_dir": data, "log_level": "warning"}
+    if mode == "postgres":
+        name = f"polyshop_bench_cart_{uuid.uuid4().hex[:8]}"
+        with psycopg.connect(ADMIN_URL, autocommit=True) as connection:
+            connection.execute(f'CREATE DATABASE "{name}"')
+        values["database_url"] = (
+            make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+        )
+        values["redis_url"] = REDIS_URL
+        values["redis_prefix"] = f"bench-{name}:"
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+def wrk(base: str, mode: str, seconds: int, tokens: Path, skus: Path, think_ms: int = 0) -> str:
+    script = str(HERE / "lua" / "cart.lua")
+    result = subprocess.run(
+        ["wrk", "-t2", "-c64", f"-d{seconds}s", "--latency", "-s", script, base],
+        env={
+            **os.environ,
+            "MODE": mode,
+            "THINK_MS": str(think_ms),
+            "TOKENS_FILE": str(tokens),
+            "SKUS_FILE": str(skus),
+        },
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    if result.stderr.strip():  # a Lua error: wrk would silently fall back to GET /
+        raise RuntimeError(result.stderr)
+    out = result.stdout  # fmt: skip
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+
+    def percentile(p: str) -> float:
+        value, unit = re.search(rf"\s{p}%\s+([\d.]+)(us|ms|s)", out).groups()  # type: ignore[union-attr]
+        return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    failed = f"  ! {errors.group(1)} non-2xx" if errors else ""
+    return (
+        f"{rate:8.0f} ops/s  p50 {percentile('50'):6.2f} ms  p90 {percentile('90'):6.2f} ms"
+        f"  p99 {percentile('99'):6.2f} ms{failed}"
+    )
+
+
+def login_latency(base: str, concurrency: int, rounds: int) -> str:
+    def one(_: int) -> float:
+        started = time.perf_counter()
+        response = httpx.post(
+            f"{base}/api/v1/auth/login",
+            json={"email": "bench@example.com", "password": PASSWORD},
+            timeout=30,
+        )
+        assert response.status_code == 200, response.text
+        return (time.perf_counter() - started) * 1000
+
+    with ThreadPoolExecutor(concurrency) as pool:
+        times = sorted(pool.map(one, range(rounds)))
+    p99 = times[min(len(times) - 1, int(len(times) * 0.99))]
+    return f"p50 {statistics.median(times):6.1f} ms  p99 {p99:6.1f} ms"
+
+
+def bench(mode: str, seconds: int, port: int) -> None:
+    work = Path(tempfile.mkdtemp(prefix=f"cart-{mode}-"))
+    container = build(settings_for(mode, work))
+    commands.import_products(
+        container.store,
+        [
+            (
+                ProductDraft(
+                    name=f"Bench item {sku}",
+                    description="A product for the cart benchmark.",
+                    brand="Bench",
+                    category="bench/items",
+                    price=Decimal("12.34"),
+                    variants=(Variant(sku),),
+                ),
+                {sku: 10_000_000},
+            )
+            for sku in SKUS
+        ],
+    )
+    accounts.register(container.store, "bench@example.com", PASSWORD)
+    for name in container.runner.names:
+        container.runner.catch_up(name)
+    settings = container.settings
+    container.close()
+    env = {
+        "POLYSHOP_REDIS_URL": settings.redis_url or "",
+        "POLYSHOP_REDIS_PREFIX": settings.redis_prefix,
+    }
+    with server(container, port, extra_env=env) as base:
+        with httpx.Client(base_url=base) as client:
+            tokens = [client.post("/api/v1/sessions").json()["token"] for _ in range(SESSIONS)]
+            for token in tokens:  # carts of a few lines, as shoppers have
+                for sku in SKUS[:3]:
+                    client.post(
+                        "/api/v1/cart/items",
+                        json={"sku": sku, "quantity": 1},
+                        headers={"Authorization": f"Bearer {token}"},
+                    )
+        tokens_file, skus_file = work / "tokens.txt", work / "skus.txt"
+        tokens_file.write_text("\n".join(tokens))
+        skus_file.write_text("\n".join(SKUS))
+        store = "Redis" if mode == "postgres" else "SQLite file"
+        print(
+            f"\n## {mode} mode (carts and sessions in {store}), {SESSIONS} sessions, 64 connections"
+        )
+        wrk(base, "mixed", 3, tokens_file, skus_file)  # warm up
+        for think in (1000, 500, 200):
+            figures = wrk(base, "mixed", seconds, tokens_file, skus_file, think)
+            print(f"  add + get, {think:4d} ms think time  {figures}")
+        figures = wrk(base, "mixed", seconds, tokens_file, skus_file)
+        print(f"  add + get, flat out (saturated) {figures}")
+        print(
+            f"  add only,  flat out             {wrk(base, 'add', seconds, tokens_file, skus_file)}"
+        )
+        print(
+            f"  get only,  flat out             {wrk(base, 'get', seconds, tokens_file, skus_file)}"
+        )
+        print(f"  login, 1 at a time              {login_latency(base, 1, 40)}")
+        print(f"  login, 8 at once                {login_latency(base, 8, 80)}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--modes", default="sqlite,postgres")
+    parser.add_argument("--seconds", type=int, default=10)
+    args = parser.parse_args()
+    print("# polyshop cart benchmark (2 shared cores: wrk, server, database, Redis together)")
+    print("# argon2id m=19 MiB t=2 p=1 (OWASP); login = HTTP + throttle check + one hash")
+    for i, mode in enumerate(args.modes.split(",")):
+        bench(mode, args.seconds, 8700 + i)
+
+
+if __name__ == "__main__":
+    main()
