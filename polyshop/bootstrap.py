@@ -42,6 +42,8 @@ from polyshop.eventstore.sqlite import SqliteEventStore
 from polyshop.eventstore.stream_summaries import StreamSummaryProjection
 from polyshop.eventstore.upcasting import Upcasters
 from polyshop.migrations import runner as migrations
+from polyshop.orders.expiry import OrderExpiry
+from polyshop.orders.history import OrderHistoryProjection
 from polyshop.search.ports import SearchIndex
 from polyshop.search.postgres_index import PostgresSearchIndex
 from polyshop.search.tantivy_index import TantivyCatalogIndex, TantivySearchProjection
@@ -57,7 +59,12 @@ class StartupError(Exception):
 
 
 def build_projections(extra: list[Projection]) -> list[Projection]:
-    return [StreamSummaryProjection(), ProductDocumentProjection(), *extra]
+    return [
+        StreamSummaryProjection(),
+        ProductDocumentProjection(),
+        OrderHistoryProjection(),
+        *extra,
+    ]
 
 
 def build(settings: Settings, *, migrate: bool = True) -> Container:
@@ -122,18 +129,23 @@ def _wire(
         LoginThrottle(ttl.attempts),
         on_login=lambda guest, user: carts.merge(guest.cart_owner, user.cart_owner),
     )
+    expiry = OrderExpiry(
+        store, lambda: lease_factory("order-expiry"), settings.order_expiry_interval
+    )
+    closers.insert(0, expiry.stop)
     return Container(
         settings=settings,
         store=store,
         runner=runner,
         read_engine=read_engine,
-        ops_token=_ops_token(settings),
+        ops_token=_secret(settings, "ops_token", "ops-token"),
         lease_factory=lease_factory,
         search=search,
         product_pages=pages,
         accounts=accounts,
         carts=carts,
-        background=[invalidator.start, prices.start, *ttl.background],
+        payment_secret=_secret(settings, "payment_webhook_secret", "payment-webhook-secret"),
+        background=[invalidator.start, prices.start, expiry.start, *ttl.background],
         readiness_checks=checks,
         degradable_checks={"sessions_and_carts": ttl.check},
         closers=closers,
@@ -221,14 +233,16 @@ def _ping(engine: Engine) -> None:
         connection.exec_driver_sql("SELECT 1")
 
 
-def _ops_token(settings: Settings) -> str | None:
-    """The operator token: from settings, or in embedded mode one made once under the data dir."""
-    if settings.ops_token:
-        return settings.ops_token
+def _secret(settings: Settings, name: str, file: str) -> str | None:
+    """A shared secret (operator token, payment webhook): from settings, or in embedded mode
+    made once under the data dir so a laptop shop works with no configuration."""
+    configured: str | None = getattr(settings, name)
+    if configured:
+        return configured
     if settings.mode is Mode.SERVER:
-        log.warning("POLYSHOP_OPS_TOKEN is not set: operator endpoints refuse every request")
+        log.warning(f"POLYSHOP_{name.upper()} is not set: its endpoints refuse every request")
         return None
-    path: Path = settings.data_dir / "ops-token"
+    path: Path = settings.data_dir / file
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(secrets.token_urlsafe(32) + "\n")

@@ -57,6 +57,15 @@ class Settings(BaseSettings):
     cart_ttl: float = Field(
         default=7 * 86400, gt=0, description="seconds a cart lives after its last change"
     )
+    order_hold: float = Field(
+        default=15 * 60, gt=0, description="seconds an unpaid order holds its stock"
+    )
+    order_expiry_interval: float = Field(
+        default=5.0, gt=0, le=3600, description="how often unpaid, expired orders are swept"
+    )
+    payment_webhook_secret: str | None = Field(
+        default=None, min_length=16, description="HMAC secret shared with the payment provider"
+    )
 
     @field_validator("database_url", "read_database_url")
     @classmethod

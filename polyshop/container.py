@@ -32,6 +32,8 @@ class Container:
     product_pages: ProductPageCache
     accounts: Accounts
     carts: Carts
+    #: The payment provider's webhook secret; None = the webhook refuses every call.
+    payment_secret: str | None
     readiness_checks: dict[str, Callable[[], None]] = field(default_factory=dict)
     #: Stores the shop degrades without (sessions and carts): reported, never "not ready".
     degradable_checks: dict[str, Callable[[], None]] = field(default_factory=dict)

@@ -165,6 +165,15 @@ def reserve(
     """
     if any(q <= 0 for q in lines.values()):
         raise ValueError("quantities must be positive")
+    # Everything that needs no stock row lock goes first, so the locks taken below are held
+    # for as few statements as possible: a hot SKU's throughput is one over that hold time.
+    uow.connection.execute(
+        insert(reservations),
+        [
+            {"holder": holder, "sku": s, "quantity": lines[s], "expires_at": expires_at}
+            for s in sorted(lines)
+        ],
+    )
     short: list[str] = []
     levels: list[StockLevel] = []
     for sku in sorted(lines):  # one global lock order: no deadlocks between overlapping carts
@@ -175,13 +184,6 @@ def reserve(
             levels.append(StockLevel(sku, row.on_hand, row.reserved))
     if short:
         raise InsufficientStock(short)
-    uow.connection.execute(
-        insert(reservations),
-        [
-            {"holder": holder, "sku": s, "quantity": lines[s], "expires_at": expires_at}
-            for s in sorted(lines)
-        ],
-    )
     for level in levels:
         _record(
             uow,

@@ -18,14 +18,18 @@ from polyshop.ttlstore.errors import StoreUnavailable
 
 
 def create_redis(url: str, *, max_connections: int = 64) -> redis.Redis:
-    return redis.Redis.from_url(
+    # A blocking pool: a burst of more threads than connections waits its turn (briefly)
+    # instead of failing with "Too many connections".
+    pool = redis.BlockingConnectionPool.from_url(
         url,
+        max_connections=max_connections,
+        timeout=2,
         socket_connect_timeout=0.5,
         socket_timeout=1.0,
         retry=Retry(NoBackoff(), 1),
         health_check_interval=15,
-        max_connections=max_connections,
     )
+    return redis.Redis(connection_pool=pool)
 
 
 @contextmanager

@@ -141,7 +141,7 @@ def test_operator_endpoints_check_the_token(client: TestClient):
 
     assert response.status_code == 200
     projections = {p["name"]: p for p in response.json()["projections"]}
-    expected = {"stream_summaries", "product_documents"}
+    expected = {"stream_summaries", "product_documents", "order_history"}
     if client.container.settings.database_url is None:  # type: ignore[attr-defined]
         expected.add("search_index")  # Tantivy is a projection of its own in embedded mode
     assert set(projections) == expected

@@ -13,7 +13,17 @@ from polyshop.api.rest import domain_errors, problems
 from polyshop.api.rest.metrics import ProjectionLagCollector
 from polyshop.api.rest.middleware import HttpMetrics, RequestContextMiddleware
 from polyshop.api.rest.page_cache_middleware import CachedProductPages
-from polyshop.api.rest.routes import accounts, admin, cart, health, inventory, products, search
+from polyshop.api.rest.routes import (
+    accounts,
+    admin,
+    cart,
+    health,
+    inventory,
+    orders,
+    payments,
+    products,
+    search,
+)
 from polyshop.container import Container
 
 
@@ -50,6 +60,8 @@ def create_app(container: Container, *, start_projections: bool | None = None) -
     app.include_router(inventory.router)
     app.include_router(accounts.router)
     app.include_router(cart.router)
+    app.include_router(orders.router)
+    app.include_router(payments.router)
     app.add_middleware(CachedProductPages, pages=container.product_pages)
     app.add_middleware(  # added last: the outermost, so it sees every request
         RequestContextMiddleware,

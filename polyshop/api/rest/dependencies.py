@@ -117,6 +117,35 @@ def require_admin(request: Request, container: ContainerDep) -> None:
 AdminDep = Annotated[None, Depends(require_admin)]
 
 
+@dataclass(frozen=True, slots=True)
+class Viewer:
+    """Who reads orders: a signed-in user (maybe an admin) or the operator token."""
+
+    user_id: str | None
+    is_admin: bool
+
+    def may_see(self, owner_id: str) -> bool:
+        return self.is_admin or owner_id == self.user_id
+
+    @property
+    def actor(self) -> str:
+        return f"user:{self.user_id}" if self.user_id else "operator"
+
+
+def current_viewer(request: Request, container: ContainerDep) -> Viewer:
+    token = presented_token(request)
+    if token is None:
+        raise _unauthenticated("Log in to see orders.")
+    expected = container.ops_token
+    if expected is not None and hmac.compare_digest(token.encode(), expected.encode()):
+        return Viewer(None, is_admin=True)
+    user = current_user(Caller(token, resolve_session(container, token)), container)
+    return Viewer(user.id, user.is_admin)
+
+
+ViewerDep = Annotated[Viewer, Depends(current_viewer)]
+
+
 def wait_for_read_model(
     runner: ProjectionRunner, projection: str, min_position: int | None, timeout: float
 ) -> None:

@@ -11,6 +11,11 @@ from polyshop.accounts.service import InvalidCredentials
 from polyshop.accounts.throttle import Throttled
 from polyshop.api.rest.problems import problem_response
 from polyshop.cart.domain import CartError, NotEnoughStock, NotForSale, QuantityLimit
+from polyshop.eventstore.errors import ConcurrencyConflict
+from polyshop.inventory.stock import InsufficientStock
+from polyshop.orders.checkout import EmptyCart, KeyReused, NotOrderable
+from polyshop.orders.domain import InvalidTransition
+from polyshop.orders.lifecycle import OrderNotFound
 from polyshop.ttlstore.errors import StoreUnavailable
 
 
@@ -55,6 +60,41 @@ def _handle(exc: Exception) -> JSONResponse:
                 sku=exc.sku,
                 available=exc.available,
             )
+        case EmptyCart():
+            return problem_response(
+                422, "The cart is empty: add something first.", slug="empty-cart"
+            )
+        case NotOrderable():
+            return problem_response(
+                422,
+                f"These are no longer sold; remove them from the cart: {', '.join(exc.skus)}.",
+                slug="not-orderable",
+                skus=exc.skus,
+            )
+        case KeyReused():
+            return problem_response(
+                422,
+                "This Idempotency-Key was already used with a different request body.",
+                slug="idempotency-key-reused",
+            )
+        case InsufficientStock():
+            return problem_response(
+                409,
+                f"Not enough stock for: {', '.join(exc.skus)}. Nothing was reserved.",
+                slug="insufficient-stock",
+                title="Not enough stock",
+                skus=exc.skus,
+            )
+        case InvalidTransition():
+            return problem_response(
+                409, _sentence(str(exc)), slug="invalid-transition", status_value=exc.status.value
+            )
+        case OrderNotFound():
+            return problem_response(404, "No such order.", slug="order-not-found")
+        case ConcurrencyConflict():
+            return problem_response(
+                409, "The order changed meanwhile; retry.", slug="concurrent-change"
+            )
         case StoreUnavailable():
             return problem_response(
                 503,
@@ -80,6 +120,13 @@ def install(app: FastAPI) -> None:
         NotForSale,
         QuantityLimit,
         NotEnoughStock,
+        EmptyCart,
+        NotOrderable,
+        KeyReused,
+        InsufficientStock,
+        InvalidTransition,
+        OrderNotFound,
+        ConcurrencyConflict,
         StoreUnavailable,
     ):
         app.add_exception_handler(exception, _on_domain_error)

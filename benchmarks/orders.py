@@ -1,0 +1,238 @@
+"""Order figures: place-order latency at 1, 16 and 64 concurrent buyers, on distinct SKUs
+and on one hot SKU, on both databases (carts in the SQLite file / Redis); orders/s on the
+hot SKU against the raw PostgreSQL ceiling of the same conditional stock update plus event
+insert, measured with pgbench in the same run; and order placed -> visible in history.
+
+    .venv/bin/python benchmarks/orders.py [--modes sqlite,postgres] [--seconds 8]
+        [--without-projections]
+
+Buyers are threads calling the checkout service in one process (the HTTP layer is measured
+by the catalog and cart benchmarks). Prints figures; asserts nothing. Machine caveat: 2
+shared cores run the buyers, the database and Redis together.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import statistics
+import subprocess
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import psycopg
+from harness import ADMIN_URL
+from sqlalchemy.engine import make_url
+
+from polyshop.bootstrap import build
+from polyshop.cart.domain import CartLine
+from polyshop.catalog import commands
+from polyshop.catalog.domain import ProductDraft, Variant
+from polyshop.config import Settings
+from polyshop.container import Container
+from polyshop.inventory.stock import InsufficientStock
+from polyshop.orders import checkout
+
+REDIS_URL = os.environ.get("POLYSHOP_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+BODY = {
+    "shipping_address": {
+        "name": "Bench",
+        "line1": "1 Main St",
+        "city": "X",
+        "postal_code": "1",
+        "country": "US",
+    },
+    "payment_method_id": "pm_bench",
+}
+HOLD = timedelta(minutes=15)
+
+
+def fresh(mode: str) -> Container:
+    values: dict[str, object] = {
+        "data_dir": Path(tempfile.mkdtemp(prefix=f"orders-{mode}-")),
+        "log_level": "warning",
+        "db_pool_size": 40,
+    }
+    if mode == "postgres":
+        name = f"polyshop_bench_orders_{uuid.uuid4().hex[:8]}"
+        with psycopg.connect(ADMIN_URL, autocommit=True) as connection:
+            connection.execute(f'CREATE DATABASE "{name}"')
+        values["database_url"] = (
+            make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+        )
+        values["redis_url"] = REDIS_URL
+        values["redis_prefix"] = f"bench-{name}:"
+    return build(Settings(**values))  # type: ignore[arg-type]
+
+
+def stock_up(container: Container, skus: list[str]) -> str:
+    draft = ProductDraft(
+        name="Bench item",
+        description="For the order benchmark.",
+        brand="Bench",
+        category="bench/items",
+        price=Decimal("25.00"),
+        variants=tuple(Variant(sku) for sku in skus),
+    )
+    return commands.create_product(
+        container.store, draft, dict.fromkeys(skus, 10_000_000)
+    ).product_id
+
+
+def run(
+    container: Container,
+    buyers: int,
+    seconds: float,
+    sku_for: Callable[[int], str],
+    product_id: str,
+    projections: bool,
+) -> tuple[list[float], list[float], int]:
+    """Each buyer loops: put one unit in the cart, place the order. Returns place-order
+    latencies (ms), placed -> in order history lags (ms), and refusals."""
+    latencies: list[float] = []
+    lags: list[float] = []
+    refused = [0]
+    lock = threading.Lock()
+    barrier = threading.Barrier(buyers)
+    deadline = [0.0]
+
+    def buyer(index: int) -> None:
+        user = str(uuid.uuid4())
+        owner = f"user:{user}"
+        sku = sku_for(index)
+        barrier.wait()
+        if index == 0:
+            deadline[0] = time.monotonic() + seconds
+        while not deadline[0]:
+            time.sleep(0.001)
+        mine: list[float] = []
+        waits: list[float] = []
+        while time.monotonic() < deadline[0]:
+            container.carts.store.add(owner, CartLine(sku, product_id, 1, 2500, time.time()), 99)
+            started = time.perf_counter()
+            try:
+                placed = checkout.place_order(
+                    container.store,
+                    container.carts.store,
+                    user_id=user,
+                    cart_owner=owner,
+                    key=uuid.uuid4().hex,
+                    body=BODY,
+                    hold=HOLD,
+                )
+            except InsufficientStock:
+                refused[0] += 1
+                continue
+            done = time.perf_counter()
+            mine.append((done - started) * 1000)
+            if len(waits) < 50 and projections:
+                container.runner.wait_for("order_history", placed.response["position"], 10)
+                waits.append((time.perf_counter() - done) * 1000)
+        with lock:
+            latencies.extend(mine)
+            lags.extend(waits)
+
+    threads = [threading.Thread(target=buyer, args=(i,)) for i in range(buyers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return latencies, lags, refused[0]
+
+
+def pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * p))] if ordered else float("nan")
+
+
+def pgbench_ceiling(clients: int, seconds: int) -> float:
+    """The same conditional stock update and event insert, as raw SQL, through pgbench."""
+    name = f"polyshop_bench_pgbench_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(ADMIN_URL, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    url = make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute(
+            "CREATE TABLE stock (sku text PRIMARY KEY, on_hand int, reserved int);"
+            "INSERT INTO stock VALUES ('HOT', 100000000, 0);"
+            "CREATE TABLE events (position bigserial PRIMARY KEY, stream_id text,"
+            " version int, type text, data jsonb, UNIQUE (stream_id, version));"
+        )
+    script = Path(tempfile.mkdtemp()) / "order.sql"
+    script.write_text(
+        "BEGIN;\n"
+        "UPDATE stock SET reserved = reserved + 1"
+        " WHERE sku = 'HOT' AND on_hand - reserved >= 1;\n"
+        "INSERT INTO events (stream_id, version, type, data) VALUES ("
+        "'order-' || :client_id || '-' || random(), 1, 'OrderPlaced', '{}');\n"
+        "COMMIT;\n"
+    )
+    command = ["pgbench", "-n", "-c", str(clients), "-j", "2", "-T", str(seconds)]
+    out = subprocess.run(
+        [*command, "-f", str(script), url],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout  # fmt: skip
+    with psycopg.connect(ADMIN_URL, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+    return float(re.search(r"tps = ([\d.]+)", out).group(1))  # type: ignore[union-attr]
+
+
+def bench(mode: str, seconds: float, *, projections: bool) -> None:
+    container = fresh(mode)
+    skus = [f"ORD-{i:03d}" for i in range(64)]
+    product_id = stock_up(container, [*skus, "HOT-1"])
+    if projections:
+        container.runner.start()
+    store = "Redis" if mode == "postgres" else "SQLite file"
+    print(f"\n## {mode} (carts in {store})")
+    try:
+        for label, sku_for in (
+            ("distinct SKUs", lambda i: skus[i]),
+            ("one hot SKU", lambda i: "HOT-1"),
+        ):
+            for buyers in (1, 16, 64):
+                times, lags, refused = run(
+                    container, buyers, seconds, sku_for, product_id, projections
+                )
+                rate = len(times) / seconds
+                place = f"p50 {statistics.median(times):6.1f} ms  p99 {pct(times, 0.99):6.1f} ms"
+                seen = f"p50 {pct(lags, 0.5):5.1f} ms  p99 {pct(lags, 0.99):5.1f} ms"
+                note = f"  ({refused} refused)" if refused else ""
+                print(
+                    f"  {label:13s} {buyers:2d} buyers: {rate:7.0f} orders/s  place {place}"
+                    f"  -> in history {seen}{note}",
+                    flush=True,
+                )
+    finally:
+        container.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--modes", default="sqlite,postgres")
+    parser.add_argument("--seconds", type=float, default=8)
+    parser.add_argument(
+        "--without-projections",
+        action="store_true",
+        help="checkout alone, as when projections run in a process of their own",
+    )
+    args = parser.parse_args()
+    print("# polyshop order benchmark (2 shared cores: buyers, database, Redis together)")
+    for mode in args.modes.split(","):
+        bench(mode, args.seconds, projections=not args.without_projections)
+    if "postgres" in args.modes:
+        ceiling = pgbench_ceiling(64, int(args.seconds))
+        print(f"\n  pgbench ceiling, hot SKU update + event insert, 64 clients: {ceiling:7.0f} tps")
+
+
+if __name__ == "__main__":
+    main()

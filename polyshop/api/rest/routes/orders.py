@@ -1,0 +1,242 @@
+"""Orders: place the cart, read your orders (admins: anyone's), the audit trail, time
+travel, and the lifecycle. Another user's order is a 404, never a 403, so ids cannot be
+probed."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Query
+from fastapi.responses import JSONResponse
+
+from polyshop.accounts.domain import Address
+from polyshop.api.rest.dependencies import (
+    CallerDep,
+    ContainerDep,
+    UserDep,
+    Viewer,
+    ViewerDep,
+    wait_for_read_model,
+)
+from polyshop.api.rest.models.orders import (
+    OrderEventOut,
+    OrderEventsOut,
+    OrderOut,
+    OrderPlacedOut,
+    OrdersOut,
+    OrderWritten,
+    PlaceOrderIn,
+    ReasonIn,
+    ShipIn,
+)
+from polyshop.api.rest.pagination import PageParams
+from polyshop.api.rest.problems import Problem
+from polyshop.container import Container
+from polyshop.eventstore.events import NewEvent
+from polyshop.orders import checkout, domain, history, lifecycle
+from polyshop.orders.domain import Order, Status
+
+router = APIRouter(prefix="/api/v1/orders", tags=["orders"])
+
+READ_MODEL = "order_history"
+MinPosition = Annotated[int | None, Query(ge=0, description="wait until the read model has it")]
+IdempotencyKey = Annotated[
+    str | None,
+    Header(alias="Idempotency-Key", max_length=200, description="retries with it are safe"),
+]
+
+
+def _not_found(order_id: str) -> Problem:
+    return Problem(404, f"No order {order_id!r}.", slug="order-not-found")
+
+
+@router.post("", status_code=201, responses={201: {"model": OrderPlacedOut}})
+def place_order(
+    body: PlaceOrderIn,
+    caller: CallerDep,
+    user: UserDep,
+    container: ContainerDep,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Place the cart as an order: prices from the catalog, stock reserved for every line or
+    none (409 naming the SKUs short), the cart cleared after. The same key replays the same
+    answer; the same key with another body is 422."""
+    if not idempotency_key or not idempotency_key.strip():
+        raise Problem(
+            400,
+            "Send an Idempotency-Key header (e.g. a UUID) so a retry cannot order twice.",
+            slug="idempotency-key-required",
+        )
+    Address(**body.shipping_address.model_dump())  # the same rules as the address book
+    placed = checkout.place_order(
+        container.store,
+        container.carts.store,
+        user_id=user.id,
+        cart_owner=caller.session.cart_owner,
+        key=idempotency_key.strip(),
+        body=body.model_dump(mode="json"),
+        hold=_hold(container),
+    )
+    content = OrderPlacedOut.model_validate(
+        {
+            **placed.response,
+            "items": [{**item, "subtotal": _subtotal(item)} for item in placed.response["items"]],
+        }
+    ).model_dump(mode="json")
+    headers = {"Idempotent-Replayed": "true"} if placed.replayed else {}
+    return JSONResponse(content, status_code=placed.status_code, headers=headers)
+
+
+@router.get("")
+def list_orders(
+    viewer: ViewerDep,
+    container: ContainerDep,
+    page: Annotated[PageParams, Query()],
+    user_id: Annotated[str | None, Query(max_length=36, description="admins only")] = None,
+    status: Status | None = None,
+    placed_from: datetime | None = None,
+    placed_to: datetime | None = None,
+    min_position: MinPosition = None,
+) -> OrdersOut:
+    """Your orders, newest first. Admins see everyone's and may filter by user."""
+    if user_id is not None and not viewer.is_admin:
+        raise Problem(403, "Only admins may list another user's orders.", slug="forbidden")
+    owner = user_id if viewer.is_admin else viewer.user_id
+    _wait(container, min_position)
+    documents, total = history.list_orders(
+        container.read_engine,
+        history.OrderFilter(
+            user_id=owner,
+            status=status.value if status else None,
+            placed_from=placed_from,
+            placed_to=placed_to,
+        ),
+        limit=page.limit,
+        offset=page.offset,
+    )
+    return OrdersOut(
+        orders=[OrderOut.of(doc) for doc in documents],
+        total=total,
+        page=page.page,
+        pages=max(1, math.ceil(total / page.limit)),
+    )
+
+
+@router.get("/{order_id}")
+def get_order(
+    order_id: str,
+    viewer: ViewerDep,
+    container: ContainerDep,
+    as_of: Annotated[datetime | None, Query(description="the order as it stood then")] = None,
+    min_position: MinPosition = None,
+) -> OrderOut:
+    """The order from the history read model, or with `as_of` by replaying its events."""
+    if as_of is not None:
+        if as_of.tzinfo is None:
+            raise Problem(422, "as_of needs a time zone (e.g. ...Z).", slug="validation-error")
+        order = lifecycle.load(container.store, order_id, as_of=as_of)
+        if order is None or not viewer.may_see(order.user_id):
+            raise _not_found(order_id)
+        return OrderOut.of(domain.document(order))
+    _wait(container, min_position)
+    document = history.get_order(container.read_engine, order_id)
+    if document is None or not viewer.may_see(document["user_id"]):
+        raise _not_found(order_id)
+    return OrderOut.of(document)
+
+
+@router.get("/{order_id}/events")
+def order_events(order_id: str, viewer: ViewerDep, container: ContainerDep) -> OrderEventsOut:
+    """The audit trail: every event of the order with its version, time and actor."""
+    events = lifecycle.history(container.store, order_id)
+    order = Order.replay(events)
+    if order is None or not viewer.may_see(order.user_id):
+        raise _not_found(order_id)
+    return OrderEventsOut(
+        order_id=order_id,
+        events=[
+            OrderEventOut(
+                position=e.position,
+                version=e.version,
+                type=e.type,
+                data=e.data,
+                recorded_at=e.recorded_at,
+                actor=e.metadata.actor,
+                correlation_id=e.metadata.correlation_id,
+            )
+            for e in events
+        ],
+    )
+
+
+@router.post("/{order_id}/cancel")
+def cancel_order(
+    order_id: str, viewer: ViewerDep, container: ContainerDep, body: ReasonIn | None = None
+) -> OrderWritten:
+    """Cancel while not shipped: an unpaid order's stock is released, a paid one's restocked."""
+    reason = (body.reason if body else "") or f"cancelled by {viewer.actor}"
+
+    def decide(order: Order) -> list[NewEvent]:
+        if not viewer.may_see(order.user_id):
+            raise lifecycle.OrderNotFound(order_id)
+        return order.cancel(reason)
+
+    return _act(container, order_id, decide, viewer.actor)
+
+
+@router.post("/{order_id}/ship")
+def ship_order(
+    order_id: str, body: ShipIn, viewer: ViewerDep, container: ContainerDep
+) -> OrderWritten:
+    """Admins: a paid order leaves with a tracking number."""
+    _admin(viewer)
+    return _act(container, order_id, lambda o: o.ship(body.tracking_number), viewer.actor)
+
+
+@router.post("/{order_id}/deliver")
+def deliver_order(order_id: str, viewer: ViewerDep, container: ContainerDep) -> OrderWritten:
+    _admin(viewer)
+    return _act(container, order_id, lambda o: o.deliver(), viewer.actor)
+
+
+@router.post("/{order_id}/refund")
+def refund_order(
+    order_id: str, viewer: ViewerDep, container: ContainerDep, body: ReasonIn | None = None
+) -> OrderWritten:
+    """Admins: refund what was paid (restocking if the order never shipped)."""
+    _admin(viewer)
+    reason = (body.reason if body else "") or "refunded by an admin"
+    return _act(container, order_id, lambda o: o.refund(reason), viewer.actor)
+
+
+def _admin(viewer: Viewer) -> None:
+    if not viewer.is_admin:
+        raise Problem(403, "This endpoint is for admins only.", slug="forbidden")
+
+
+def _act(
+    container: Container,
+    order_id: str,
+    decide: Callable[[Order], list[NewEvent]],
+    actor: str,
+) -> OrderWritten:
+    order, position = lifecycle.act(container.store, order_id, decide, actor=actor)
+    return OrderWritten(order=OrderOut.of(domain.document(order)), position=position)
+
+
+def _wait(container: Container, min_position: int | None) -> None:
+    wait_for_read_model(
+        container.runner, READ_MODEL, min_position, container.settings.read_wait_timeout
+    )
+
+
+def _hold(container: Container) -> timedelta:
+    return timedelta(seconds=container.settings.order_hold)
+
+
+def _subtotal(item: dict[str, Any]) -> str:
+    return str(Decimal(item["unit_price"]) * item["quantity"])

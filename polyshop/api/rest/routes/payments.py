@@ -1,0 +1,64 @@
+"""The payment provider's webhook: signed, fresh, and harmless when delivered twice."""
+
+from __future__ import annotations
+
+import time
+from decimal import Decimal
+
+import orjson
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from pydantic import ValidationError
+
+from polyshop.api.rest.dependencies import ContainerDep
+from polyshop.api.rest.models.orders import WebhookIn, WebhookOut
+from polyshop.api.rest.problems import Problem
+from polyshop.eventstore.events import NewEvent
+from polyshop.orders import lifecycle, payments
+from polyshop.orders.domain import Order
+
+router = APIRouter(prefix="/api/v1/payments", tags=["payments"])
+
+ACTOR = "payment-provider"
+
+
+@router.post("/webhook")
+async def webhook(request: Request, container: ContainerDep) -> WebhookOut:
+    """`{order_id, payment_id, amount, status: succeeded|failed}`, signed as `payments` says.
+
+    A success for the right amount pays the order (its stock is taken); a wrong amount is
+    recorded as a failed payment and leaves the order unpaid; a repeat changes nothing.
+    """
+    body = await request.body()  # the signature is over these exact bytes
+    secret = container.payment_secret
+    if secret is None:
+        raise Problem(503, "The payment webhook is not configured.", slug="webhook-disabled")
+    try:
+        payments.verify(
+            secret,
+            request.headers.get("x-payment-timestamp"),
+            request.headers.get("x-payment-signature"),
+            body,
+            time.time(),
+        )
+    except payments.BadSignature as exc:
+        raise Problem(401, f"Webhook refused: {exc}.", slug="bad-signature") from exc
+    try:
+        event = WebhookIn.model_validate(orjson.loads(body))
+    except (orjson.JSONDecodeError, ValidationError) as exc:
+        raise Problem(
+            422, "The webhook body is not a payment event.", slug="validation-error"
+        ) from exc
+    amount = event.amount.quantize(Decimal("0.01"))
+
+    def decide(order: Order) -> list[NewEvent]:
+        if event.status == "succeeded":
+            return order.pay(event.payment_id, amount)
+        return order.fail_payment(event.payment_id, amount, event.reason or "declined")
+
+    order, position = await run_in_threadpool(
+        lifecycle.act, container.store, event.order_id, decide, actor=ACTOR
+    )
+    return WebhookOut(
+        order_id=order.id, status=order.status.value, duplicate=position == 0, position=position
+    )

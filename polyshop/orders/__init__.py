@@ -1,0 +1,1 @@
+"""Orders: checkout with strong inventory, an event-sourced lifecycle, payments, history."""

@@ -1,0 +1,303 @@
+"""The Order aggregate: its state is the fold of its events; decisions return new events.
+
+No I/O here. Loading (replay), writing with the expected version and the inventory side
+effects live in `lifecycle` and `checkout`. The same fold builds the order-history read
+model, so a rebuilt read model and a replay can never disagree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from polyshop.eventstore.events import NewEvent, RecordedEvent
+
+ORDER_STREAM = "order"
+ORDER_PLACED = "OrderPlaced"
+ORDER_PAID = "OrderPaid"
+PAYMENT_FAILED = "PaymentFailed"
+ORDER_SHIPPED = "OrderShipped"
+ORDER_DELIVERED = "OrderDelivered"
+ORDER_CANCELLED = "OrderCancelled"
+ORDER_REFUNDED = "OrderRefunded"
+EVENT_TYPES = frozenset(
+    {
+        ORDER_PLACED,
+        ORDER_PAID,
+        PAYMENT_FAILED,
+        ORDER_SHIPPED,
+        ORDER_DELIVERED,
+        ORDER_CANCELLED,
+        ORDER_REFUNDED,
+    }
+)
+
+
+class Status(StrEnum):
+    PENDING_PAYMENT = "pending_payment"
+    PAID = "paid"
+    SHIPPED = "shipped"
+    DELIVERED = "delivered"
+    CANCELLED = "cancelled"
+    REFUNDED = "refunded"
+
+
+class InvalidTransition(Exception):
+    def __init__(self, status: Status, action: str) -> None:
+        self.status = status
+        self.action = action
+        super().__init__(f"cannot {action} an order that is {status.value.replace('_', ' ')}")
+
+
+def stream_id(order_id: str) -> str:
+    return f"order-{order_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class OrderItem:
+    sku: str
+    product_id: str
+    name: str
+    quantity: int
+    unit_price: Decimal
+    image: str | None = None
+    size: str | None = None
+    color: str | None = None
+
+    @property
+    def subtotal(self) -> Decimal:
+        return self.unit_price * self.quantity
+
+    def to_event(self) -> dict[str, Any]:
+        return {
+            "sku": self.sku,
+            "product_id": self.product_id,
+            "name": self.name,
+            "quantity": self.quantity,
+            "unit_price": str(self.unit_price),
+            "image": self.image,
+            "size": self.size,
+            "color": self.color,
+        }
+
+    @classmethod
+    def from_event(cls, data: dict[str, Any]) -> OrderItem:
+        return cls(**{**data, "unit_price": Decimal(data["unit_price"])})
+
+
+def placed_event(
+    order_id: str,
+    user_id: str,
+    items: list[OrderItem],
+    currency: str,
+    shipping_address: dict[str, str],
+    payment_method_id: str,
+    hold_until: datetime,
+) -> NewEvent:
+    total = sum((item.subtotal for item in items), Decimal("0.00"))
+    return NewEvent(
+        ORDER_PLACED,
+        {
+            "order_id": order_id,
+            "user_id": user_id,
+            "items": [item.to_event() for item in items],
+            "total": str(total),
+            "currency": currency,
+            "shipping_address": shipping_address,
+            "payment_method_id": payment_method_id,
+            "hold_until": hold_until.isoformat(),
+        },
+    )
+
+
+@dataclass
+class Order:
+    id: str
+    user_id: str
+    status: Status
+    items: list[OrderItem]
+    total: Decimal
+    currency: str
+    shipping_address: dict[str, str]
+    payment_method_id: str
+    placed_at: datetime
+    hold_until: str
+    version: int = 0
+    paid_amount: Decimal | None = None
+    tracking_number: str | None = None
+    payments: dict[str, dict[str, Any]] = field(default_factory=dict)
+    timeline: list[dict[str, Any]] = field(default_factory=list)
+    updated_at: datetime | None = None
+
+    # Folding --------------------------------------------------------------------------
+
+    @classmethod
+    def replay(cls, events: list[RecordedEvent]) -> Order | None:
+        order: Order | None = None
+        for event in events:
+            order = fold(order, event.type, event.data, event.version, event.recorded_at)
+        return order
+
+    # Decisions ------------------------------------------------------------------------
+
+    def pay(self, payment_id: str, amount: Decimal) -> list[NewEvent]:
+        """Record a successful payment. A repeated delivery changes nothing; a wrong amount
+        is recorded as a failed payment and leaves the order unpaid."""
+        if payment_id in self.payments:
+            return []
+        if self.status is not Status.PENDING_PAYMENT:
+            raise InvalidTransition(self.status, "pay")
+        if amount != self.total:
+            return [
+                NewEvent(
+                    PAYMENT_FAILED,
+                    {
+                        "payment_id": payment_id,
+                        "amount": str(amount),
+                        "reason": f"amount {amount} does not match the order total {self.total}",
+                    },
+                )
+            ]
+        return [NewEvent(ORDER_PAID, {"payment_id": payment_id, "amount": str(amount)})]
+
+    def fail_payment(self, payment_id: str, amount: Decimal, reason: str) -> list[NewEvent]:
+        if payment_id in self.payments:
+            return []
+        if self.status is not Status.PENDING_PAYMENT:
+            raise InvalidTransition(self.status, "fail the payment of")
+        return [
+            NewEvent(
+                PAYMENT_FAILED,
+                {"payment_id": payment_id, "amount": str(amount), "reason": reason[:500]},
+            )
+        ]
+
+    def ship(self, tracking_number: str) -> list[NewEvent]:
+        if self.status is not Status.PAID:
+            raise InvalidTransition(self.status, "ship")
+        return [NewEvent(ORDER_SHIPPED, {"tracking_number": tracking_number})]
+
+    def deliver(self) -> list[NewEvent]:
+        if self.status is not Status.SHIPPED:
+            raise InvalidTransition(self.status, "deliver")
+        return [NewEvent(ORDER_DELIVERED, {})]
+
+    def cancel(self, reason: str) -> list[NewEvent]:
+        if self.status not in (Status.PENDING_PAYMENT, Status.PAID):
+            raise InvalidTransition(self.status, "cancel")
+        # Unpaid: the reservation is released. Paid: the units were taken, so they go back.
+        restock = "restock" if self.status is Status.PAID else "release"
+        return [NewEvent(ORDER_CANCELLED, {"reason": reason[:500], "stock": restock})]
+
+    def refund(self, reason: str) -> list[NewEvent]:
+        refundable = (Status.PAID, Status.SHIPPED, Status.DELIVERED)
+        was_paid_then_cancelled = self.status is Status.CANCELLED and self.paid_amount is not None
+        if self.status not in refundable and not was_paid_then_cancelled:
+            raise InvalidTransition(self.status, "refund")
+        return [
+            NewEvent(
+                ORDER_REFUNDED,
+                {
+                    "amount": str(self.paid_amount),
+                    "reason": reason[:500],
+                    # Refunded before it left: it never will, so its units go back on the shelf.
+                    "restock": self.status is Status.PAID,
+                },
+            )
+        ]
+
+
+def fold(
+    order: Order | None, type_: str, data: dict[str, Any], version: int, at: datetime
+) -> Order:
+    """One event applied to the order (None before OrderPlaced)."""
+    if type_ == ORDER_PLACED:
+        order = Order(
+            id=data["order_id"],
+            user_id=data["user_id"],
+            status=Status.PENDING_PAYMENT,
+            items=[OrderItem.from_event(item) for item in data["items"]],
+            total=Decimal(data["total"]),
+            currency=data["currency"],
+            shipping_address=dict(data["shipping_address"]),
+            payment_method_id=data["payment_method_id"],
+            placed_at=at,
+            hold_until=data["hold_until"],
+        )
+    assert order is not None, f"{type_} before OrderPlaced"
+    if type_ == ORDER_PAID:
+        order.status = Status.PAID
+        order.paid_amount = Decimal(data["amount"])
+        order.payments[data["payment_id"]] = {"status": "succeeded", "amount": data["amount"]}
+    elif type_ == PAYMENT_FAILED:
+        order.payments[data["payment_id"]] = {
+            "status": "failed",
+            "amount": data["amount"],
+            "reason": data["reason"],
+        }
+    elif type_ == ORDER_SHIPPED:
+        order.status = Status.SHIPPED
+        order.tracking_number = data["tracking_number"]
+    elif type_ == ORDER_DELIVERED:
+        order.status = Status.DELIVERED
+    elif type_ == ORDER_CANCELLED:
+        order.status = Status.CANCELLED
+    elif type_ == ORDER_REFUNDED:
+        order.status = Status.REFUNDED
+    order.version = version
+    order.updated_at = at
+    order.timeline.append({"event": type_, "status": order.status.value, "at": at.isoformat()})
+    return order
+
+
+def document(order: Order) -> dict[str, Any]:
+    """The order as readers see it (money as strings here; the API renders numbers)."""
+    return {
+        "order_id": order.id,
+        "user_id": order.user_id,
+        "status": order.status.value,
+        "items": [{**item.to_event(), "subtotal": str(item.subtotal)} for item in order.items],
+        "total": str(order.total),
+        "currency": order.currency,
+        "shipping_address": order.shipping_address,
+        "payment_method_id": order.payment_method_id,
+        "placed_at": order.placed_at.isoformat(),
+        "updated_at": (order.updated_at or order.placed_at).isoformat(),
+        "hold_until": order.hold_until,
+        "tracking_number": order.tracking_number,
+        "payments": [{"payment_id": k, **v} for k, v in order.payments.items()],
+        "timeline": order.timeline,
+        "version": order.version,
+    }
+
+
+def from_document(doc: dict[str, Any]) -> Order:
+    return Order(
+        id=doc["order_id"],
+        user_id=doc["user_id"],
+        status=Status(doc["status"]),
+        items=[
+            OrderItem.from_event({k: v for k, v in item.items() if k != "subtotal"})
+            for item in doc["items"]
+        ],
+        total=Decimal(doc["total"]),
+        currency=doc["currency"],
+        shipping_address=doc["shipping_address"],
+        payment_method_id=doc["payment_method_id"],
+        placed_at=datetime.fromisoformat(doc["placed_at"]),
+        hold_until=doc["hold_until"],
+        version=doc["version"],
+        paid_amount=next(
+            (Decimal(p["amount"]) for p in doc["payments"] if p["status"] == "succeeded"), None
+        ),
+        tracking_number=doc["tracking_number"],
+        payments={
+            p["payment_id"]: {k: v for k, v in p.items() if k != "payment_id"}
+            for p in doc["payments"]
+        },
+        timeline=list(doc["timeline"]),
+        updated_at=datetime.fromisoformat(doc["updated_at"]),
+    )

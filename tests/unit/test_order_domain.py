@@ -1,0 +1,100 @@
+"""The Order aggregate: transitions, payments, and the fold the read model shares."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+
+from polyshop.eventstore.events import NewEvent
+from polyshop.orders import domain
+from polyshop.orders.domain import InvalidTransition, Order, OrderItem, Status, fold
+
+T0 = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+
+
+def placed() -> Order:
+    event = domain.placed_event(
+        "o1",
+        "u1",
+        [
+            OrderItem("A", "p1", "Lamp", 2, Decimal("19.99")),
+            OrderItem("B", "p2", "Bulb", 1, Decimal("0.02")),
+        ],
+        "USD",
+        {"name": "Ann"},
+        "pm_1",
+        T0 + timedelta(minutes=15),
+    )
+    return fold(None, event.type, dict(event.data), 1, T0)
+
+
+def apply(order: Order, events: list[NewEvent]) -> Order:
+    for event in events:
+        order = fold(order, event.type, dict(event.data), order.version + 1, T0)
+    return order
+
+
+def test_a_placed_order_totals_its_snapshot_exactly() -> None:
+    order = placed()
+    assert order.status is Status.PENDING_PAYMENT
+    assert order.total == Decimal("40.00")
+
+
+def test_paying_the_right_amount_pays_once() -> None:
+    order = apply(placed(), placed().pay("pay_1", Decimal("40.00")))
+    assert order.status is Status.PAID
+    assert order.pay("pay_1", Decimal("40.00")) == []  # the same delivery again
+    with pytest.raises(InvalidTransition, match="pay an order that is paid"):
+        order.pay("pay_2", Decimal("40.00"))
+
+
+def test_a_wrong_amount_is_recorded_as_a_failed_payment() -> None:
+    order = placed()
+    (event,) = order.pay("pay_1", Decimal("4.00"))
+    assert event.type == domain.PAYMENT_FAILED
+    order = apply(order, [event])
+    assert order.status is Status.PENDING_PAYMENT
+    assert order.payments["pay_1"]["status"] == "failed"
+
+
+@pytest.mark.parametrize(
+    ("path", "action"),
+    [
+        ([], lambda o: o.ship("T")),
+        ([], lambda o: o.deliver()),
+        ([], lambda o: o.refund("r")),
+        (["pay", "ship"], lambda o: o.cancel("r")),
+        (["pay", "ship", "deliver"], lambda o: o.cancel("r")),
+        (["cancel"], lambda o: o.cancel("again")),
+        (["cancel"], lambda o: o.pay("late", Decimal("40.00"))),
+        (["cancel"], lambda o: o.refund("never paid")),
+    ],
+)
+def test_invalid_transitions_are_refused(path: list[str], action) -> None:
+    order = placed()
+    steps = {
+        "pay": lambda o: o.pay("p", Decimal("40.00")),
+        "ship": lambda o: o.ship("T"),
+        "deliver": lambda o: o.deliver(),
+        "cancel": lambda o: o.cancel("r"),
+    }
+    for step in path:
+        order = apply(order, steps[step](order))
+    with pytest.raises(InvalidTransition):
+        action(order)
+
+
+def test_cancelling_releases_unpaid_and_restocks_paid_stock() -> None:
+    assert placed().cancel("r")[0].data["stock"] == "release"
+    paid = apply(placed(), placed().pay("p", Decimal("40.00")))
+    assert paid.cancel("r")[0].data["stock"] == "restock"
+
+
+def test_the_document_round_trips_through_the_read_model() -> None:
+    order = apply(placed(), placed().pay("p", Decimal("40.00")))
+    order = apply(order, order.ship("1Z"))
+    again = domain.from_document(domain.document(order))
+    assert domain.document(again) == domain.document(order)
+    assert [entry["status"] for entry in order.timeline] == ["pending_payment", "paid", "shipped"]
