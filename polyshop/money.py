@@ -22,12 +22,12 @@ def parse_amount(value: Decimal | str | int, *, allow_negative: bool = False) ->
         raise InvalidAmount(f"{value!r} is not an amount") from exc
     if not amount.is_finite():
         raise InvalidAmount(f"{value!r} is not an amount")
+    if abs(amount) >= Decimal("100000000"):  # first: quantizing 1e100000 would overflow
+        raise InvalidAmount(f"{value} is out of range")
     if amount != amount.quantize(CENT):
         raise InvalidAmount(f"{value} has more than two decimals")
     if amount < 0 and not allow_negative:
         raise InvalidAmount(f"{value} is negative")
-    if abs(amount) >= Decimal("100000000"):
-        raise InvalidAmount(f"{value} is out of range")
     return amount.quantize(CENT)
 
 

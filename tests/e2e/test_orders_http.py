@@ -413,3 +413,39 @@ def test_unpaid_orders_are_cancelled_when_their_hold_expires(backend, container_
             {"order_id": order_id, "payment_id": "late", "amount": 10.0, "status": "succeeded"},
         )
         assert late.status_code == 409
+
+
+@pytest.mark.parametrize(
+    ("payload", "status"),
+    [
+        ({"payment_id": "p", "amount": "1e100000", "status": "succeeded"}, 422),
+        ({"payment_id": "p", "amount": 10.005, "status": "succeeded"}, 422),
+        ({"payment_id": "p", "amount": -10, "status": "succeeded"}, 422),
+        ({"amount": 10, "status": "succeeded"}, 422),
+        ({"payment_id": "p", "amount": 10, "status": "maybe"}, 422),
+        ({"payment_id": "p", "amount": 10, "status": "succeeded", "order_id": "nope"}, 404),
+    ],
+)
+def test_bad_webhook_bodies_are_4xx_and_change_nothing(client, payload, status):
+    create_product(client, "Mat", [("MAT-1", 3)], price=10.00)
+    ann = buyer(client, "ann@example.com", MAT_1=1)
+    order_id = place(ann).json()["order_id"]
+    before = log_size(client)
+    response = webhook(client, {"order_id": order_id, **payload})
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert log_size(client) == before
+
+
+def test_a_signed_body_that_is_not_json_is_422(client):
+    timestamp = str(int(time.time()))
+    body = b"not json at all"
+    response = client.post(
+        "/api/v1/payments/webhook",
+        content=body,
+        headers={
+            "X-Payment-Timestamp": timestamp,
+            "X-Payment-Signature": sign(SECRET, timestamp, body),
+        },
+    )
+    assert response.status_code == 422

@@ -121,7 +121,7 @@ class WebhookIn(BaseModel):
     model_config = ConfigDict(extra="ignore")
     order_id: str = Field(max_length=36)
     payment_id: str = Field(min_length=1, max_length=100)
-    amount: Decimal
+    amount: Amount
     status: str = Field(pattern="^(succeeded|failed)$")
     reason: str = Field(default="", max_length=500)
 

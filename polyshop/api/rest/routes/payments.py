@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from decimal import Decimal
 
 import orjson
 from fastapi import APIRouter, Request
@@ -49,7 +48,7 @@ async def webhook(request: Request, container: ContainerDep) -> WebhookOut:
         raise Problem(
             422, "The webhook body is not a payment event.", slug="validation-error"
         ) from exc
-    amount = event.amount.quantize(Decimal("0.01"))
+    amount = event.amount
 
     def decide(order: Order) -> list[NewEvent]:
         if event.status == "succeeded":
