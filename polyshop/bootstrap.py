@@ -48,7 +48,7 @@ from polyshop.search.ports import SearchIndex
 from polyshop.search.postgres_index import PostgresSearchIndex
 from polyshop.search.tantivy_index import TantivyCatalogIndex, TantivySearchProjection
 from polyshop.sqlite_files import create_sqlite_engine
-from polyshop.ttlstore.redis_client import RedisKeys, create_redis
+from polyshop.ttlstore.redis_client import RedisKeys, close_redis, create_redis
 from polyshop.ttlstore.sql import Sweeper, TtlDatabase, purge_expired
 
 log = structlog.get_logger(__name__)
@@ -74,10 +74,14 @@ def build(settings: Settings, *, migrate: bool = True) -> Container:
         if settings.mode is Mode.SERVER
         else _embedded(settings, upcasters)
     )
+    closers: list[Callable[[], None]] = []
     try:
-        return _wire(settings, store, read_engine, lease_factory, migrate=migrate)
+        return _wire(settings, store, read_engine, lease_factory, closers, migrate=migrate)
     except BaseException:
-        store.close()  # its pools and notifier threads would outlive the failed start
+        # Pools, clients and threads opened so far would outlive the failed start.
+        for close in closers:
+            close()
+        store.close()
         raise
 
 
@@ -86,13 +90,13 @@ def _wire(
     store: SqlEventStore,
     read_engine: Engine,
     lease_factory: Callable[[str], Lease],
+    closers: list[Callable[[], None]],
     *,
     migrate: bool,
 ) -> Container:
     if migrate:
         migrations.upgrade(store.write_engine)
     search: SearchIndex
-    closers: list[Callable[[], None]] = []
     extra: list[Projection] = []
     if settings.mode is Mode.SERVER:
         search = PostgresSearchIndex(read_engine)
@@ -176,7 +180,7 @@ def _ttl_stores(settings: Settings) -> _TtlStores:
             attempts=RedisAttemptCounter(client, keys),
             carts=RedisCartStore(client, keys, settings.cart_ttl),
             check=lambda: _ping_redis(client),
-            closers=[client.close],
+            closers=[lambda: close_redis(client)],
         )
     if settings.mode is Mode.SERVER:
         log.warning("POLYSHOP_REDIS_URL is not set: sessions and carts live in a local file")

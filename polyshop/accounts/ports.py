@@ -39,4 +39,7 @@ class AttemptCounter(Protocol):
 
     def peek(self, key: str) -> tuple[int, float]: ...
 
+    def undo(self, key: str) -> None:
+        """Take back one hit (never below zero)."""
+
     def reset(self, key: str) -> None: ...

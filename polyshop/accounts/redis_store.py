@@ -35,10 +35,18 @@ class RedisSessionStore:
             self._redis.delete(self._keys("session", token_hash))
 
 
+_UNDO = """
+local count = tonumber(redis.call('GET', KEYS[1]) or '0')
+if count > 0 then redis.call('DECR', KEYS[1]) end
+return count
+"""
+
+
 class RedisAttemptCounter:
     def __init__(self, client: redis.Redis, keys: RedisKeys) -> None:
         self._redis = client
         self._keys = keys
+        self._undo = client.register_script(_UNDO)
 
     def hit(self, key: str, window: float) -> tuple[int, float]:
         name = self._keys("throttle", key)
@@ -58,6 +66,10 @@ class RedisAttemptCounter:
             pipe.pttl(name)
             count, left = pipe.execute()
         return (int(count), max(0, left) / 1000) if count is not None else (0, 0.0)
+
+    def undo(self, key: str) -> None:
+        with unavailable_as_store_error():
+            self._undo(keys=[self._keys("throttle", key)])
 
     def reset(self, key: str) -> None:
         with unavailable_as_store_error():

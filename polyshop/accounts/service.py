@@ -55,12 +55,11 @@ class Accounts:
         self, email: str, password: str, client: str, *, current: tuple[str, Session] | None
     ) -> SignedIn:
         _, key = domain.normalize_email(email)
-        self.throttle.check(key, client)
+        self.throttle.attempt(key, client)
         user = commands.authenticate(self.store, email, password)
         if user is None:
-            self.throttle.failed(key, client)
             raise InvalidCredentials
-        self.throttle.succeeded(key)
+        self.throttle.succeeded(key, client)
         return SignedIn(user, self._sign_in(user, current))
 
     def logout(self, token: str) -> None:

@@ -90,6 +90,14 @@ class SqlAttemptCounter:
             ).first()
         return (row.count, row.expires_at - now) if row is not None else (0, 0.0)
 
+    def undo(self, key: str) -> None:
+        with unavailable_as_store_error(), self._db.writer.begin() as connection:
+            connection.execute(
+                update(counters)
+                .where(counters.c.key == key, counters.c.count > 0)
+                .values(count=counters.c.count - 1)
+            )
+
     def reset(self, key: str) -> None:
         with unavailable_as_store_error(), self._db.writer.begin() as connection:
             connection.execute(delete(counters).where(counters.c.key == key))

@@ -29,22 +29,24 @@ class Policy:
 
 
 class LoginThrottle:
+    """Every attempt is counted before the password is checked, atomically, so parallel
+    guesses cannot all slip under the limit while the first ones are being hashed. A
+    success takes its attempt back from the address and clears the account."""
+
     def __init__(self, counter: AttemptCounter, policy: Policy | None = None) -> None:
         self.counter = counter
         self.policy = policy or Policy()
 
-    def check(self, email_key: str, address: str) -> None:
+    def attempt(self, email_key: str, address: str) -> None:
+        """Count this attempt; Throttled if it is over either limit."""
         for key, limit in self._keys(email_key, address):
-            count, left = self.counter.peek(key)
-            if count >= limit:
+            count, left = self.counter.hit(key, self.policy.window)
+            if count > limit:
                 raise Throttled(left)
 
-    def failed(self, email_key: str, address: str) -> None:
-        for key, _ in self._keys(email_key, address):
-            self.counter.hit(key, self.policy.window)
-
-    def succeeded(self, email_key: str) -> None:
+    def succeeded(self, email_key: str, address: str) -> None:
         self.counter.reset(self._account(email_key))
+        self.counter.undo(f"login:addr:{address}")
 
     def _keys(self, email_key: str, address: str) -> list[tuple[str, int]]:
         return [

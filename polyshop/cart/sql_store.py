@@ -95,10 +95,12 @@ class SqlCartStore:
         return bool(removed)
 
     def clear(self, owner: str) -> None:
+        # The cart row stays, its revision bumped: a view priced before the clear must not
+        # match a revision the emptied cart could reach again.
         with unavailable_as_store_error(), self._db.writer.begin() as connection:
             connection.execute(delete(cart_lines).where(cart_lines.c.owner == owner))
             connection.execute(delete(cart_views).where(cart_views.c.owner == owner))
-            connection.execute(delete(carts).where(carts.c.owner == owner))
+            self._touch(connection, owner)
 
     def cached_view(self, owner: str) -> bytes | None:
         now = time.time()
@@ -144,7 +146,10 @@ class SqlCartStore:
     def _touch(self, connection: Connection, owner: str) -> None:
         """Refresh the cart's expiry and bump its revision; an expired cart starts empty."""
         now = time.time()
-        statement = insert(carts).values(owner=owner, revision=1, expires_at=now + self._ttl)
+        # A new cart's revision starts from the clock, so a cart swept and started again
+        # never reuses a revision an old cached view could carry.
+        first = time.time_ns() // 1000
+        statement = insert(carts).values(owner=owner, revision=first, expires_at=now + self._ttl)
         expired = carts.c.expires_at <= now
         revived = statement.on_conflict_do_update(
             index_elements=[carts.c.owner],

@@ -16,6 +16,7 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 import orjson
@@ -36,6 +37,9 @@ from polyshop.orders.schema import idempotency
 
 log = structlog.get_logger(__name__)
 
+#: Money amounts are kept under 10^8 everywhere (see `money`); an order is no exception.
+MAX_TOTAL = Decimal("100000000")
+
 
 class EmptyCart(Exception):
     def __init__(self) -> None:
@@ -48,6 +52,12 @@ class NotOrderable(Exception):
     def __init__(self, skus: list[str]) -> None:
         self.skus = skus
         super().__init__(f"no longer sold: {', '.join(skus)}")
+
+
+class TooLarge(Exception):
+    def __init__(self, total: Decimal) -> None:
+        self.total = total
+        super().__init__(f"an order of {total} is more than one order may be")
 
 
 class KeyReused(Exception):
@@ -80,6 +90,27 @@ def place_order(
     earlier = _earlier_answer(store, user_id, key, fingerprint)
     if earlier is not None:
         return earlier
+    try:
+        return _place(store, carts, user_id, cart_owner, key, fingerprint, body, hold)
+    except (EmptyCart, NotOrderable, TooLarge, stock.InsufficientStock, IntegrityError):
+        # A concurrent request with the same key may have committed (and emptied the cart,
+        # or taken the stock) since we looked: then its answer is ours too.
+        earlier = _earlier_answer(store, user_id, key, fingerprint)
+        if earlier is None:
+            raise
+        return earlier
+
+
+def _place(
+    store: SqlEventStore,
+    carts: CartStore,
+    user_id: str,
+    cart_owner: str,
+    key: str,
+    fingerprint: str,
+    body: Mapping[str, Any],
+    hold: timedelta,
+) -> Placed:
     lines = {line.sku: line.quantity for line in carts.snapshot(cart_owner).lines}
     if not lines:
         raise EmptyCart
@@ -90,71 +121,66 @@ def place_order(
         actor=f"user:{user_id}",
         idempotency_key=key,
     )
-    try:
-        with store.unit_of_work() as uow:
-            offers = pricing.offers(uow.connection, lines)
-            refused = sorted(s for s in lines if s not in offers or not offers[s].active)
-            if refused:
-                raise NotOrderable(refused)
-            items = [
-                OrderItem(
-                    sku=sku,
-                    product_id=offers[sku].product_id,
-                    name=offers[sku].name,
-                    quantity=quantity,
-                    unit_price=offers[sku].unit_price,
-                    image=offers[sku].image,
-                    size=offers[sku].size,
-                    color=offers[sku].color,
-                )
-                for sku, quantity in sorted(lines.items())
-            ]
-            placed = domain.placed_event(
-                order_id,
-                user_id,
-                items,
-                offers[items[0].sku].currency,
-                dict(body["shipping_address"]),
-                str(body["payment_method_id"]),
-                now + hold,
+    with store.unit_of_work() as uow:
+        offers = pricing.offers(uow.connection, lines)
+        refused = sorted(s for s in lines if s not in offers or not offers[s].active)
+        if refused:
+            raise NotOrderable(refused)
+        items = [
+            OrderItem(
+                sku=sku,
+                product_id=offers[sku].product_id,
+                name=offers[sku].name,
+                quantity=quantity,
+                unit_price=offers[sku].unit_price,
+                image=offers[sku].image,
+                size=offers[sku].size,
+                color=offers[sku].color,
             )
-            uow.append(
-                domain.stream_id(order_id),
-                domain.ORDER_STREAM,
-                [placed],
-                expected_version=NO_STREAM,
-                metadata=metadata,
+            for sku, quantity in sorted(lines.items())
+        ]
+        total = sum((item.subtotal for item in items), Decimal("0.00"))
+        if total >= MAX_TOTAL:
+            raise TooLarge(total)
+        placed = domain.placed_event(
+            order_id,
+            user_id,
+            items,
+            offers[items[0].sku].currency,
+            dict(body["shipping_address"]),
+            str(body["payment_method_id"]),
+            now + hold,
+        )
+        uow.append(
+            domain.stream_id(order_id),
+            domain.ORDER_STREAM,
+            [placed],
+            expected_version=NO_STREAM,
+            metadata=metadata,
+        )
+        response = {
+            "order_id": order_id,
+            "status": domain.Status.PENDING_PAYMENT.value,
+            "total": placed.data["total"],
+            "currency": placed.data["currency"],
+            "items": placed.data["items"],
+            "hold_until": placed.data["hold_until"],
+            "position": uow.position,
+        }
+        uow.connection.execute(
+            insert(idempotency).values(
+                user_id=user_id,
+                key=key,
+                request_hash=fingerprint,
+                order_id=order_id,
+                status_code=201,
+                response=response,
+                created_at=now,
             )
-            response = {
-                "order_id": order_id,
-                "status": domain.Status.PENDING_PAYMENT.value,
-                "total": placed.data["total"],
-                "currency": placed.data["currency"],
-                "items": placed.data["items"],
-                "hold_until": placed.data["hold_until"],
-                "position": uow.position,
-            }
-            uow.connection.execute(
-                insert(idempotency).values(
-                    user_id=user_id,
-                    key=key,
-                    request_hash=fingerprint,
-                    order_id=order_id,
-                    status_code=201,
-                    response=response,
-                    created_at=now,
-                )
-            )
-            # Last: the stock rows stay locked from here to the commit, so nothing else waits
-            # on a hot SKU's lock but the inventory events that record it.
-            stock.reserve(uow, order_id, lines, now + hold)
-    except IntegrityError:
-        # The same key committed first in a concurrent request: ours rolled back whole
-        # (reservations included); answer what that one answered.
-        earlier = _earlier_answer(store, user_id, key, fingerprint)
-        if earlier is None:
-            raise
-        return earlier
+        )
+        # Last: the stock rows stay locked from here to the commit, so nothing else waits
+        # on a hot SKU's lock but the inventory events that record it.
+        stock.reserve(uow, order_id, lines, now + hold)
     try:
         carts.clear(cart_owner)
     except Exception as exc:  # the order stands; the shopper can empty the cart by hand

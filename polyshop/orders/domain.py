@@ -23,8 +23,10 @@ ORDER_SHIPPED = "OrderShipped"
 ORDER_DELIVERED = "OrderDelivered"
 ORDER_CANCELLED = "OrderCancelled"
 ORDER_REFUNDED = "OrderRefunded"
+PAYMENT_REFUND_DUE = "PaymentRefundDue"
 EVENT_TYPES = frozenset(
     {
+        PAYMENT_REFUND_DUE,
         ORDER_PLACED,
         ORDER_PAID,
         PAYMENT_FAILED,
@@ -141,15 +143,30 @@ class Order:
             order = fold(order, event.type, event.data, event.version, event.recorded_at)
         return order
 
+    def refund_due(self, payment_id: str) -> bool:
+        return self.payments.get(payment_id, {}).get("status") == "refund_due"
+
     # Decisions ------------------------------------------------------------------------
 
     def pay(self, payment_id: str, amount: Decimal) -> list[NewEvent]:
         """Record a successful payment. A repeated delivery changes nothing; a wrong amount
-        is recorded as a failed payment and leaves the order unpaid."""
+        is recorded as a failed payment and leaves the order unpaid; a payment the order
+        can no longer take is recorded as due for refund (see `refund_due`)."""
         if payment_id in self.payments:
             return []
         if self.status is not Status.PENDING_PAYMENT:
-            raise InvalidTransition(self.status, "pay")
+            # Money arrived that the order cannot take (paid twice, or paid after the hold
+            # expired): never lost, recorded so that it is refunded.
+            return [
+                NewEvent(
+                    PAYMENT_REFUND_DUE,
+                    {
+                        "payment_id": payment_id,
+                        "amount": str(amount),
+                        "reason": f"received while the order was {self.status.value}",
+                    },
+                )
+            ]
         if amount != self.total:
             return [
                 NewEvent(
@@ -235,6 +252,12 @@ def fold(
     elif type_ == PAYMENT_FAILED:
         order.payments[data["payment_id"]] = {
             "status": "failed",
+            "amount": data["amount"],
+            "reason": data["reason"],
+        }
+    elif type_ == PAYMENT_REFUND_DUE:
+        order.payments[data["payment_id"]] = {
+            "status": "refund_due",
             "amount": data["amount"],
             "reason": data["reason"],
         }

@@ -35,6 +35,7 @@ def verify(
         raise BadSignature("malformed timestamp") from exc
     if abs(now - sent) > TOLERANCE_SECONDS:
         raise BadSignature("stale timestamp")
-    expected = sign(secret, timestamp, body)
-    if not any(hmac.compare_digest(expected, given.strip()) for given in signature.split(",")):
+    expected = sign(secret, timestamp, body).encode()
+    offered = [given.strip().encode("utf-8", "replace") for given in signature.split(",")]
+    if not any(hmac.compare_digest(expected, given) for given in offered):
         raise BadSignature("signature does not match")

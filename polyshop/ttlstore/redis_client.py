@@ -32,6 +32,12 @@ def create_redis(url: str, *, max_connections: int = 64) -> redis.Redis:
     return redis.Redis(connection_pool=pool)
 
 
+def close_redis(client: redis.Redis) -> None:
+    """Close the client and its pool (a pool handed to the client is not closed with it)."""
+    client.close()
+    client.connection_pool.disconnect()
+
+
 @contextmanager
 def unavailable_as_store_error() -> Iterator[None]:
     try:

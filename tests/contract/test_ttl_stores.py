@@ -18,7 +18,7 @@ from polyshop.cart.domain import CartLine, QuantityLimit
 from polyshop.cart.ports import CartStore
 from polyshop.cart.redis_store import RedisCartStore
 from polyshop.cart.sql_store import SqlCartStore
-from polyshop.ttlstore.redis_client import RedisKeys, create_redis
+from polyshop.ttlstore.redis_client import RedisKeys, close_redis, create_redis
 from polyshop.ttlstore.sql import TtlDatabase, purge_expired
 
 CART_TTL = 3600.0
@@ -43,7 +43,7 @@ def stores(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Stores]:
             RedisCartStore(client, keys, CART_TTL),
             RedisCartStore(client, keys, 1.0),
         )
-        client.close()
+        close_redis(client)
     else:
         database = TtlDatabase.open(tmp_path / "ttl.sqlite3")
         yield Stores(
@@ -92,6 +92,35 @@ def test_attempts_count_within_a_window_and_reset(stores: Stores) -> None:
     assert stores.attempts.peek("k")[0] == 2
     stores.attempts.reset("k")
     assert stores.attempts.peek("k")[0] == 0
+
+
+def test_undo_takes_back_one_attempt_never_below_zero(stores: Stores) -> None:
+    stores.attempts.hit("u", 60)
+    stores.attempts.hit("u", 60)
+    stores.attempts.undo("u")
+    assert stores.attempts.peek("u")[0] == 1
+    stores.attempts.undo("u")
+    stores.attempts.undo("u")
+    stores.attempts.undo("never-hit")
+    assert stores.attempts.peek("u")[0] == 0
+    assert stores.attempts.hit("u", 60)[0] == 1
+
+
+def test_parallel_attempts_are_all_counted(stores: Stores) -> None:
+    barrier = threading.Barrier(32)
+    counts: list[int] = []
+
+    def attempt() -> None:
+        barrier.wait()
+        counts.append(stores.attempts.hit("burst", 60)[0])
+
+    threads = [threading.Thread(target=attempt) for _ in range(32)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    # Each saw its own count: a limit of 5 lets exactly 5 through, however parallel.
+    assert sorted(counts) == list(range(1, 33))
 
 
 def test_an_attempt_window_closes_by_itself(stores: Stores) -> None:

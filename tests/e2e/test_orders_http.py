@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import orjson
@@ -233,7 +234,8 @@ def test_the_lifecycle_and_its_invalid_transitions(client):
         client,
         {"order_id": order_id, "payment_id": "pay_2", "amount": 100.00, "status": "succeeded"},
     )
-    assert second_payment.status_code == 409  # pay twice
+    assert second_payment.status_code == 409  # pay twice: refused, recorded for refund
+    assert second_payment.json()["type"] == "/problems/payment-refund-due"
     assert ship().json()["order"]["tracking_number"] == "1Z999"
     assert ann.post(f"/api/v1/orders/{order_id}/cancel").status_code == 409  # shipped
     delivered = client.post(f"/api/v1/orders/{order_id}/deliver", headers=OPS)
@@ -413,6 +415,8 @@ def test_unpaid_orders_are_cancelled_when_their_hold_expires(backend, container_
             {"order_id": order_id, "payment_id": "late", "amount": 10.0, "status": "succeeded"},
         )
         assert late.status_code == 409
+        events = ann.get(f"/api/v1/orders/{order_id}/events").json()["events"]
+        assert events[-1]["type"] == "PaymentRefundDue"  # the money is not lost
 
 
 @pytest.mark.parametrize(
@@ -449,3 +453,34 @@ def test_a_signed_body_that_is_not_json_is_422(client):
         },
     )
     assert response.status_code == 422
+
+
+def test_times_in_any_zone_mean_the_same_instant(client):
+    create_product(client, "Owl", [("OWL-1", 3)])
+    ann = buyer(client, "ann@example.com", OWL_1=1)
+    placed = place(ann).json()
+    client.container.runner.wait_for("order_history", placed["position"], 5)  # type: ignore[attr-defined]
+    now_in_new_york = datetime.now(UTC).astimezone(timezone(timedelta(hours=-5))).isoformat()
+    minute_ago_in_karachi = (
+        (datetime.now(UTC) - timedelta(minutes=1)).astimezone(timezone(timedelta(hours=5)))
+    ).isoformat()
+    oid = placed["order_id"]
+    assert ann.get(f"/api/v1/orders/{oid}", params={"as_of": now_in_new_york}).status_code == 200
+    listed = ann.get("/api/v1/orders", params={"placed_from": minute_ago_in_karachi})
+    assert listed.json()["total"] == 1
+    naive = ann.get("/api/v1/orders", params={"placed_from": "2026-01-01T00:00:00"})
+    assert naive.status_code == 422
+
+
+def test_control_characters_are_422_on_every_database(client):
+    create_product(client, "Nut", [("NUT-1", 3)])
+    ann = buyer(client, "ann@example.com", NUT_1=1)
+    before = log_size(client)
+    attempts = [
+        ann.patch("/api/v1/me", json={"name": "Ann\x00"}),
+        ann.patch("/api/v1/me", json={"addresses": [{**ADDRESS, "city": "Spring\x00field"}]}),
+        place(ann, body={**BODY, "payment_method_id": "pm\x00"}),
+        ann.post("/api/v1/cart/items", json={"product_id": "p\x00", "quantity": 1}),
+    ]
+    assert [r.status_code for r in attempts] == [422] * 4
+    assert log_size(client) == before

@@ -117,6 +117,10 @@ class MemoryCounter:
         count, until = self.counts.get(key, (0, time.time()))
         return count, until - time.time()
 
+    def undo(self, key: str) -> None:
+        count, until = self.counts.get(key, (0, time.time()))
+        self.counts[key] = (max(0, count - 1), until)
+
     def reset(self, key: str) -> None:
         self.counts.pop(key, None)
 
@@ -124,27 +128,28 @@ class MemoryCounter:
 def test_an_account_locks_after_repeated_failures_from_anywhere() -> None:
     throttle = LoginThrottle(MemoryCounter(), Policy(per_account=3, per_address=100, window=60))
     for address in ("10.0.0.1", "10.0.0.2", "10.0.0.3"):
-        throttle.check("ann@example.com", address)
-        throttle.failed("ann@example.com", address)
+        throttle.attempt("ann@example.com", address)  # each then fails
     with pytest.raises(Throttled) as throttled:
-        throttle.check("ann@example.com", "10.0.0.4")
+        throttle.attempt("ann@example.com", "10.0.0.4")
     assert 59 <= throttled.value.retry_after <= 60
-    throttle.check("bob@example.com", "10.0.0.4")  # other accounts are untouched
+    throttle.attempt("bob@example.com", "10.0.0.4")  # other accounts are untouched
 
 
 def test_an_address_spraying_many_accounts_is_throttled() -> None:
     throttle = LoginThrottle(MemoryCounter(), Policy(per_account=100, per_address=5, window=60))
     for i in range(5):
-        throttle.failed(f"user{i}@example.com", "10.0.0.9")
+        throttle.attempt(f"user{i}@example.com", "10.0.0.9")
     with pytest.raises(Throttled):
-        throttle.check("new@example.com", "10.0.0.9")
-    throttle.check("new@example.com", "10.0.0.10")
+        throttle.attempt("new@example.com", "10.0.0.9")
+    throttle.attempt("new@example.com", "10.0.0.10")
 
 
-def test_a_success_clears_the_account_count() -> None:
-    throttle = LoginThrottle(MemoryCounter(), Policy(per_account=3, per_address=100, window=60))
-    throttle.failed("ann@example.com", "a")
-    throttle.failed("ann@example.com", "a")
-    throttle.succeeded("ann@example.com")
-    throttle.failed("ann@example.com", "a")
-    throttle.check("ann@example.com", "a")
+def test_a_success_clears_the_account_and_takes_back_its_address_attempt() -> None:
+    counter = MemoryCounter()
+    throttle = LoginThrottle(counter, Policy(per_account=3, per_address=3, window=60))
+    throttle.attempt("ann@example.com", "a")
+    throttle.attempt("ann@example.com", "a")
+    throttle.attempt("ann@example.com", "a")
+    throttle.succeeded("ann@example.com", "a")
+    throttle.attempt("ann@example.com", "a")  # the account count starts again
+    assert counter.peek("login:addr:a")[0] == 3

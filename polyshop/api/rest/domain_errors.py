@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
 
 from polyshop.accounts.commands import EmailTaken
 from polyshop.accounts.domain import AccountError
@@ -13,7 +14,7 @@ from polyshop.api.rest.problems import problem_response
 from polyshop.cart.domain import CartError, NotEnoughStock, NotForSale, QuantityLimit
 from polyshop.eventstore.errors import ConcurrencyConflict
 from polyshop.inventory.stock import InsufficientStock
-from polyshop.orders.checkout import EmptyCart, KeyReused, NotOrderable
+from polyshop.orders.checkout import EmptyCart, KeyReused, NotOrderable, TooLarge
 from polyshop.orders.domain import InvalidTransition
 from polyshop.orders.lifecycle import OrderNotFound
 from polyshop.ttlstore.errors import StoreUnavailable
@@ -71,6 +72,12 @@ def _handle(exc: Exception) -> JSONResponse:
                 slug="not-orderable",
                 skus=exc.skus,
             )
+        case TooLarge():
+            return problem_response(
+                422,
+                f"An order may total at most 99,999,999.99; this cart comes to {exc.total}.",
+                slug="order-too-large",
+            )
         case KeyReused():
             return problem_response(
                 422,
@@ -94,6 +101,14 @@ def _handle(exc: Exception) -> JSONResponse:
         case ConcurrencyConflict():
             return problem_response(
                 409, "The order changed meanwhile; retry.", slug="concurrent-change"
+            )
+        case DataError():
+            # The last line of defence: a value the database refuses (its transaction has
+            # rolled back, so nothing was written). Inputs are validated before this.
+            return problem_response(
+                422,
+                "The request holds a value the database cannot store.",
+                slug="unstorable-value",
             )
         case StoreUnavailable():
             return problem_response(
@@ -123,10 +138,12 @@ def install(app: FastAPI) -> None:
         EmptyCart,
         NotOrderable,
         KeyReused,
+        TooLarge,
         InsufficientStock,
         InvalidTransition,
         OrderNotFound,
         ConcurrencyConflict,
+        DataError,
         StoreUnavailable,
     ):
         app.add_exception_handler(exception, _on_domain_error)

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from polyshop.api.rest.models.text import Text
+
 
 class AddItemIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    sku: str | None = Field(default=None, max_length=100)
-    product_id: str | None = Field(default=None, max_length=100)
+    sku: Text | None = Field(default=None, max_length=100)
+    product_id: Text | None = Field(default=None, max_length=100)
     quantity: int = Field(default=1, description="1..99")
 
     @model_validator(mode="after")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -103,6 +103,7 @@ def list_orders(
     min_position: MinPosition = None,
 ) -> OrdersOut:
     """Your orders, newest first. Admins see everyone's and may filter by user."""
+    placed_from, placed_to = _utc("placed_from", placed_from), _utc("placed_to", placed_to)
     if user_id is not None and not viewer.is_admin:
         raise Problem(403, "Only admins may list another user's orders.", slug="forbidden")
     owner = user_id if viewer.is_admin else viewer.user_id
@@ -136,9 +137,7 @@ def get_order(
 ) -> OrderOut:
     """The order from the history read model, or with `as_of` by replaying its events."""
     if as_of is not None:
-        if as_of.tzinfo is None:
-            raise Problem(422, "as_of needs a time zone (e.g. ...Z).", slug="validation-error")
-        order = lifecycle.load(container.store, order_id, as_of=as_of)
+        order = lifecycle.load(container.store, order_id, as_of=_utc("as_of", as_of))
         if order is None or not viewer.may_see(order.user_id):
             raise _not_found(order_id)
         return OrderOut.of(domain.document(order))
@@ -232,6 +231,20 @@ def _wait(container: Container, min_position: int | None) -> None:
     wait_for_read_model(
         container.runner, READ_MODEL, min_position, container.settings.read_wait_timeout
     )
+
+
+def _utc(name: str, value: datetime | None) -> datetime | None:
+    """Times are compared in UTC, the zone the log records (SQLite keeps no offset)."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        raise Problem(
+            422,
+            f"{name} needs a time zone (e.g. 2026-11-25T12:00:00Z).",
+            slug="validation-error",
+            errors=[{"field": name, "message": "needs a time zone"}],
+        )
+    return value.astimezone(UTC)
 
 
 def _hold(container: Container) -> timedelta:

@@ -26,7 +26,9 @@ async def webhook(request: Request, container: ContainerDep) -> WebhookOut:
     """`{order_id, payment_id, amount, status: succeeded|failed}`, signed as `payments` says.
 
     A success for the right amount pays the order (its stock is taken); a wrong amount is
-    recorded as a failed payment and leaves the order unpaid; a repeat changes nothing.
+    recorded as a failed payment and leaves the order unpaid; a repeat changes nothing; a
+    payment the order can no longer take (paid already, cancelled) is recorded as due for
+    refund and answered 409.
     """
     body = await request.body()  # the signature is over these exact bytes
     secret = container.payment_secret
@@ -58,6 +60,14 @@ async def webhook(request: Request, container: ContainerDep) -> WebhookOut:
     order, position = await run_in_threadpool(
         lifecycle.act, container.store, event.order_id, decide, actor=ACTOR
     )
+    if order.refund_due(event.payment_id):
+        raise Problem(
+            409,
+            f"The order is {order.status.value} and cannot take this payment; it is recorded "
+            "as due for refund.",
+            slug="payment-refund-due",
+            status_value=order.status.value,
+        )
     return WebhookOut(
         order_id=order.id, status=order.status.value, duplicate=position == 0, position=position
     )
