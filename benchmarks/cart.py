@@ -86,11 +86,11 @@ def wrk(base: str, mode: str, seconds: int, tokens: Path, skus: Path, think_ms: 
 
 
 def login_latency(base: str, concurrency: int, rounds: int) -> str:
-    def one(_: int) -> float:
+    def one(i: int) -> float:
         started = time.perf_counter()
         response = httpx.post(
             f"{base}/api/v1/auth/login",
-            json={"email": "bench@example.com", "password": PASSWORD},
+            json={"email": f"bench{i % concurrency}@example.com", "password": PASSWORD},
             timeout=30,
         )
         assert response.status_code == 200, response.text
@@ -122,7 +122,8 @@ def bench(mode: str, seconds: int, port: int) -> None:
             for sku in SKUS
         ],
     )
-    accounts.register(container.store, "bench@example.com", PASSWORD)
+    for i in range(8):  # one account per concurrent login: an account's own logins queue
+        accounts.register(container.store, f"bench{i}@example.com", PASSWORD)
     for name in container.runner.names:
         container.runner.catch_up(name)
     settings = container.settings
