@@ -3,7 +3,8 @@
 Counted before the password is checked, so a throttled guesser does not even cost us a hash.
 Per account: a few failures lock that account's logins for the window (whoever tries), which
 stops guessing one password; per address: a larger budget, which stops one client spraying
-many accounts. A success clears the account's count, not the address's.
+many accounts. Only failures stay counted: a success clears the account's count and takes
+its own attempt back from the address's.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from polyshop.accounts.domain import User
-from polyshop.api.rest.models.text import Text
+from polyshop.api.rest.models.printable import Printable
 
 _STRICT = ConfigDict(extra="forbid")
 
@@ -20,33 +20,33 @@ class SessionOut(BaseModel):
 class RegisterIn(BaseModel):
     model_config = _STRICT
     # Bounds far above the rules so the rules, not the parser, explain a refusal.
-    email: Text = Field(max_length=1000)
+    email: Printable = Field(max_length=1000)
     password: str = Field(max_length=1000)
-    name: Text = Field(default="", max_length=1000)
+    name: Printable = Field(default="", max_length=1000)
 
 
 class LoginIn(BaseModel):
     model_config = _STRICT
-    email: Text = Field(max_length=1000)
+    email: Printable = Field(max_length=1000)
     password: str = Field(max_length=1000)
 
 
 class AddressIn(BaseModel):
     model_config = _STRICT
-    label: Text = Field(default="", max_length=50)
-    name: Text = Field(max_length=100)
-    line1: Text = Field(max_length=200)
-    line2: Text = Field(default="", max_length=200)
-    city: Text = Field(max_length=100)
-    region: Text = Field(default="", max_length=100)
-    postal_code: Text = Field(max_length=20)
-    country: Text = Field(max_length=2, description="ISO 3166-1 alpha-2, e.g. US")
-    phone: Text = Field(default="", max_length=40)
+    label: Printable = Field(default="", max_length=50)
+    name: Printable = Field(max_length=100)
+    line1: Printable = Field(max_length=200)
+    line2: Printable = Field(default="", max_length=200)
+    city: Printable = Field(max_length=100)
+    region: Printable = Field(default="", max_length=100)
+    postal_code: Printable = Field(max_length=20)
+    country: Printable = Field(max_length=2, description="ISO 3166-1 alpha-2, e.g. US")
+    phone: Printable = Field(default="", max_length=40)
 
 
 class ProfilePatch(BaseModel):
     model_config = _STRICT
-    name: Text | None = Field(default=None, max_length=1000)
+    name: Printable | None = Field(default=None, max_length=1000)
     addresses: list[AddressIn] | None = Field(default=None, max_length=50)
 
 

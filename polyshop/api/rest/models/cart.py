@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from polyshop.api.rest.models.text import Text
+from polyshop.api.rest.models.printable import Printable
 
 
 class AddItemIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    sku: Text | None = Field(default=None, max_length=100)
-    product_id: Text | None = Field(default=None, max_length=100)
+    sku: Printable | None = Field(default=None, max_length=100)
+    product_id: Printable | None = Field(default=None, max_length=100)
     quantity: int = Field(default=1, description="1..99")
 
     @model_validator(mode="after")

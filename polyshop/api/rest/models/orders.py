@@ -10,14 +10,14 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from polyshop.api.rest.models.accounts import AddressIn
 from polyshop.api.rest.models.money import Amount
-from polyshop.api.rest.models.text import Text
+from polyshop.api.rest.models.printable import Printable
 
 
 class PlaceOrderIn(BaseModel):
     # Extra fields (a price, a total) are ignored, not trusted: prices come from the catalog.
     model_config = ConfigDict(extra="ignore")
     shipping_address: AddressIn
-    payment_method_id: Text = Field(min_length=1, max_length=100)
+    payment_method_id: Printable = Field(min_length=1, max_length=100)
 
 
 class OrderItemOut(BaseModel):
@@ -95,12 +95,12 @@ class OrderWritten(BaseModel):
 
 class ShipIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    tracking_number: Text = Field(min_length=1, max_length=100)
+    tracking_number: Printable = Field(min_length=1, max_length=100)
 
 
 class ReasonIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    reason: Text = Field(default="", max_length=500)
+    reason: Printable = Field(default="", max_length=500)
 
 
 class OrderEventOut(BaseModel):
@@ -120,11 +120,11 @@ class OrderEventsOut(BaseModel):
 
 class WebhookIn(BaseModel):
     model_config = ConfigDict(extra="ignore")
-    order_id: Text = Field(max_length=36)
-    payment_id: Text = Field(min_length=1, max_length=100)
+    order_id: Printable = Field(max_length=36)
+    payment_id: Printable = Field(min_length=1, max_length=100)
     amount: Amount
-    status: Text = Field(pattern="^(succeeded|failed)$")
-    reason: Text = Field(default="", max_length=500)
+    status: Printable = Field(pattern="^(succeeded|failed)$")
+    reason: Printable = Field(default="", max_length=500)
 
 
 class WebhookOut(BaseModel):

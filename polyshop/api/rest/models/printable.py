@@ -17,4 +17,4 @@ def _printable(value: str) -> str:
     return value
 
 
-Text = Annotated[str, AfterValidator(_printable)]
+Printable = Annotated[str, AfterValidator(_printable)]
