@@ -4,7 +4,7 @@ hot SKU against the raw PostgreSQL ceiling of the same conditional stock update 
 insert, measured with pgbench in the same run; and order placed -> visible in history.
 
     .venv/bin/python benchmarks/orders.py [--modes sqlite,postgres] [--seconds 8]
-        [--without-projections]
+        [--projections in-process|own-process|none]
 
 Buyers are threads calling the checkout service in one process (the HTTP layer is measured
 by the catalog and cart benchmarks). Prints figures; asserts nothing. Machine caveat: 2
@@ -18,6 +18,7 @@ import os
 import re
 import statistics
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -92,7 +93,7 @@ def run(
     seconds: float,
     sku_for: Callable[[int], str],
     product_id: str,
-    projections: bool,
+    projections: str,
 ) -> tuple[list[float], list[float], int]:
     """Each buyer loops: put one unit in the cart, place the order. Returns place-order
     latencies (ms), placed -> in order history lags (ms), and refusals."""
@@ -132,7 +133,7 @@ def run(
                 continue
             done = time.perf_counter()
             mine.append((done - started) * 1000)
-            if len(waits) < 50 and projections:
+            if len(waits) < 50 and projections != "none":
                 container.runner.wait_for("order_history", placed.response["position"], 10)
                 waits.append((time.perf_counter() - done) * 1000)
         with lock:
@@ -186,14 +187,33 @@ def pgbench_ceiling(clients: int, seconds: int) -> float:
     return float(re.search(r"tps = ([\d.]+)", out).group(1))  # type: ignore[union-attr]
 
 
-def bench(mode: str, seconds: float, *, projections: bool) -> None:
+def bench(mode: str, seconds: float, *, projections: str) -> None:
+    """`projections`: "in-process", "own-process" (`polyshop projections run` beside the
+    buyers, as server mode scales them; PostgreSQL only) or "none"."""
     container = fresh(mode)
     skus = [f"ORD-{i:03d}" for i in range(64)]
     product_id = stock_up(container, [*skus, "HOT-1"])
-    if projections:
+    runner_process = None
+    if projections == "in-process":
         container.runner.start()
+    elif projections == "own-process":
+        settings = container.settings
+        env = {
+            **os.environ,
+            "POLYSHOP_DATABASE_URL": settings.database_url or "",
+            "POLYSHOP_REDIS_URL": settings.redis_url or "",
+            "POLYSHOP_REDIS_PREFIX": settings.redis_prefix,
+            "POLYSHOP_DATA_DIR": str(settings.data_dir),
+            "POLYSHOP_LOG_LEVEL": "warning",
+        }
+        runner_process = subprocess.Popen(
+            [sys.executable, "-m", "polyshop", "projections", "run"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
     store = "Redis" if mode == "postgres" else "SQLite file"
-    print(f"\n## {mode} (carts in {store})")
+    print(f"\n## {mode} (carts in {store}; projections: {projections})")
     try:
         for label, sku_for in (
             ("distinct SKUs", lambda i: skus[i]),
@@ -213,6 +233,9 @@ def bench(mode: str, seconds: float, *, projections: bool) -> None:
                     flush=True,
                 )
     finally:
+        if runner_process is not None:
+            runner_process.terminate()
+            runner_process.wait(30)
         container.close()
 
 
@@ -221,14 +244,15 @@ def main() -> None:
     parser.add_argument("--modes", default="sqlite,postgres")
     parser.add_argument("--seconds", type=float, default=8)
     parser.add_argument(
-        "--without-projections",
-        action="store_true",
-        help="checkout alone, as when projections run in a process of their own",
+        "--projections",
+        choices=["in-process", "own-process", "none"],
+        default="in-process",
+        help="where the projections run (own-process: PostgreSQL only, as server mode scales)",
     )
     args = parser.parse_args()
     print("# polyshop order benchmark (2 shared cores: buyers, database, Redis together)")
     for mode in args.modes.split(","):
-        bench(mode, args.seconds, projections=not args.without_projections)
+        bench(mode, args.seconds, projections=args.projections)
     if "postgres" in args.modes:
         ceiling = pgbench_ceiling(64, int(args.seconds))
         print(f"\n  pgbench ceiling, hot SKU update + event insert, 64 clients: {ceiling:7.0f} tps")
