@@ -45,8 +45,15 @@ class Accounts:
         self.on_login = on_login
 
     def register(
-        self, email: str, password: str, name: str, *, current: tuple[str, Session] | None
+        self,
+        email: str,
+        password: str,
+        name: str,
+        client: str,
+        *,
+        current: tuple[str, Session] | None,
     ) -> SignedIn:
+        self.throttle.sign_up(client)
         written = commands.register(self.store, email, password, name)
         issued = self._sign_in(written.user, current)
         return SignedIn(written.user, issued, written.position)

@@ -26,6 +26,7 @@ class Throttled(Exception):
 class Policy:
     per_account: int = 5
     per_address: int = 30
+    sign_ups_per_address: int = 20  # each costs a hash; a script making accounts waits
     window: float = 15 * 60
 
 
@@ -44,6 +45,12 @@ class LoginThrottle:
             count, left = self.counter.hit(key, self.policy.window)
             if count > limit:
                 raise Throttled(left)
+
+    def sign_up(self, address: str) -> None:
+        """Count a sign-up from this address; Throttled past the limit."""
+        count, left = self.counter.hit(f"signup:addr:{address}", self.policy.window)
+        if count > self.policy.sign_ups_per_address:
+            raise Throttled(left)
 
     def succeeded(self, email_key: str, address: str) -> None:
         self.counter.reset(self._account(email_key))

@@ -153,3 +153,12 @@ def test_a_success_clears_the_account_and_takes_back_its_address_attempt() -> No
     throttle.succeeded("ann@example.com", "a")
     throttle.attempt("ann@example.com", "a")  # the account count starts again
     assert counter.peek("login:addr:a")[0] == 3
+
+
+def test_sign_ups_from_one_address_are_limited() -> None:
+    throttle = LoginThrottle(MemoryCounter(), Policy(sign_ups_per_address=2, window=60))
+    throttle.sign_up("10.0.0.1")
+    throttle.sign_up("10.0.0.1")
+    with pytest.raises(Throttled):
+        throttle.sign_up("10.0.0.1")
+    throttle.sign_up("10.0.0.2")

@@ -43,7 +43,7 @@ def _handle(exc: Exception) -> JSONResponse:
         case Throttled():
             return problem_response(
                 429,
-                f"Too many failed logins; retry in {exc.retry_after} s.",
+                f"Too many attempts; retry in {exc.retry_after} s.",
                 slug="login-throttled",
                 headers={"Retry-After": str(exc.retry_after)},
                 retry_after=exc.retry_after,
