@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -253,3 +254,15 @@ def test_an_admin_user_reaches_admin_endpoints(client: TestClient):
 
 def test_the_operator_token_still_works_for_scripts(client: TestClient):
     assert client.get("/api/v1/admin/projections", headers=OPS).status_code == 200
+
+
+def test_an_unused_session_expires_and_a_used_one_slides(backend, container_for):
+    container = container_for(backend, session_ttl=1.0)
+    with TestClient(create_app(container), raise_server_exceptions=False) as client:
+        idle, busy = guest(client), guest(client)
+        for _ in range(3):
+            time.sleep(0.6)
+            assert busy.get("/api/v1/cart").status_code == 200
+        expired = idle.get("/api/v1/cart")
+        assert expired.status_code == 401
+        assert expired.headers["content-type"] == "application/problem+json"
