@@ -6,7 +6,8 @@ idempotency key recorded with the answer; last, every line is reserved with cond
 updates in SKU order (all or nothing: no oversell, no deadlock) and the inventory events
 appended, so stock rows are locked only for those final statements. The
 cart is cleared only after the commit. A retry with the same key and body gets the stored
-answer; a crash before the cart is cleared leaves a placed order that the retry returns.
+answer (found when the key's row stops the retry's transaction, or when its cart is already
+empty); a crash before the cart is cleared leaves a placed order that the retry returns.
 """
 
 from __future__ import annotations
@@ -87,14 +88,12 @@ def place_order(
     hold: timedelta,
 ) -> Placed:
     fingerprint = request_hash(body)
-    earlier = _earlier_answer(store, user_id, key, fingerprint)
-    if earlier is not None:
-        return earlier
     try:
         return _place(store, carts, user_id, cart_owner, key, fingerprint, body, hold)
     except (EmptyCart, NotOrderable, TooLarge, stock.InsufficientStock, IntegrityError):
-        # A concurrent request with the same key may have committed (and emptied the cart,
-        # or taken the stock) since we looked: then its answer is ours too.
+        # Only now look for an earlier request with this key (the common path, a first
+        # request, saves the round trips): it may have committed, emptied the cart or taken
+        # the stock, and its key row stops ours (IntegrityError). Its answer is ours too.
         earlier = _earlier_answer(store, user_id, key, fingerprint)
         if earlier is None:
             raise

@@ -130,3 +130,44 @@ def test_overlapping_two_sku_carts_in_opposite_orders_never_deadlock(
             for item in event.data["items"]:
                 sold[item["sku"]] += item["quantity"]
     assert sold == {"PAIR-A": 10, "PAIR-B": 10}
+
+
+def test_a_burst_of_retries_with_one_key_places_one_order(
+    backend: str, container_for: Callable[..., Container]
+):
+    container = container_for(backend)
+    product_id = product(container, {"RETRY-1": 5})
+    user = str(uuid.uuid4())
+    container.carts.store.add(
+        f"user:{user}", CartLine("RETRY-1", product_id, 2, 19900, time.time()), 99
+    )
+    barrier = threading.Barrier(12)
+    answers: list[object] = []
+
+    def retry() -> None:
+        barrier.wait()
+        try:
+            placed = checkout.place_order(
+                container.store,
+                container.carts.store,
+                user_id=user,
+                cart_owner=f"user:{user}",
+                key="one-key",
+                body=BODY,
+                hold=timedelta(minutes=15),
+            )
+            answers.append(placed.response["order_id"])
+        except BaseException as exc:
+            answers.append(exc)
+
+    threads = [threading.Thread(target=retry) for _ in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+
+    assert len(answers) == 12
+    assert len(set(answers)) == 1, answers
+    assert available(container, "RETRY-1") == 3
+    placed = [e for e in container.store.read_all(0, 100_000) if e.type == "OrderPlaced"]
+    assert len(placed) == 1
