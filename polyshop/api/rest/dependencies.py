@@ -101,25 +101,10 @@ def current_user(caller: CallerDep, container: ContainerDep) -> User:
 UserDep = Annotated[User, Depends(current_user)]
 
 
-def require_admin(request: Request, container: ContainerDep) -> None:
-    """Admins: a signed-in user with the admin role, or the operator token."""
-    token = presented_token(request)
-    if token is None:
-        raise _unauthenticated("This endpoint is for admins: log in as one.")
-    expected = container.ops_token
-    if expected is not None and hmac.compare_digest(token.encode(), expected.encode()):
-        return
-    user = current_user(Caller(token, resolve_session(container, token)), container)
-    if not user.is_admin:
-        raise Problem(403, "This endpoint is for admins only.", slug="forbidden")
-
-
-AdminDep = Annotated[None, Depends(require_admin)]
-
-
 @dataclass(frozen=True, slots=True)
 class Viewer:
-    """Who reads orders: a signed-in user (maybe an admin) or the operator token."""
+    """Who is asking for orders or admin work: a signed-in user (maybe an admin) or the
+    operator token."""
 
     user_id: str | None
     is_admin: bool
@@ -135,7 +120,7 @@ class Viewer:
 def current_viewer(request: Request, container: ContainerDep) -> Viewer:
     token = presented_token(request)
     if token is None:
-        raise _unauthenticated("Log in to see orders.")
+        raise _unauthenticated("Log in first: this endpoint is for signed-in users and admins.")
     expected = container.ops_token
     if expected is not None and hmac.compare_digest(token.encode(), expected.encode()):
         return Viewer(None, is_admin=True)
@@ -144,6 +129,16 @@ def current_viewer(request: Request, container: ContainerDep) -> Viewer:
 
 
 ViewerDep = Annotated[Viewer, Depends(current_viewer)]
+
+
+def require_admin(viewer: ViewerDep) -> Viewer:
+    """Admins: a signed-in user with the admin role, or the operator token."""
+    if not viewer.is_admin:
+        raise Problem(403, "This endpoint is for admins only.", slug="forbidden")
+    return viewer
+
+
+AdminDep = Annotated[Viewer, Depends(require_admin)]
 
 
 def wait_for_read_model(

@@ -10,7 +10,7 @@ from polyshop.accounts.commands import EmailTaken
 from polyshop.accounts.domain import AccountError
 from polyshop.accounts.service import InvalidCredentials
 from polyshop.accounts.throttle import Throttled
-from polyshop.api.rest.problems import problem_response
+from polyshop.api.rest.problems import problem_response, render, unprocessable
 from polyshop.cart.domain import CartError, NotEnoughStock, NotForSale, QuantityLimit
 from polyshop.eventstore.errors import ConcurrencyConflict
 from polyshop.inventory.stock import InsufficientStock
@@ -21,13 +21,7 @@ from polyshop.ttlstore.errors import StoreUnavailable
 
 
 def _invalid(field: str, message: str) -> JSONResponse:
-    return problem_response(
-        422,
-        f"{field}: {message}",
-        slug="validation-error",
-        title="Invalid request",
-        errors=[{"field": field, "message": message}],
-    )
+    return render(unprocessable(field, message))
 
 
 def _handle(exc: Exception) -> JSONResponse:

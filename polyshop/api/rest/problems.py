@@ -62,11 +62,31 @@ def _field(location: tuple[Any, ...]) -> str:
     return ".".join(parts) or str(location[0] if location else "body")
 
 
+def unprocessable(field: str, message: str) -> Problem:
+    """A 422 naming the offending field, shaped like the framework's own validation errors."""
+    return Problem(
+        422,
+        f"{field}: {message}",
+        slug="validation-error",
+        title="Invalid request",
+        errors=[{"field": field, "message": message}],
+    )
+
+
+def render(problem: Problem) -> JSONResponse:
+    return problem_response(
+        problem.status,
+        problem.detail,
+        slug=problem.slug,
+        title=problem.title,
+        headers=problem.headers,
+        **problem.extra,
+    )
+
+
 async def _on_problem(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, Problem)
-    return problem_response(
-        exc.status, exc.detail, slug=exc.slug, title=exc.title, headers=exc.headers, **exc.extra
-    )
+    return render(exc)
 
 
 async def _on_http(_request: Request, exc: Exception) -> JSONResponse:

@@ -15,10 +15,10 @@ from fastapi.responses import JSONResponse
 
 from polyshop.accounts.domain import Address
 from polyshop.api.rest.dependencies import (
+    AdminDep,
     CallerDep,
     ContainerDep,
     UserDep,
-    Viewer,
     ViewerDep,
     wait_for_read_model,
 )
@@ -34,7 +34,7 @@ from polyshop.api.rest.models.orders import (
     ShipIn,
 )
 from polyshop.api.rest.pagination import PageParams
-from polyshop.api.rest.problems import Problem
+from polyshop.api.rest.problems import Problem, unprocessable
 from polyshop.container import Container
 from polyshop.eventstore.events import NewEvent
 from polyshop.orders import checkout, domain, history, lifecycle
@@ -189,32 +189,24 @@ def cancel_order(
 
 @router.post("/{order_id}/ship")
 def ship_order(
-    order_id: str, body: ShipIn, viewer: ViewerDep, container: ContainerDep
+    order_id: str, body: ShipIn, admin: AdminDep, container: ContainerDep
 ) -> OrderWritten:
     """Admins: a paid order leaves with a tracking number."""
-    _admin(viewer)
-    return _act(container, order_id, lambda o: o.ship(body.tracking_number), viewer.actor)
+    return _act(container, order_id, lambda o: o.ship(body.tracking_number), admin.actor)
 
 
 @router.post("/{order_id}/deliver")
-def deliver_order(order_id: str, viewer: ViewerDep, container: ContainerDep) -> OrderWritten:
-    _admin(viewer)
-    return _act(container, order_id, lambda o: o.deliver(), viewer.actor)
+def deliver_order(order_id: str, admin: AdminDep, container: ContainerDep) -> OrderWritten:
+    return _act(container, order_id, lambda o: o.deliver(), admin.actor)
 
 
 @router.post("/{order_id}/refund")
 def refund_order(
-    order_id: str, viewer: ViewerDep, container: ContainerDep, body: ReasonIn | None = None
+    order_id: str, admin: AdminDep, container: ContainerDep, body: ReasonIn | None = None
 ) -> OrderWritten:
     """Admins: refund what was paid (restocking if the order never shipped)."""
-    _admin(viewer)
     reason = (body.reason if body else "") or "refunded by an admin"
-    return _act(container, order_id, lambda o: o.refund(reason), viewer.actor)
-
-
-def _admin(viewer: Viewer) -> None:
-    if not viewer.is_admin:
-        raise Problem(403, "This endpoint is for admins only.", slug="forbidden")
+    return _act(container, order_id, lambda o: o.refund(reason), admin.actor)
 
 
 def _act(
@@ -238,12 +230,7 @@ def _utc(name: str, value: datetime | None) -> datetime | None:
     if value is None:
         return None
     if value.tzinfo is None:
-        raise Problem(
-            422,
-            f"{name} needs a time zone (e.g. 2026-11-25T12:00:00Z).",
-            slug="validation-error",
-            errors=[{"field": name, "message": "needs a time zone"}],
-        )
+        raise unprocessable(name, "needs a time zone (e.g. 2026-11-25T12:00:00Z)")
     return value.astimezone(UTC)
 
 

@@ -20,7 +20,7 @@ from polyshop.api.rest.models.catalog import (
     VariantIn,
 )
 from polyshop.api.rest.pagination import PageParams
-from polyshop.api.rest.problems import Problem
+from polyshop.api.rest.problems import Problem, unprocessable
 from polyshop.catalog import commands, domain
 from polyshop.catalog.domain import CatalogError, ProductDraft, Variant
 from polyshop.catalog.queries import Browse, Sort, get_product, list_products
@@ -30,17 +30,6 @@ router = APIRouter(prefix="/api/v1", tags=["catalog"])
 
 READ_MODEL = "product_documents"
 MinPosition = Annotated[int | None, Query(ge=0, description="wait until the read model has it")]
-
-
-def unprocessable(field: str, message: str) -> Problem:
-    """A 422 naming the offending field, shaped like the framework's own validation errors."""
-    return Problem(
-        422,
-        f"{field}: {message}",
-        slug="validation-error",
-        title="Invalid request",
-        errors=[{"field": field, "message": message}],
-    )
 
 
 def _price(name: str, value: Decimal | None) -> Decimal | None:

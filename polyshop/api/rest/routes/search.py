@@ -13,7 +13,8 @@ from polyshop.api.rest.dependencies import ContainerDep, wait_for_read_model
 from polyshop.api.rest.models.catalog import ProductOut
 from polyshop.api.rest.models.money import Amount
 from polyshop.api.rest.pagination import Page, PageParams
-from polyshop.api.rest.routes.products import BrowseDep, MinPosition, unprocessable
+from polyshop.api.rest.problems import unprocessable
+from polyshop.api.rest.routes.products import BrowseDep, MinPosition
 from polyshop.container import Container
 from polyshop.search.ports import MAX_QUERY_CHARS, SearchQuery, SearchSort
 
