@@ -138,9 +138,6 @@ def _place(
             )
             for sku, quantity in sorted(lines.items())
         ]
-        total = sum((item.subtotal for item in items), Decimal("0.00"))
-        if total >= MAX_TOTAL:
-            raise TooLarge(total)
         placed = domain.placed_event(
             order_id,
             user_id,
@@ -150,6 +147,8 @@ def _place(
             str(body["payment_method_id"]),
             now + hold,
         )
+        if (total := Decimal(placed.data["total"])) >= MAX_TOTAL:
+            raise TooLarge(total)
         uow.append(
             domain.stream_id(order_id),
             domain.ORDER_STREAM,
@@ -162,7 +161,7 @@ def _place(
             "status": domain.Status.PENDING_PAYMENT.value,
             "total": placed.data["total"],
             "currency": placed.data["currency"],
-            "items": placed.data["items"],
+            "items": [domain.item_document(item) for item in items],
             "hold_until": placed.data["hold_until"],
             "position": uow.position,
         }

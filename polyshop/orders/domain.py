@@ -276,13 +276,17 @@ def fold(
     return order
 
 
+def item_document(item: OrderItem) -> dict[str, Any]:
+    return {**item.to_event(), "subtotal": str(item.subtotal)}
+
+
 def document(order: Order) -> dict[str, Any]:
     """The order as readers see it (money as strings here; the API renders numbers)."""
     return {
         "order_id": order.id,
         "user_id": order.user_id,
         "status": order.status.value,
-        "items": [{**item.to_event(), "subtotal": str(item.subtotal)} for item in order.items],
+        "items": [item_document(item) for item in order.items],
         "total": str(order.total),
         "currency": order.currency,
         "shipping_address": order.shipping_address,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -74,11 +73,7 @@ class OrderOut(BaseModel):
 
     @classmethod
     def of(cls, document: dict[str, Any]) -> OrderOut:
-        items = [
-            {**item, "subtotal": Decimal(item["unit_price"]) * item["quantity"]}
-            for item in document["items"]
-        ]
-        return cls.model_validate({**document, "items": items})
+        return cls.model_validate(document)
 
 
 class OrdersOut(BaseModel):

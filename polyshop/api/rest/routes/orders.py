@@ -7,8 +7,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Header, Query
 from fastapi.responses import JSONResponse
@@ -81,12 +80,7 @@ def place_order(
         body=body.model_dump(mode="json"),
         hold=_hold(container),
     )
-    content = OrderPlacedOut.model_validate(
-        {
-            **placed.response,
-            "items": [{**item, "subtotal": _subtotal(item)} for item in placed.response["items"]],
-        }
-    ).model_dump(mode="json")
+    content = OrderPlacedOut.model_validate(placed.response).model_dump(mode="json")
     headers = {"Idempotent-Replayed": "true"} if placed.replayed else {}
     return JSONResponse(content, status_code=placed.status_code, headers=headers)
 
@@ -236,7 +230,3 @@ def _utc(name: str, value: datetime | None) -> datetime | None:
 
 def _hold(container: Container) -> timedelta:
     return timedelta(seconds=container.settings.order_hold)
-
-
-def _subtotal(item: dict[str, Any]) -> str:
-    return str(Decimal(item["unit_price"]) * item["quantity"])
