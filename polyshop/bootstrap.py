@@ -42,14 +42,14 @@ from polyshop.eventstore.sqlite import SqliteEventStore
 from polyshop.eventstore.stream_summaries import StreamSummaryProjection
 from polyshop.eventstore.upcasting import Upcasters
 from polyshop.migrations import runner as migrations
-from polyshop.orders.expiry import OrderExpiry
+from polyshop.orders.expiry import order_expiry
 from polyshop.orders.history import OrderHistoryProjection
 from polyshop.search.ports import SearchIndex
 from polyshop.search.postgres_index import PostgresSearchIndex
 from polyshop.search.tantivy_index import TantivyCatalogIndex, TantivySearchProjection
 from polyshop.sqlite_files import create_sqlite_engine
 from polyshop.ttlstore.redis_client import RedisKeys, close_redis, create_redis
-from polyshop.ttlstore.sql import Sweeper, TtlDatabase, purge_expired
+from polyshop.ttlstore.sql import TtlDatabase, sweeper
 
 log = structlog.get_logger(__name__)
 
@@ -133,7 +133,7 @@ def _wire(
         LoginThrottle(ttl.attempts),
         on_login=lambda guest, user: carts.merge(guest.cart_owner, user.cart_owner),
     )
-    expiry = OrderExpiry(
+    expiry = order_expiry(
         store, lambda: lease_factory("order-expiry"), settings.order_expiry_interval
     )
     closers.insert(0, expiry.stop)
@@ -185,14 +185,14 @@ def _ttl_stores(settings: Settings) -> _TtlStores:
     if settings.mode is Mode.SERVER:
         log.warning("POLYSHOP_REDIS_URL is not set: sessions and carts live in a local file")
     database = TtlDatabase.open(settings.data_dir / "ttl.sqlite3")
-    sweeper = Sweeper(lambda: purge_expired(database))
+    sweep = sweeper(database)
     return _TtlStores(
         sessions=SqlSessionStore(database),
         attempts=SqlAttemptCounter(database),
         carts=SqlCartStore(database, settings.cart_ttl),
         check=lambda: _ping(database.reader),
-        background=[sweeper.start],
-        closers=[sweeper.stop, database.close],
+        background=[sweep.start],
+        closers=[sweep.stop, database.close],
     )
 
 

@@ -14,6 +14,7 @@ server, one round trip, no WATCH retries when two tabs add at once.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 import orjson
 import redis
@@ -188,11 +189,11 @@ def _value(line: CartLine) -> bytes:
     )
 
 
-def _line(sku: str, data: dict[str, object]) -> CartLine:
+def _line(sku: str, data: dict[str, Any]) -> CartLine:
     return CartLine(
         sku=sku,
         product_id=str(data["pid"]),
-        quantity=int(data["q"]),  # type: ignore[call-overload]
-        unit_price_cents=int(data["p"]),  # type: ignore[call-overload]
-        added_at=float(data["t"]),  # type: ignore[arg-type]
+        quantity=int(data["q"]),
+        unit_price_cents=int(data["p"]),
+        added_at=float(data["t"]),
     )

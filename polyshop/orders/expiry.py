@@ -8,16 +8,17 @@ at the same moment wins or loses cleanly, never both.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 
 import structlog
 
+from polyshop.eventstore.events import NewEvent
 from polyshop.eventstore.projections.ports import Lease
 from polyshop.eventstore.sql_store import SqlEventStore, utc_now
 from polyshop.inventory import stock
 from polyshop.orders import lifecycle
 from polyshop.orders.domain import InvalidTransition, Order, Status
+from polyshop.periodic import Periodic
 
 log = structlog.get_logger(__name__)
 
@@ -42,42 +43,28 @@ def cancel_expired(store: SqlEventStore, limit: int = 100) -> int:
     return cancelled
 
 
-def _cancel_if_unpaid(order: Order) -> list:  # type: ignore[type-arg]
+def _cancel_if_unpaid(order: Order) -> list[NewEvent]:
     if order.status is not Status.PENDING_PAYMENT:
         return []
     return order.cancel("payment window expired")
 
 
-class OrderExpiry:
-    def __init__(
-        self, store: SqlEventStore, lease: Callable[[], Lease], interval: float = 5.0
-    ) -> None:
-        self._store = store
-        self._lease_factory = lease
-        self._interval = interval
-        self._stopping = threading.Event()
-        self._thread: threading.Thread | None = None
+def order_expiry(
+    store: SqlEventStore, lease_factory: Callable[[], Lease], interval: float = 5.0
+) -> Periodic:
+    """The sweep, run every `interval` seconds by whichever process holds the lease."""
+    held: list[Lease] = []
 
-    def start(self) -> None:
-        self._stopping.clear()
-        self._thread = threading.Thread(target=self._run, name="order-expiry", daemon=True)
-        self._thread.start()
+    def sweep() -> None:
+        if not held:
+            held.append(lease_factory())  # made on the thread: no connection until started
+        if not (held[0].is_held() or held[0].acquire()):
+            return
+        if cancelled := cancel_expired(store):
+            log.info("expired orders cancelled", count=cancelled)
 
-    def stop(self) -> None:
-        self._stopping.set()
-        if self._thread is not None:
-            self._thread.join(10)
-
-    def _run(self) -> None:
-        lease = self._lease_factory()
-        try:
-            while not self._stopping.wait(self._interval):
-                if not (lease.is_held() or lease.acquire()):
-                    continue
-                try:
-                    if cancelled := cancel_expired(self._store):
-                        log.info("expired orders cancelled", count=cancelled)
-                except Exception as exc:
-                    log.warning("order expiry failed", error=str(exc).splitlines()[0])
-        finally:
+    def release() -> None:
+        for lease in held:
             lease.release()
+
+    return Periodic("order-expiry", interval, sweep, on_stop=release)

@@ -7,9 +7,8 @@ Expiry is in epoch seconds.
 
 from __future__ import annotations
 
-import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +27,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import OperationalError
 
+from polyshop.periodic import Periodic
 from polyshop.sqlite_files import create_sqlite_engine
 from polyshop.ttlstore.errors import StoreUnavailable
 
@@ -128,31 +128,11 @@ def purge_expired(database: TtlDatabase, now: float | None = None) -> int:
     return removed
 
 
-class Sweeper:
-    """Purges expired rows every `interval` seconds on a daemon thread."""
+def sweeper(database: TtlDatabase, interval: float = 60.0) -> Periodic:
+    """Purges expired rows every `interval` seconds."""
 
-    def __init__(self, purge: Callable[[], int], interval: float = 60.0) -> None:
-        self._purge = purge
-        self._interval = interval
-        self._stopping = threading.Event()
-        self._thread: threading.Thread | None = None
+    def sweep() -> None:
+        if removed := purge_expired(database):
+            log.debug("ttl sweep", removed=removed)
 
-    def start(self) -> None:
-        self._stopping.clear()
-        self._thread = threading.Thread(target=self._run, name="ttl-sweeper", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stopping.set()
-        if self._thread is not None:
-            self._thread.join(5)
-
-    def _run(self) -> None:
-        while not self._stopping.wait(self._interval):
-            try:
-                removed = self._purge()
-            except Exception as exc:
-                log.warning("ttl sweep failed", error=str(exc).splitlines()[0])
-                continue
-            if removed:
-                log.debug("ttl sweep", removed=removed)
+    return Periodic("ttl-sweeper", interval, sweep)
