@@ -18,17 +18,7 @@ from polyshop.container import Container
 from polyshop.inventory import stock
 from polyshop.inventory.stock import InsufficientStock
 from polyshop.orders import checkout
-
-BODY = {
-    "shipping_address": {
-        "name": "Buyer",
-        "line1": "1 Main St",
-        "city": "Springfield",
-        "postal_code": "1",
-        "country": "US",
-    },
-    "payment_method_id": "pm_card",
-}
+from tests.e2e.shoppers import ORDER_BODY as BODY
 
 
 def product(container: Container, units: dict[str, int]) -> str:

@@ -13,6 +13,14 @@ from fastapi.testclient import TestClient
 
 OPS = {"Authorization": "Bearer test-ops-token"}
 PASSWORD = "correct horse battery"
+ADDRESS = {
+    "name": "Ann Lee",
+    "line1": "1 Main Street",
+    "city": "Springfield",
+    "postal_code": "12345",
+    "country": "US",
+}
+ORDER_BODY = {"shipping_address": ADDRESS, "payment_method_id": "pm_card_visa"}
 
 
 class Shopper:

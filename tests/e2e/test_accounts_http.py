@@ -14,15 +14,7 @@ from structlog.testing import capture_logs
 from polyshop.accounts.schema import users
 from polyshop.api.rest.app import create_app
 from polyshop.container import Container
-from tests.e2e.shoppers import OPS, PASSWORD, Shopper, guest, login, register
-
-ADDRESS = {
-    "name": "Ann Lee",
-    "line1": "1 Main Street",
-    "city": "Springfield",
-    "postal_code": "12345",
-    "country": "US",
-}
+from tests.e2e.shoppers import ADDRESS, OPS, PASSWORD, Shopper, guest, login, register
 
 
 @pytest.fixture

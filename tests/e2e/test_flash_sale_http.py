@@ -25,18 +25,9 @@ from polyshop.config import Settings
 from polyshop.container import Container
 from polyshop.eventstore.sql_store import utc_now
 from tests.e2e.shoppers import OPS
+from tests.e2e.shoppers import ORDER_BODY as BODY
 
 BUYERS, UNITS = 200, 20
-BODY = {
-    "shipping_address": {
-        "name": "Buyer",
-        "line1": "1 Main St",
-        "city": "Springfield",
-        "postal_code": "1",
-        "country": "US",
-    },
-    "payment_method_id": "pm_card",
-}
 
 
 @pytest.fixture

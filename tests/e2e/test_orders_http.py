@@ -16,17 +16,10 @@ from fastapi.testclient import TestClient
 from polyshop.api.rest.app import create_app
 from polyshop.container import Container
 from polyshop.orders.payments import sign
-from tests.e2e.shoppers import OPS, Shopper, create_product, guest, register
+from tests.e2e.shoppers import ADDRESS, OPS, Shopper, create_product, guest, register
+from tests.e2e.shoppers import ORDER_BODY as BODY
 
 SECRET = "webhook-secret-for-tests"
-ADDRESS = {
-    "name": "Ann Lee",
-    "line1": "1 Main Street",
-    "city": "Springfield",
-    "postal_code": "12345",
-    "country": "US",
-}
-BODY = {"shipping_address": ADDRESS, "payment_method_id": "pm_card_visa"}
 
 
 def make_client(container_for: Callable[..., Container], backend: str, **overrides: Any):
