@@ -17,40 +17,21 @@ import statistics
 import subprocess
 import tempfile
 import time
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from pathlib import Path
 
 import httpx2 as httpx
-import psycopg
-from harness import ADMIN_URL, HERE, server
-from sqlalchemy.engine import make_url
+from harness import HERE, fresh_settings, server
 
 from polyshop.accounts import commands as accounts
 from polyshop.bootstrap import build
 from polyshop.catalog import commands
 from polyshop.catalog.domain import ProductDraft, Variant
-from polyshop.config import Settings
 
-REDIS_URL = os.environ.get("POLYSHOP_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 SESSIONS = 256
 SKUS = [f"CART-BENCH-{i:03d}" for i in range(8)]  # carts of up to 8 lines, as shoppers have
 PASSWORD = "correct horse battery staple"
-
-
-def settings_for(mode: str, data: Path) -> Settings:
-    values: dict[str, object] = {"data_dir": data, "log_level": "warning"}
-    if mode == "postgres":
-        name = f"polyshop_bench_cart_{uuid.uuid4().hex[:8]}"
-        with psycopg.connect(ADMIN_URL, autocommit=True) as connection:
-            connection.execute(f'CREATE DATABASE "{name}"')
-        values["database_url"] = (
-            make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-        )
-        values["redis_url"] = REDIS_URL
-        values["redis_prefix"] = f"bench-{name}:"
-    return Settings(**values)  # type: ignore[arg-type]
 
 
 def wrk(base: str, mode: str, seconds: int, tokens: Path, skus: Path, think_ms: int = 0) -> str:
@@ -104,7 +85,7 @@ def login_latency(base: str, concurrency: int, rounds: int) -> str:
 
 def bench(mode: str, seconds: int, port: int) -> None:
     work = Path(tempfile.mkdtemp(prefix=f"cart-{mode}-"))
-    container = build(settings_for(mode, work))
+    container = build(fresh_settings(mode, "cart", work))
     commands.import_products(
         container.store,
         [

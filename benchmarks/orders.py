@@ -29,19 +29,17 @@ from decimal import Decimal
 from pathlib import Path
 
 import psycopg
-from harness import ADMIN_URL
+from harness import ADMIN_URL, fresh_settings
 from sqlalchemy.engine import make_url
 
 from polyshop.bootstrap import build
 from polyshop.cart.domain import CartLine
 from polyshop.catalog import commands
 from polyshop.catalog.domain import ProductDraft, Variant
-from polyshop.config import Settings
 from polyshop.container import Container
 from polyshop.inventory.stock import InsufficientStock
 from polyshop.orders import checkout
 
-REDIS_URL = os.environ.get("POLYSHOP_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 BODY = {
     "shipping_address": {
         "name": "Bench",
@@ -56,21 +54,8 @@ HOLD = timedelta(minutes=15)
 
 
 def fresh(mode: str) -> Container:
-    values: dict[str, object] = {
-        "data_dir": Path(tempfile.mkdtemp(prefix=f"orders-{mode}-")),
-        "log_level": "warning",
-        "db_pool_size": 40,
-    }
-    if mode == "postgres":
-        name = f"polyshop_bench_orders_{uuid.uuid4().hex[:8]}"
-        with psycopg.connect(ADMIN_URL, autocommit=True) as connection:
-            connection.execute(f'CREATE DATABASE "{name}"')
-        values["database_url"] = (
-            make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-        )
-        values["redis_url"] = REDIS_URL
-        values["redis_prefix"] = f"bench-{name}:"
-    return build(Settings(**values))  # type: ignore[arg-type]
+    data_dir = Path(tempfile.mkdtemp(prefix=f"orders-{mode}-"))
+    return build(fresh_settings(mode, "orders", data_dir, db_pool_size=40))
 
 
 def stock_up(container: Container, skus: list[str]) -> str:
