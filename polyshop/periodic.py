@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from typing import Protocol
 
 import structlog
 
@@ -50,3 +51,32 @@ class Periodic:
                     log.warning(f"{self.name} failed", error=str(exc).splitlines()[0])
         finally:
             self._on_stop()
+
+
+class _Lease(Protocol):
+    def acquire(self) -> bool: ...
+
+    def is_held(self) -> bool: ...
+
+    def release(self) -> None: ...
+
+
+def leased(
+    name: str, interval: float, task: Callable[[], None], lease_factory: Callable[[], _Lease]
+) -> Periodic:
+    """A chore that one process of a deployment runs at a time: each run first makes sure
+    this process holds the lease (made on the thread, so no connection exists until the
+    chore starts); the others stand by and take over when it is released or lost."""
+    held: list[_Lease] = []
+
+    def run() -> None:
+        if not held:
+            held.append(lease_factory())
+        if held[0].is_held() or held[0].acquire():
+            task()
+
+    def release() -> None:
+        for lease in held:
+            lease.release()
+
+    return Periodic(name, interval, run, on_stop=release)

@@ -18,7 +18,7 @@ from polyshop.eventstore.sql_store import SqlEventStore, utc_now
 from polyshop.inventory import stock
 from polyshop.orders import lifecycle
 from polyshop.orders.domain import InvalidTransition, Order, Status
-from polyshop.periodic import Periodic
+from polyshop.periodic import Periodic, leased
 
 log = structlog.get_logger(__name__)
 
@@ -53,18 +53,9 @@ def order_expiry(
     store: SqlEventStore, lease_factory: Callable[[], Lease], interval: float = 5.0
 ) -> Periodic:
     """The sweep, run every `interval` seconds by whichever process holds the lease."""
-    held: list[Lease] = []
 
     def sweep() -> None:
-        if not held:
-            held.append(lease_factory())  # made on the thread: no connection until started
-        if not (held[0].is_held() or held[0].acquire()):
-            return
         if cancelled := cancel_expired(store):
             log.info("expired orders cancelled", count=cancelled)
 
-    def release() -> None:
-        for lease in held:
-            lease.release()
-
-    return Periodic("order-expiry", interval, sweep, on_stop=release)
+    return leased("order-expiry", interval, sweep, lease_factory)
