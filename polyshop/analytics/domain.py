@@ -1,0 +1,166 @@
+"""What analytics records and the rules its questions obey. No I/O.
+
+Views are not events of the log: at 100 million a day they would drown it, and nothing is
+decided from one. They are signals, written in batches to an analytics store built for
+time buckets (DuckDB embedded, a time-partitioned PostgreSQL table in server mode).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+
+
+class Kind(StrEnum):
+    VIEW = "view"
+    CART_ADD = "cart_add"
+
+
+@dataclass(frozen=True, slots=True)
+class Signal:
+    """One shopper action on one product. `viewer` is a 63-bit key of the session (see
+    `viewer_key`), or None for a caller who presented no session."""
+
+    kind: Kind
+    product_id: str
+    viewer: int | None
+    #: Microseconds since the epoch: cheaper to take and to hand to a store than a datetime.
+    at_us: int
+
+
+def viewer_key(token: str) -> int:
+    """A stable, anonymous key for a session token: enough to group one shopper's views
+    into a visit, useless for recovering the token (it is a hash prefix)."""
+    return int.from_bytes(hashlib.blake2b(token.encode(), digest_size=8).digest()) >> 1
+
+
+def to_us(at: datetime) -> int:
+    return int(at.timestamp() * 1_000_000)
+
+
+def from_us(us: int) -> datetime:
+    return datetime.fromtimestamp(us / 1_000_000, UTC)
+
+
+class Bucket(StrEnum):
+    MINUTE = "minute"
+    HOUR = "hour"
+    DAY = "day"
+
+    @property
+    def seconds(self) -> int:
+        return {"minute": 60, "hour": 3600, "day": 86400}[self.value]
+
+    @property
+    def micros(self) -> int:
+        return self.seconds * 1_000_000
+
+    def floor(self, at: datetime) -> datetime:
+        """The start of the bucket holding `at` (buckets are aligned to UTC)."""
+        epoch = int(at.timestamp())
+        return datetime.fromtimestamp(epoch - epoch % self.seconds, UTC)
+
+
+#: A series longer than this is refused: ten years of minutes is 5 million points, which no
+#: chart can draw and no client wants; the error names the coarser bucket that fits.
+MAX_POINTS = 10_000
+
+
+class RangeError(ValueError):
+    def __init__(self, field: str, message: str) -> None:
+        self.field = field
+        super().__init__(message)
+
+
+@dataclass(frozen=True, slots=True)
+class TimeRange:
+    """A half-open range [start, end) cut into buckets."""
+
+    start: datetime
+    end: datetime
+    bucket: Bucket
+
+    @classmethod
+    def of(
+        cls, start: datetime | None, end: datetime | None, bucket: Bucket, now: datetime
+    ) -> TimeRange:
+        """Validate a requested range; by default the last 24 hours (or 100 buckets of
+        days). Naive times are taken as UTC."""
+        end = _utc(end) if end is not None else now
+        default_span = timedelta(days=100) if bucket is Bucket.DAY else timedelta(days=1)
+        start = _utc(start) if start is not None else end - default_span
+        if start >= end:
+            raise RangeError("start", "start must be before end")
+        start, end = bucket.floor(start), _ceil(bucket, end)
+        points = int((end - start).total_seconds()) // bucket.seconds
+        if points > MAX_POINTS:
+            coarser = next(
+                (
+                    b.value
+                    for b in Bucket
+                    if int((end - start).total_seconds()) // b.seconds <= MAX_POINTS
+                ),
+                None,
+            )
+            advice = f"; use bucket={coarser}" if coarser else "; use a shorter range"
+            raise RangeError(
+                "bucket",
+                f"{points} {bucket.value} buckets requested, at most {MAX_POINTS}{advice}",
+            )
+        return cls(start, end, bucket)
+
+    def starts(self) -> list[datetime]:
+        step = timedelta(seconds=self.bucket.seconds)
+        count = int((self.end - self.start).total_seconds()) // self.bucket.seconds
+        return [self.start + i * step for i in range(count)]
+
+
+def span(
+    start: datetime | None, end: datetime | None, now: datetime, default: timedelta
+) -> tuple[datetime, datetime]:
+    """An unbucketed range [start, end): by default the `default` up to now."""
+    end = _utc(end) if end is not None else now
+    start = _utc(start) if start is not None else end - default
+    if start >= end:
+        raise RangeError("start", "start must be before end")
+    return start, end
+
+
+def dense(rng: TimeRange, counts: dict[datetime, float]) -> list[tuple[datetime, float]]:
+    """Every bucket of the range, zero where nothing happened (a chart needs the gaps)."""
+    return [(start, counts.get(start, 0)) for start in rng.starts()]
+
+
+class Window(StrEnum):
+    HOUR = "hour"
+    DAY = "day"
+
+    @property
+    def length(self) -> timedelta:
+        return timedelta(hours=1) if self is Window.HOUR else timedelta(days=1)
+
+
+@dataclass(frozen=True, slots=True)
+class Trend:
+    product_id: str
+    views: int
+    previous_views: int
+
+    @property
+    def growth(self) -> float | None:
+        """Relative change against the window before; None when that window saw nothing
+        (infinite growth is no number a client can sort or plot)."""
+        if self.previous_views == 0:
+            return None
+        return round((self.views - self.previous_views) / self.previous_views, 4)
+
+
+def _utc(at: datetime) -> datetime:
+    return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+
+
+def _ceil(bucket: Bucket, at: datetime) -> datetime:
+    floor = bucket.floor(at)
+    return floor if floor == at else floor + timedelta(seconds=bucket.seconds)

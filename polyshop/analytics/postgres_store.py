@@ -1,0 +1,200 @@
+"""The server-mode analytics store: a PostgreSQL table partitioned by day, and an hourly
+roll-up kept by the same writer in the same transaction.
+
+Raw rows answer minute buckets and hour-long trending windows through a (product, kind,
+time) index and a BRIN index on time (rows arrive in time order, so BRIN stays tight and
+costs next to nothing to keep). Day-long questions read the roll-up: one row per product
+per hour instead of one per view, which is what keeps "trending today" fast over tens of
+millions of views. Old days are dropped by dropping their partition.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import Connection, Engine
+
+from polyshop.analytics.domain import Bucket, Kind, Signal, TimeRange, Trend, from_us
+from polyshop.analytics.ports import CoViews
+
+KIND_CODES = {Kind.VIEW: 0, Kind.CART_ADD: 1}
+HOUR_US = Bucket.HOUR.micros
+DAY_US = Bucket.DAY.micros
+
+SCHEMA = [
+    "CREATE TABLE IF NOT EXISTS analytics_signals (kind smallint NOT NULL,"
+    " product_id uuid NOT NULL, viewer bigint, seen_at timestamptz NOT NULL)"
+    " PARTITION BY RANGE (seen_at)",
+    "CREATE INDEX IF NOT EXISTS ix_analytics_signals_product"
+    " ON analytics_signals (product_id, kind, seen_at)",
+    "CREATE INDEX IF NOT EXISTS ix_analytics_signals_time"
+    " ON analytics_signals USING brin (seen_at)",
+    "CREATE TABLE IF NOT EXISTS analytics_hourly (kind smallint NOT NULL,"
+    " product_id uuid NOT NULL, hour timestamptz NOT NULL, n bigint NOT NULL,"
+    " PRIMARY KEY (kind, product_id, hour))",
+    "CREATE INDEX IF NOT EXISTS ix_analytics_hourly_hour ON analytics_hourly (kind, hour)",
+]
+
+
+class PostgresAnalyticsStore:
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._days: set[int] = set()  # partitions known to exist
+        self._lock = threading.Lock()
+        with engine.begin() as connection:
+            _serialized(connection, "analytics-schema")
+            for statement in SCHEMA:
+                connection.exec_driver_sql(statement)
+
+    def append(self, signals: Sequence[Signal]) -> None:
+        if not signals:
+            return
+        hourly: Counter[tuple[int, str, int]] = Counter(
+            (KIND_CODES[s.kind], s.product_id, s.at_us - s.at_us % HOUR_US) for s in signals
+        )
+        days = {s.at_us - s.at_us % DAY_US for s in signals}
+        with self._engine.begin() as connection:
+            self._ensure_partitions(connection, days)
+            driver = connection.connection.driver_connection
+            assert driver is not None
+            with (
+                driver.cursor() as cursor,
+                cursor.copy(
+                    "COPY analytics_signals (kind, product_id, viewer, seen_at) FROM STDIN"
+                ) as copy,
+            ):
+                for s in signals:
+                    copy.write_row((KIND_CODES[s.kind], s.product_id, s.viewer, from_us(s.at_us)))
+            # Sorted, so two processes' writers lock roll-up rows in one order: no deadlock.
+            keys = sorted(hourly)
+            connection.exec_driver_sql(
+                "INSERT INTO analytics_hourly (kind, product_id, hour, n)"
+                " SELECT * FROM unnest(%(k)s::smallint[], %(p)s::uuid[],"
+                " %(h)s::timestamptz[], %(n)s::bigint[])"
+                " ON CONFLICT (kind, product_id, hour)"
+                " DO UPDATE SET n = analytics_hourly.n + excluded.n",
+                {
+                    "k": [k for k, _, _ in keys],
+                    "p": [p for _, p, _ in keys],
+                    "h": [from_us(h) for _, _, h in keys],
+                    "n": [hourly[key] for key in keys],
+                },
+            )
+
+    def _ensure_partitions(self, connection: Connection, days: set[int]) -> None:
+        missing = days - self._days
+        if not missing:
+            return
+        _serialized(connection, "analytics-partitions")
+        for day in sorted(missing):
+            start = from_us(day)
+            name = f"analytics_signals_{start:%Y%m%d}"
+            connection.exec_driver_sql(
+                f"CREATE TABLE IF NOT EXISTS {name} PARTITION OF analytics_signals"
+                f" FOR VALUES FROM ('{start.isoformat()}') TO"
+                f" ('{(start + timedelta(days=1)).isoformat()}')"
+            )
+        with self._lock:
+            self._days |= missing
+
+    def series(self, kind: Kind, product_id: str, rng: TimeRange) -> dict[datetime, int]:
+        params = {
+            "w": rng.bucket.seconds,
+            "k": KIND_CODES[kind],
+            "p": product_id,
+            "s": rng.start,
+            "e": rng.end,
+        }
+        if rng.bucket is Bucket.MINUTE:
+            sql = (
+                "SELECT floor(extract(epoch FROM seen_at) / %(w)s)::bigint * %(w)s AS b,"
+                " count(*) FROM analytics_signals WHERE product_id = %(p)s AND kind = %(k)s"
+                " AND seen_at >= %(s)s AND seen_at < %(e)s GROUP BY b"
+            )
+        else:  # hour and day buckets are whole hours: the roll-up answers exactly
+            sql = (
+                "SELECT floor(extract(epoch FROM hour) / %(w)s)::bigint * %(w)s AS b,"
+                " sum(n) FROM analytics_hourly WHERE kind = %(k)s AND product_id = %(p)s"
+                " AND hour >= %(s)s AND hour < %(e)s GROUP BY b"
+            )
+        with self._engine.connect() as connection:
+            rows = connection.exec_driver_sql(sql, params).all()
+        return {datetime.fromtimestamp(b, UTC): int(n) for b, n in rows}
+
+    def trending(
+        self, start: datetime, end: datetime, previous_start: datetime, limit: int
+    ) -> list[Trend]:
+        if all(_whole_hour(t) for t in (start, end, previous_start)):
+            table, column, one = "analytics_hourly", "hour", "n"
+        else:
+            table, column, one = "analytics_signals", "seen_at", "1"
+        views = f"coalesce(sum({one}) FILTER (WHERE {column} >= %(s)s), 0)"
+        previous = f"coalesce(sum({one}) FILTER (WHERE {column} < %(s)s), 0)"
+        sql = (
+            f"SELECT product_id::text AS id, {views} AS views, {previous} AS previous"
+            f" FROM {table} WHERE kind = 0 AND {column} >= %(p)s AND {column} < %(e)s"
+            f" GROUP BY product_id HAVING {views} > 0 ORDER BY views DESC, id LIMIT %(n)s"
+        )
+        params = {"s": start, "e": end, "p": previous_start, "n": limit}
+        with self._engine.connect() as connection:
+            rows = connection.exec_driver_sql(sql, params).all()
+        return [Trend(i, int(v), int(p)) for i, v, p in rows]
+
+    def totals(self, product_id: str, start: datetime, end: datetime) -> dict[Kind, int]:
+        with self._engine.connect() as connection:
+            rows = connection.exec_driver_sql(
+                "SELECT kind, count(*) FROM analytics_signals WHERE product_id = %(p)s"
+                " AND seen_at >= %(s)s AND seen_at < %(e)s GROUP BY kind",
+                {"p": product_id, "s": start, "e": end},
+            ).all()
+        by_code = {code: int(n) for code, n in rows}
+        return {kind: by_code.get(code, 0) for kind, code in KIND_CODES.items()}
+
+    def co_views(self, start: datetime, end: datetime, *, max_products_per_visit: int) -> CoViews:
+        visits = (
+            "WITH seen AS MATERIALIZED (SELECT DISTINCT viewer, product_id"
+            " FROM analytics_signals WHERE kind = 0 AND viewer IS NOT NULL"
+            " AND seen_at >= %(s)s AND seen_at < %(e)s),"
+            " kept AS MATERIALIZED (SELECT * FROM seen WHERE viewer IN"
+            " (SELECT viewer FROM seen GROUP BY viewer HAVING count(*) <= %(m)s)) "
+        )
+        params = {"s": start, "e": end, "m": max_products_per_visit}
+        with self._engine.connect() as connection:
+            pairs = connection.exec_driver_sql(
+                visits + "SELECT a.product_id::text, b.product_id::text, count(*)"
+                " FROM kept a JOIN kept b ON a.viewer = b.viewer"
+                " AND a.product_id <> b.product_id GROUP BY 1, 2",
+                params,
+            ).all()
+            counts = connection.exec_driver_sql(
+                visits + "SELECT product_id::text, count(*) FROM kept GROUP BY 1", params
+            ).all()
+        return CoViews(
+            pairs=[(a, b, int(n)) for a, b, n in pairs],
+            visits={p: int(n) for p, n in counts},
+        )
+
+    def first_signal_at(self) -> datetime | None:
+        with self._engine.connect() as connection:
+            return connection.exec_driver_sql(
+                "SELECT min(seen_at) FROM analytics_signals"
+            ).scalar_one()
+
+    def check(self) -> None:
+        with self._engine.connect() as connection:
+            connection.exec_driver_sql("SELECT 1")
+
+    def close(self) -> None:
+        """The engine belongs to the composition root, which disposes of it."""
+
+
+def _serialized(connection: Connection, name: str) -> None:
+    """Concurrent `CREATE ... IF NOT EXISTS` can still collide; one at a time, per name."""
+    connection.exec_driver_sql("SELECT pg_advisory_xact_lock(hashtext(%(n)s))", {"n": name})
+
+
+def _whole_hour(at: datetime) -> bool:
+    return int(at.timestamp() * 1_000_000) % HOUR_US == 0

@@ -1,0 +1,213 @@
+"""One contract for the analytics store, run against DuckDB (embedded) and PostgreSQL
+(server), plus the batch recorder's guarantees on the real stores."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from polyshop.analytics.domain import Bucket, Kind, Signal, TimeRange, to_us
+from polyshop.analytics.duckdb_store import DuckDbAnalyticsStore
+from polyshop.analytics.ports import AnalyticsStore
+from polyshop.analytics.postgres_store import PostgresAnalyticsStore
+from polyshop.analytics.recorder import SignalRecorder
+from polyshop.eventstore.postgres import create_postgres_engine
+
+T0 = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
+A, B, C, D = (str(uuid.UUID(int=i)) for i in range(1, 5))
+
+
+@pytest.fixture(params=["duckdb", "postgres"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[AnalyticsStore]:
+    if request.param == "duckdb":
+        duck = DuckDbAnalyticsStore(tmp_path / "analytics.duckdb")
+        yield duck
+        duck.close()
+        return
+    engine = create_postgres_engine(request.getfixturevalue("postgres_url"), pool_size=4)
+    yield PostgresAnalyticsStore(engine)
+    engine.dispose()
+
+
+def view(product: str, at: datetime, viewer: int | None = 1) -> Signal:
+    return Signal(Kind.VIEW, product, viewer, to_us(at))
+
+
+def add(product: str, at: datetime, viewer: int | None = 1) -> Signal:
+    return Signal(Kind.CART_ADD, product, viewer, to_us(at))
+
+
+def test_series_counts_each_kind_per_bucket(store: AnalyticsStore):
+    store.append(
+        [
+            view(A, T0 + timedelta(minutes=1)),
+            view(A, T0 + timedelta(minutes=1, seconds=30)),
+            view(A, T0 + timedelta(minutes=59)),
+            view(A, T0 + timedelta(hours=1, minutes=5)),
+            view(B, T0 + timedelta(minutes=1)),
+            add(A, T0 + timedelta(minutes=2)),
+        ]
+    )
+    minutes = TimeRange.of(T0, T0 + timedelta(hours=2), Bucket.MINUTE, T0)
+    hours = TimeRange.of(T0, T0 + timedelta(hours=2), Bucket.HOUR, T0)
+    days = TimeRange.of(T0 - timedelta(days=1), T0 + timedelta(days=1), Bucket.DAY, T0)
+
+    assert store.series(Kind.VIEW, A, minutes) == {
+        T0 + timedelta(minutes=1): 2,
+        T0 + timedelta(minutes=59): 1,
+        T0 + timedelta(hours=1, minutes=5): 1,
+    }
+    assert store.series(Kind.VIEW, A, hours) == {T0: 3, T0 + timedelta(hours=1): 1}
+    assert store.series(Kind.VIEW, A, days) == {datetime(2026, 11, 20, tzinfo=UTC): 4}
+    assert store.series(Kind.CART_ADD, A, hours) == {T0: 1}
+    assert store.series(Kind.VIEW, C, hours) == {}
+
+
+def test_series_keeps_to_the_range(store: AnalyticsStore):
+    store.append(
+        [view(A, T0 - timedelta(minutes=1)), view(A, T0), view(A, T0 + timedelta(hours=1))]
+    )
+
+    rng = TimeRange.of(T0, T0 + timedelta(hours=1), Bucket.MINUTE, T0)
+
+    assert store.series(Kind.VIEW, A, rng) == {T0: 1}
+
+
+def test_trending_ranks_by_views_with_the_window_before(store: AnalyticsStore):
+    start, end, before = T0, T0 + timedelta(hours=1), T0 - timedelta(hours=1)
+    store.append(
+        [view(A, start + timedelta(minutes=i)) for i in range(3)]
+        + [view(B, start + timedelta(minutes=i)) for i in range(5)]
+        + [view(B, before + timedelta(minutes=i)) for i in range(10)]
+        + [view(C, before + timedelta(minutes=1))]  # seen only before: not trending now
+        + [add(D, start + timedelta(minutes=1)) for _ in range(9)]  # not a view
+        + [view(A, end)]  # after the window
+    )
+
+    trends = store.trending(start, end, before, limit=10)
+
+    assert [(t.product_id, t.views, t.previous_views) for t in trends] == [(B, 5, 10), (A, 3, 0)]
+    assert trends[0].growth == -0.5
+    assert trends[1].growth is None
+    assert [t.product_id for t in store.trending(start, end, before, limit=1)] == [B]
+
+
+def test_trending_over_whole_hours_equals_trending_over_raw_views(store: AnalyticsStore):
+    """PostgreSQL answers whole-hour windows from its roll-up: it must agree with the rows."""
+    signals = [
+        view(A if i % 3 else B, T0 - timedelta(hours=30) + timedelta(minutes=7 * i))
+        for i in range(600)
+    ]
+    store.append(signals)
+    end = T0 + timedelta(hours=1)
+    start = end - timedelta(days=1)
+    aligned = store.trending(start, end, start - timedelta(days=1), limit=5)
+    # One microsecond off the hour takes the raw path; no view sits in that microsecond.
+    nudge = timedelta(microseconds=1)
+    raw = store.trending(start - nudge, end, start - timedelta(days=1) - nudge, limit=5)
+
+    assert [(t.product_id, t.views, t.previous_views) for t in aligned] == [
+        (t.product_id, t.views, t.previous_views) for t in raw
+    ]
+    assert sum(t.views for t in aligned) == sum(
+        1 for s in signals if to_us(start) <= s.at_us < to_us(end)
+    )
+
+
+def test_totals_count_every_kind(store: AnalyticsStore):
+    store.append([view(A, T0), view(A, T0), add(A, T0), view(B, T0)])
+
+    assert store.totals(A, T0, T0 + timedelta(minutes=1)) == {Kind.VIEW: 2, Kind.CART_ADD: 1}
+    assert store.totals(C, T0, T0 + timedelta(minutes=1)) == {Kind.VIEW: 0, Kind.CART_ADD: 0}
+
+
+def test_co_views_pair_products_seen_in_one_visit_and_skip_crawlers(store: AnalyticsStore):
+    crawler = [view(str(uuid.UUID(int=100 + i)), T0, viewer=99) for i in range(6)]
+    store.append(
+        [
+            *(view(A, T0, viewer=1), view(B, T0, viewer=1), view(A, T0, viewer=1)),  # A: once
+            *(view(A, T0, viewer=2), view(B, T0, viewer=2), view(C, T0, viewer=2)),
+            *(view(D, T0, viewer=None), view(A, T0, viewer=None)),  # no session: no visit
+            view(C, T0 + timedelta(hours=1), viewer=1),  # outside the window
+            *crawler,
+        ]
+    )
+
+    co = store.co_views(T0, T0 + timedelta(minutes=30), max_products_per_visit=5)
+
+    assert sorted(co.pairs) == sorted(
+        [(A, B, 2), (B, A, 2), (A, C, 1), (C, A, 1), (B, C, 1), (C, B, 1)]
+    )
+    assert co.visits == {A: 2, B: 2, C: 1}
+    assert store.first_signal_at() == T0
+
+
+def test_an_empty_store_answers_empty(store: AnalyticsStore):
+    rng = TimeRange.of(T0, T0 + timedelta(hours=1), Bucket.HOUR, T0)
+    assert store.series(Kind.VIEW, A, rng) == {}
+    assert store.trending(T0, T0 + timedelta(hours=1), T0 - timedelta(hours=1), 5) == []
+    assert store.first_signal_at() is None
+    co = store.co_views(T0, T0 + timedelta(hours=1), max_products_per_visit=5)
+    assert (co.pairs, co.visits) == ([], {})
+
+
+def test_a_clean_shutdown_writes_every_buffered_signal(store: AnalyticsStore):
+    recorder = SignalRecorder(store, interval=3600)  # the writer would not wake by itself
+    recorder.start()
+    for _ in range(2500):
+        recorder.view(A, 7)
+    recorder.cart_add(A, 7)
+
+    recorder.close()
+
+    now = datetime.now(UTC)
+    assert store.totals(A, now - timedelta(minutes=5), now + timedelta(minutes=1)) == {
+        Kind.VIEW: 2500,
+        Kind.CART_ADD: 1,
+    }
+    assert (recorder.written, recorder.pending()) == (2501, 0)
+
+
+def test_the_writer_flushes_within_its_interval(store: AnalyticsStore):
+    recorder = SignalRecorder(store, interval=0.05)
+    recorder.start()
+    try:
+        recorder.view(B, None)
+        deadline = datetime.now(UTC) + timedelta(seconds=5)
+        while recorder.written == 0 and datetime.now(UTC) < deadline:
+            pass
+        assert recorder.written == 1
+    finally:
+        recorder.close()
+
+
+class _Failing:
+    def __init__(self, store: AnalyticsStore) -> None:
+        self.store = store
+        self.fail = True
+
+    def append(self, signals: list[Signal]) -> None:
+        if self.fail:
+            raise ConnectionError("store down")
+        self.store.append(signals)
+
+
+def test_a_failed_batch_is_kept_and_written_once_the_store_is_back(store: AnalyticsStore):
+    flaky = _Failing(store)
+    recorder = SignalRecorder(flaky, interval=3600, capacity=3)  # type: ignore[arg-type]
+    for _ in range(3):
+        recorder.view(A, 1)
+    recorder.view(A, 1)  # over capacity: dropped and counted
+
+    with pytest.raises(ConnectionError):
+        recorder.flush()
+    flaky.fail = False
+    recorder.flush()
+
+    now = datetime.now(UTC)
+    assert store.totals(A, now - timedelta(minutes=5), now + timedelta(minutes=1))[Kind.VIEW] == 3
+    assert (recorder.dropped, recorder.failed_batches, recorder.written) == (1, 1, 3)
