@@ -1,0 +1,36 @@
+"""Bought together: a projection of OrderPlaced events into the product graph.
+
+Kept in the event store's database with its checkpoint, so each order counts exactly once,
+and rebuilt like any read model: a new generation replays the log beside the serving one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import MetaData, Table
+
+from polyshop.eventstore.events import RecordedEvent
+from polyshop.eventstore.projections.sql_tables import SqlTableProjection
+from polyshop.orders.domain import ORDER_PLACED
+from polyshop.recommendations.schema import graph_tables
+from polyshop.recommendations.scoring import co_occurrences
+from polyshop.recommendations.sql_graph import add_together
+
+
+class CoPurchaseProjection(SqlTableProjection):
+    name = "bought_together"
+    version = 1
+    event_types = frozenset({ORDER_PLACED})
+
+    def define_tables(self, metadata: MetaData, suffix: str) -> list[Table]:
+        return list(graph_tables(metadata, "rec_bought", suffix).values())
+
+    def apply(self, events: Sequence[RecordedEvent], generation: int, connection: Any) -> None:
+        baskets = ([item["product_id"] for item in e.data["items"]] for e in events)
+        counts, pairs = co_occurrences(baskets)
+        tables = self.tables(generation)
+        add_together(
+            connection, {k.removeprefix("rec_bought_"): t for k, t in tables.items()}, counts, pairs
+        )
