@@ -18,6 +18,13 @@ from polyshop.accounts.service import Accounts
 from polyshop.accounts.sessions import Sessions
 from polyshop.accounts.sql_store import SqlAttemptCounter, SqlSessionStore
 from polyshop.accounts.throttle import LoginThrottle
+from polyshop.analytics.domain import viewer_key
+from polyshop.analytics.duckdb_store import DuckDbAnalyticsStore
+from polyshop.analytics.ports import AnalyticsStore
+from polyshop.analytics.postgres_store import PostgresAnalyticsStore
+from polyshop.analytics.recorder import SignalRecorder
+from polyshop.analytics.sales import SalesProjection
+from polyshop.analytics.service import Analytics
 from polyshop.cart.ports import CartStore
 from polyshop.cart.redis_store import RedisCartStore
 from polyshop.cart.service import Carts, price_watcher
@@ -44,6 +51,10 @@ from polyshop.eventstore.upcasting import Upcasters
 from polyshop.migrations import runner as migrations
 from polyshop.orders.expiry import order_expiry
 from polyshop.orders.history import OrderHistoryProjection
+from polyshop.recommendations.copurchase import CoPurchaseProjection
+from polyshop.recommendations.coviews import co_view_counter
+from polyshop.recommendations.service import Recommender
+from polyshop.recommendations.sql_graph import SqlRecommendationGraph
 from polyshop.search.ports import SearchIndex
 from polyshop.search.postgres_index import PostgresSearchIndex
 from polyshop.search.tantivy_index import TantivyCatalogIndex, TantivySearchProjection
@@ -63,6 +74,8 @@ def build_projections(extra: list[Projection]) -> list[Projection]:
         StreamSummaryProjection(),
         ProductDocumentProjection(),
         OrderHistoryProjection(),
+        SalesProjection(),
+        CoPurchaseProjection(),
         *extra,
     ]
 
@@ -124,7 +137,15 @@ def _wire(
         checks["read_database"] = lambda: _ping(read_engine)
     ttl = _ttl_stores(settings)
     closers.extend(ttl.closers)
-    carts = Carts(ttl.carts, store.read_engine)
+    analytics_store = _analytics_store(settings, store)
+    closers.append(analytics_store.close)
+    signals = SignalRecorder(analytics_store, interval=settings.analytics_flush_interval)
+    closers.insert(0, signals.close)  # flushes what is buffered while the store is still open
+    carts = Carts(
+        ttl.carts,
+        store.read_engine,
+        on_added=lambda owner, product_id: signals.cart_add(product_id, viewer_key(owner)),
+    )
     prices = price_watcher(ttl.carts, store, store.notifier, CATALOG_EVENTS)
     closers.insert(0, prices.stop)
     accounts = Accounts(
@@ -137,6 +158,14 @@ def _wire(
         store, lambda: lease_factory("order-expiry"), settings.order_expiry_interval
     )
     closers.insert(0, expiry.stop)
+    graph = SqlRecommendationGraph(store.write_engine)
+    co_views = co_view_counter(
+        analytics_store,
+        graph,
+        lambda: lease_factory("co-view-counter"),
+        settings.co_view_interval,
+    )
+    closers.insert(0, co_views.stop)
     return Container(
         settings=settings,
         store=store,
@@ -148,12 +177,30 @@ def _wire(
         product_pages=pages,
         accounts=accounts,
         carts=carts,
+        analytics=Analytics(analytics_store, read_engine),
+        signals=signals,
+        recommender=Recommender(read_engine, graph),
         payment_secret=_secret(settings, "payment_webhook_secret", "payment-webhook-secret"),
-        background=[invalidator.start, prices.start, expiry.start, *ttl.background],
+        background=[
+            invalidator.start,
+            prices.start,
+            expiry.start,
+            signals.start,
+            co_views.start,
+            *ttl.background,
+        ],
         readiness_checks=checks,
-        degradable_checks={"sessions_and_carts": ttl.check},
+        degradable_checks={"sessions_and_carts": ttl.check, "analytics": analytics_store.check},
         closers=closers,
     )
+
+
+def _analytics_store(settings: Settings, store: SqlEventStore) -> AnalyticsStore:
+    """Views in DuckDB beside the embedded shop; in server mode, a partitioned table in the
+    primary database (every process writes its own batches; DuckDB allows one writer)."""
+    if settings.mode is Mode.SERVER:
+        return PostgresAnalyticsStore(store.write_engine)
+    return DuckDbAnalyticsStore(settings.data_dir / "analytics.duckdb")
 
 
 @dataclass

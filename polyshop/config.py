@@ -66,6 +66,15 @@ class Settings(BaseSettings):
     payment_webhook_secret: str | None = Field(
         default=None, min_length=16, description="HMAC secret shared with the payment provider"
     )
+    analytics_flush_interval: float = Field(
+        default=1.0,
+        gt=0,
+        le=10,
+        description="seconds between batch writes of product views (what a crash may lose)",
+    )
+    co_view_interval: float = Field(
+        default=60.0, gt=0, le=3600, description="how often viewed-together visits are counted"
+    )
 
     @field_validator("database_url", "read_database_url")
     @classmethod

@@ -11,12 +11,15 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine
 
 from polyshop.accounts.service import Accounts
+from polyshop.analytics.recorder import SignalRecorder
+from polyshop.analytics.service import Analytics
 from polyshop.cart.service import Carts
 from polyshop.catalog.page_cache import ProductPageCache
 from polyshop.config import Settings
 from polyshop.eventstore.projections.ports import Lease
 from polyshop.eventstore.projections.runner import ProjectionRunner
 from polyshop.eventstore.sql_store import SqlEventStore
+from polyshop.recommendations.service import Recommender
 from polyshop.search.ports import SearchIndex
 
 
@@ -32,6 +35,10 @@ class Container:
     product_pages: ProductPageCache
     accounts: Accounts
     carts: Carts
+    analytics: Analytics
+    #: Product views and cart additions, buffered and written in batches.
+    signals: SignalRecorder
+    recommender: Recommender
     #: The payment provider's webhook secret; None = the webhook refuses every call.
     payment_secret: str | None
     readiness_checks: dict[str, Callable[[], None]] = field(default_factory=dict)

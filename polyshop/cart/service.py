@@ -7,7 +7,7 @@ priced cart is cached as ready JSON under the cart's revision (see `cart.ports`)
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import orjson
@@ -30,10 +30,18 @@ VIEW_TTL = 30.0
 
 
 class Carts:
-    def __init__(self, store: CartStore, catalog: Engine, view_ttl: float = VIEW_TTL) -> None:
+    def __init__(
+        self,
+        store: CartStore,
+        catalog: Engine,
+        view_ttl: float = VIEW_TTL,
+        *,
+        on_added: Callable[[str, str], None] = lambda owner, product_id: None,
+    ) -> None:
         self.store = store
         self._catalog = catalog
         self._view_ttl = view_ttl
+        self._on_added = on_added
 
     def view(self, owner: str) -> bytes:
         cached = self.store.cached_view(owner)
@@ -62,6 +70,7 @@ class Carts:
         offer = domain.check_offer(code, offer, have + quantity)
         line = CartLine(code, offer.product_id, quantity, to_cents(offer.unit_price), time.time())
         new_quantity = self.store.add(owner, line, domain.MAX_QUANTITY)
+        self._on_added(owner, offer.product_id)
         lines = [entry for entry in snapshot.lines if entry.sku != code]
         existing = next((entry for entry in snapshot.lines if entry.sku == code), line)
         lines.append(

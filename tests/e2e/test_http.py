@@ -83,7 +83,7 @@ def test_liveness_readiness_and_metrics(client: TestClient):
     assert ready.status_code == 200
     assert ready.json() == {
         "status": "ready",
-        "checks": {"event_store": "ok", "sessions_and_carts": "ok"},
+        "checks": {"event_store": "ok", "sessions_and_carts": "ok", "analytics": "ok"},
     }
 
     metrics = client.get("/metrics")
@@ -106,6 +106,7 @@ def test_readiness_fails_when_a_store_is_down(client: TestClient):
     assert response.json()["checks"] == {
         "event_store": "error: ConnectionError",
         "sessions_and_carts": "ok",
+        "analytics": "ok",
     }
 
 
@@ -120,7 +121,11 @@ def test_a_session_store_outage_is_degraded_not_unready(client: TestClient):
     assert response.status_code == 200
     assert response.json() == {
         "status": "degraded",
-        "checks": {"event_store": "ok", "sessions_and_carts": "error: ConnectionError"},
+        "checks": {
+            "event_store": "ok",
+            "sessions_and_carts": "error: ConnectionError",
+            "analytics": "ok",
+        },
     }
 
 
@@ -141,7 +146,13 @@ def test_operator_endpoints_check_the_token(client: TestClient):
 
     assert response.status_code == 200
     projections = {p["name"]: p for p in response.json()["projections"]}
-    expected = {"stream_summaries", "product_documents", "order_history"}
+    expected = {
+        "stream_summaries",
+        "product_documents",
+        "order_history",
+        "product_sales",
+        "bought_together",
+    }
     if client.container.settings.database_url is None:  # type: ignore[attr-defined]
         expected.add("search_index")  # Tantivy is a projection of its own in embedded mode
     assert set(projections) == expected

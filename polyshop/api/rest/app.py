@@ -16,14 +16,17 @@ from polyshop.api.rest.page_cache_middleware import CachedProductPages
 from polyshop.api.rest.routes import (
     accounts,
     admin,
+    analytics,
     cart,
     health,
     inventory,
     orders,
     payments,
     products,
+    recommendations,
     search,
 )
+from polyshop.api.web import admin_analytics
 from polyshop.container import Container
 
 
@@ -57,12 +60,15 @@ def create_app(container: Container, *, start_projections: bool | None = None) -
     app.include_router(admin.router)
     app.include_router(search.router)  # before products: /products/search is not an id
     app.include_router(products.router)
+    app.include_router(recommendations.router)
+    app.include_router(analytics.router)
     app.include_router(inventory.router)
     app.include_router(accounts.router)
     app.include_router(cart.router)
     app.include_router(orders.router)
     app.include_router(payments.router)
-    app.add_middleware(CachedProductPages, pages=container.product_pages)
+    app.include_router(admin_analytics.router)
+    app.add_middleware(CachedProductPages, pages=container.product_pages, signals=container.signals)
     app.add_middleware(  # added last: the outermost, so it sees every request
         RequestContextMiddleware,
         max_body_bytes=container.settings.max_body_bytes,

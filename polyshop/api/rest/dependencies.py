@@ -12,10 +12,13 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
+from starlette.datastructures import Headers
+from starlette.requests import cookie_parser
 
 from polyshop.accounts.commands import get_user
 from polyshop.accounts.domain import User
 from polyshop.accounts.ports import Session
+from polyshop.analytics.domain import viewer_key
 from polyshop.api.rest.problems import Problem
 from polyshop.container import Container
 from polyshop.eventstore.projections.runner import ProjectionRunner
@@ -32,11 +35,22 @@ ContainerDep = Annotated[Container, Depends(get_container)]
 
 
 def presented_token(request: Request) -> str | None:
-    header = request.headers.get("authorization")
+    return token_in(request.headers)
+
+
+def token_in(headers: Headers) -> str | None:
+    """The bearer token, else the session cookie's (works on a bare ASGI scope too)."""
+    header = headers.get("authorization")
     if header:
         scheme, _, token = header.partition(" ")
         return token.strip() if scheme.lower() == "bearer" and token.strip() else None
-    return request.cookies.get(SESSION_COOKIE) or None
+    cookie = headers.get("cookie")
+    return cookie_parser(cookie).get(SESSION_COOKIE) or None if cookie else None
+
+
+def viewer_of(token: str | None) -> int | None:
+    """The anonymous key analytics groups a session's views by (no session lookup)."""
+    return viewer_key(token) if token else None
 
 
 def _unauthenticated(detail: str) -> Problem:

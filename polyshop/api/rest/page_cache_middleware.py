@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import re
 
+from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from polyshop.analytics.recorder import SignalRecorder
+from polyshop.api.rest.dependencies import token_in, viewer_of
 from polyshop.api.rest.middleware import send_response
 from polyshop.catalog.page_cache import ProductPageCache
 
@@ -19,9 +22,10 @@ _PATH = re.compile(r"^/api/v1/products/([0-9a-fA-F-]{36})$")
 
 
 class CachedProductPages:
-    def __init__(self, app: ASGIApp, *, pages: ProductPageCache) -> None:
+    def __init__(self, app: ASGIApp, *, pages: ProductPageCache, signals: SignalRecorder) -> None:
         self.app = app
         self.pages = pages
+        self.signals = signals
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] == "GET" and not scope["query_string"]:
@@ -29,6 +33,7 @@ class CachedProductPages:
             page = self.pages.get(match[1]) if match else None
             if page is not None:
                 scope["polyshop.route"] = ROUTE  # for the metrics and the access log
+                self.signals.view(match[1], viewer_of(token_in(Headers(scope=scope))))
                 await send_response(send, 200, b"application/json", page)
                 return
         await self.app(scope, receive, send)

@@ -27,7 +27,7 @@ from polyshop.api.rest.models.accounts import (
 router = APIRouter(prefix="/api/v1", tags=["accounts"])
 
 
-def _set_cookie(request: Request, response: Response, issued: Issued) -> None:
+def set_session_cookie(request: Request, response: Response, issued: Issued) -> None:
     response.set_cookie(
         SESSION_COOKIE,
         issued.token,
@@ -43,7 +43,7 @@ def _set_cookie(request: Request, response: Response, issued: Issued) -> None:
 def create_session(request: Request, response: Response, container: ContainerDep) -> SessionOut:
     """A guest session: a cart before signing up."""
     issued = container.accounts.sessions.issue(None)
-    _set_cookie(request, response, issued)
+    set_session_cookie(request, response, issued)
     return SessionOut(token=issued.token, expires_in=int(issued.expires_in))
 
 
@@ -64,7 +64,7 @@ def register(
     signed = container.accounts.register(
         body.email, body.password, body.name, client, current=current
     )
-    _set_cookie(request, response, signed.issued)
+    set_session_cookie(request, response, signed.issued)
     return SignedInOut(
         token=signed.issued.token,
         expires_in=int(signed.issued.expires_in),
@@ -87,7 +87,7 @@ def login(
     current = (caller.token, caller.session) if caller else None
     client = request.client.host if request.client else "unknown"
     signed = container.accounts.login(body.email, body.password, client, current=current)
-    _set_cookie(request, response, signed.issued)
+    set_session_cookie(request, response, signed.issued)
     return SignedInOut(
         token=signed.issued.token,
         expires_in=int(signed.issued.expires_in),

@@ -7,10 +7,16 @@ import uuid
 from decimal import Decimal
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
 
-from polyshop.api.rest.dependencies import AdminDep, ContainerDep, wait_for_read_model
+from polyshop.api.rest.dependencies import (
+    AdminDep,
+    ContainerDep,
+    presented_token,
+    viewer_of,
+    wait_for_read_model,
+)
 from polyshop.api.rest.models.catalog import (
     ProductIn,
     ProductOut,
@@ -105,11 +111,12 @@ def browse_products(
 
 @router.get("/products/{product_id}", responses={200: {"model": ProductOut}})
 async def get_product_document(
-    product_id: str, container: ContainerDep, min_position: MinPosition = None
+    product_id: str, request: Request, container: ContainerDep, min_position: MinPosition = None
 ) -> Response:
     """The product document: variants with price and availability, images, category, brand."""
     pages = container.product_pages
     if not min_position and (page := pages.get(product_id)) is not None:
+        container.signals.view(product_id, viewer_of(presented_token(request)))
         return Response(page, media_type="application/json")
     if min_position:
         await run_in_threadpool(
@@ -126,9 +133,15 @@ async def get_product_document(
         else None
     )
     if doc is None:
+        container.signals.ignore()
         raise Problem(404, f"No product {product_id!r}.", slug="product-not-found")
     page = ProductOut.of(doc).model_dump_json().encode()
-    pages.put(product_id, page, (v["sku"] for v in doc["variants"]), token)
+    if doc["status"] == domain.ACTIVE:
+        # Only pages of products on sale are cached, so every cache hit is a view to count.
+        pages.put(product_id, page, (v["sku"] for v in doc["variants"]), token)
+        container.signals.view(product_id, viewer_of(presented_token(request)))
+    else:
+        container.signals.ignore()  # a discontinued product: shown, not counted
     return Response(page, media_type="application/json")
 
 
