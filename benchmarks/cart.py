@@ -11,18 +11,16 @@ cores run wrk, the server, the database and Redis together.
 from __future__ import annotations
 
 import argparse
-import os
-import re
 import statistics
-import subprocess
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from pathlib import Path
 
+import harness
 import httpx2 as httpx
-from harness import HERE, fresh_settings, server
+from harness import fresh_settings, server
 
 from polyshop.accounts import commands as accounts
 from polyshop.bootstrap import build
@@ -35,35 +33,13 @@ PASSWORD = "correct horse battery staple"
 
 
 def wrk(base: str, mode: str, seconds: int, tokens: Path, skus: Path, think_ms: int = 0) -> str:
-    script = str(HERE / "lua" / "cart.lua")
-    result = subprocess.run(
-        ["wrk", "-t2", "-c64", f"-d{seconds}s", "--latency", "-s", script, base],
-        env={
-            **os.environ,
-            "MODE": mode,
-            "THINK_MS": str(think_ms),
-            "TOKENS_FILE": str(tokens),
-            "SKUS_FILE": str(skus),
-        },
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    if result.stderr.strip():  # a Lua error: wrk would silently fall back to GET /
-        raise RuntimeError(result.stderr)
-    out = result.stdout  # fmt: skip
-    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-
-    def percentile(p: str) -> float:
-        value, unit = re.search(rf"\s{p}%\s+([\d.]+)(us|ms|s)", out).groups()  # type: ignore[union-attr]
-        return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
-
-    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    failed = f"  ! {errors.group(1)} non-2xx" if errors else ""
-    return (
-        f"{rate:8.0f} ops/s  p50 {percentile('50'):6.2f} ms  p90 {percentile('90'):6.2f} ms"
-        f"  p99 {percentile('99'):6.2f} ms{failed}"
-    )
+    env = {
+        "MODE": mode,
+        "THINK_MS": str(think_ms),
+        "TOKENS_FILE": str(tokens),
+        "SKUS_FILE": str(skus),
+    }
+    return str(harness.wrk(base, "cart.lua", env, seconds)).replace("req/s", "ops/s")
 
 
 def login_latency(base: str, concurrency: int, rounds: int) -> str:

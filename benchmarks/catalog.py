@@ -12,17 +12,13 @@ cores run the load generator, the server and the database together.
 from __future__ import annotations
 
 import argparse
-import os
 import random
-import re
 import statistics
-import subprocess
-import tempfile
 import time
 from decimal import Decimal
 
 import psycopg
-from harness import ADMIN_URL, HERE, server
+from harness import ADMIN_URL, HERE, server, wrk_paths
 from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
 
@@ -98,34 +94,10 @@ def wrk(
     base: str, paths: list[str], seconds: int = 10, connections: int = 64
 ) -> tuple[float, float, float]:
     """Requests/s, p50 and p99 (ms) of `wrk -t2 -cN` over random picks from `paths`."""
-    with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as f:
-        f.write("\n".join(paths))
-    out = subprocess.run(
-        [
-            "wrk",
-            "-t2",
-            "-c64",
-            f"-d{seconds}s",
-            "--latency",
-            "-s",
-            str(HERE / "lua" / "paths.lua"),
-            base,
-        ],
-        env={**os.environ, "PATHS_FILE": f.name},
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    if errors:
-        print(f"    ! {errors.group(1)} non-2xx responses", flush=True)
-
-    def percentile(p: str) -> float:
-        value, unit = re.search(rf"\s{p}%\s+([\d.]+)(us|ms|s)", out).groups()  # type: ignore[union-attr]
-        return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
-
-    return rate, percentile("50"), percentile("99")
+    figures = wrk_paths(base, paths, seconds, connections)
+    if figures.failed:
+        print(f"    ! {figures.failed} non-2xx responses", flush=True)
+    return figures.rate, figures.p50, figures.p99
 
 
 def bench_http(container: Container, mode: str) -> None:

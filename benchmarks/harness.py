@@ -4,6 +4,7 @@ a server process of its own (so the load generator never shares its interpreter)
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -12,6 +13,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx2 as httpx
@@ -77,3 +79,74 @@ def server(
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(30)
+
+
+@dataclass(frozen=True)
+class Figures:
+    """What one wrk run printed: requests/s and latency percentiles in milliseconds."""
+
+    rate: float
+    p50: float
+    p90: float
+    p99: float
+    failed: int
+
+    def __str__(self) -> str:
+        failed = f"  ! {self.failed} non-2xx" if self.failed else ""
+        return (
+            f"{self.rate:8.0f} req/s  p50 {self.p50:6.2f} ms  p90 {self.p90:6.2f} ms"
+            f"  p99 {self.p99:6.2f} ms{failed}"
+        )
+
+
+def wrk(
+    base: str,
+    script: str,
+    env: dict[str, str],
+    seconds: int = 10,
+    connections: int = 64,
+) -> Figures:
+    """`wrk -t2 -cN --latency` with a Lua script of `benchmarks/lua/`."""
+    result = subprocess.run(
+        [
+            "wrk",
+            "-t2",
+            f"-c{connections}",
+            f"-d{seconds}s",
+            "--latency",
+            "-s",
+            str(HERE / "lua" / script),
+            base,
+        ],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    if result.stderr.strip():  # a Lua error: wrk would silently fall back to GET /
+        raise RuntimeError(result.stderr)
+    out = result.stdout
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+
+    def percentile(p: str) -> float:
+        value, unit = re.search(rf"\s{p}%\s+([\d.]+)(us|ms|s)", out).groups()  # type: ignore[union-attr]
+        return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return Figures(
+        rate,
+        percentile("50"),
+        percentile("90"),
+        percentile("99"),
+        int(errors.group(1)) if errors else 0,
+    )
+
+
+def wrk_paths(
+    base: str, paths: list[str], seconds: int = 10, connections: int = 64, think_ms: int = 0
+) -> Figures:
+    """wrk over random picks from `paths`; `think_ms` paces each connection like a reader."""
+    with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as f:
+        f.write("\n".join(paths))
+    env = {"PATHS_FILE": f.name, "THINK_MS": str(think_ms)}
+    return wrk(base, "paths.lua", env, seconds, connections)

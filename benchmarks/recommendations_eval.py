@@ -20,9 +20,10 @@ nothing. `--shrinks` re-runs the recommender with scoring.SHRINK patched for the
 Variants, each scored on the same cases: popularity (the training bestsellers); recommender
 (the graph alone, may return fewer than k); rec+pop fill (the graph, topped up with
 bestsellers); rec+similar fill, the shop's read path (polyshop/recommendations/service.py):
-the graph's candidates, then, if `diversify` leaves fewer than k of them, each query item's
+the graph's candidates, then, if there are fewer than MAX_LIMIT of them, each query item's
 "similar" fallback as `_similar` computes it (its leaf category's page of FALLBACK_POOL
-products, then the parent category's while fewer than FALLBACK_POOL // 4 were found, ranked
+products, then the parent category's while fewer than wanted were found, the best of them
+up to MAX_LIMIT + SPARE candidates in all, ranked
 by 0.001 * (similarity of the item's name words to the candidate's + 0.5 * same brand),
 never a query item or a graph candidate), and `diversify(candidates, k)` over the lot, so
 at most a third of the list from one brand, graph picks included. Every product is in
@@ -66,7 +67,7 @@ from polyshop.recommendations.scoring import (
     top_neighbors,
     words,
 )
-from polyshop.recommendations.service import FALLBACK_POOL
+from polyshop.recommendations.service import FALLBACK_POOL, MAX_LIMIT, SPARE
 
 SUPERSTORE = Path(__file__).parent / "data" / "superstore" / "superstore.parquet"
 TEST_SHARE = 0.2
@@ -254,15 +255,16 @@ class Similar:
         self._words = {product: words(p.name) for product, p in products.items()}
         self._ranked: dict[tuple[str, str], list[Candidate]] = {}
 
-    def __call__(self, product_id: str, unwanted: set[str]) -> list[Candidate]:
-        """`_similar(connection, product, unwanted)` for the product `product_id`."""
+    def __call__(self, product_id: str, unwanted: set[str], wanted: int) -> list[Candidate]:
+        """`_similar(connection, product, unwanted, wanted)` for the product `product_id`."""
         segments = self._products[product_id].category.split("/")
         found: list[Candidate] = []
         for depth in range(len(segments), 0, -1):
             prefix = "/".join(segments[:depth]) + "/"
             seen = unwanted | {c.product_id for c in found}
-            found += [c for c in self._page(product_id, prefix) if c.product_id not in seen]
-            if len(found) >= FALLBACK_POOL // 4:
+            page = [c for c in self._page(product_id, prefix) if c.product_id not in seen]
+            found += page[: wanted - len(found)]
+            if len(found) >= wanted:
                 break
         return found
 
@@ -295,7 +297,7 @@ class Similar:
 
 def by_shop(model: Model, products: Catalog, similar: Similar, k: int) -> Recommend:
     """Recommender.recommend for a query of several products: the graph's candidates as
-    by_graph ranks them, then, if `diversify` keeps fewer than k, the query items' similar
+    by_graph ranks them, then, if there are fewer than MAX_LIMIT, the query items' similar
     products, their scores added up; `diversify` picks the k."""
 
     def recommend(query: Basket) -> list[str]:
@@ -306,17 +308,19 @@ def by_shop(model: Model, products: Catalog, similar: Similar, k: int) -> Recomm
             for other, score, signal in blend({"bought": lists})
             if other not in unwanted
         ]
-        if len(diversify(candidates, k)) < k:
+        if len(candidates) < MAX_LIMIT:
+            wanted = MAX_LIMIT + SPARE - len(candidates)
             unwanted |= {c.product_id for c in candidates}
             fallback: dict[str, Candidate] = {}
             for item in query:
-                for c in similar(item, unwanted):
+                for c in similar(item, unwanted, wanted):
                     if c.product_id in fallback:
                         c = Candidate(
                             c.product_id, c.brand, fallback[c.product_id].score + c.score, c.reason
                         )
                     fallback[c.product_id] = c
-            candidates += sorted(fallback.values(), key=lambda c: (-c.score, c.product_id))
+            ranked = sorted(fallback.values(), key=lambda c: (-c.score, c.product_id))
+            candidates += ranked[:wanted]
         return [c.product_id for c in diversify(candidates, k)]
 
     return recommend

@@ -51,6 +51,7 @@ from polyshop.eventstore.upcasting import Upcasters
 from polyshop.migrations import runner as migrations
 from polyshop.orders.expiry import order_expiry
 from polyshop.orders.history import OrderHistoryProjection
+from polyshop.recommendations.cache import RecommendationCache
 from polyshop.recommendations.copurchase import CoPurchaseProjection
 from polyshop.recommendations.coviews import co_view_counter
 from polyshop.recommendations.service import Recommender
@@ -128,8 +129,12 @@ def _wire(
     if migrate:
         runner.prepare()
     pages = ProductPageCache()
+    recommendations = RecommendationCache()
     invalidator = page_cache_invalidator(
-        pages, store, lambda: runner.position("product_documents"), runner.progress
+        [pages, recommendations],
+        store,
+        lambda: runner.position("product_documents"),
+        runner.progress,
     )
     closers.insert(0, invalidator.stop)
     checks: dict[str, Callable[[], None]] = {"event_store": store.check}
@@ -158,7 +163,7 @@ def _wire(
         store, lambda: lease_factory("order-expiry"), settings.order_expiry_interval
     )
     closers.insert(0, expiry.stop)
-    graph = SqlRecommendationGraph(store.write_engine)
+    graph = SqlRecommendationGraph(store.write_engine, read_engine)
     co_views = co_view_counter(
         analytics_store,
         graph,
@@ -179,7 +184,7 @@ def _wire(
         carts=carts,
         analytics=Analytics(analytics_store, read_engine),
         signals=signals,
-        recommender=Recommender(read_engine, graph),
+        recommender=Recommender(read_engine, graph, recommendations),
         payment_secret=_secret(settings, "payment_webhook_secret", "payment-webhook-secret"),
         background=[
             invalidator.start,

@@ -67,7 +67,7 @@ class Settings(BaseSettings):
         default=None, min_length=16, description="HMAC secret shared with the payment provider"
     )
     analytics_flush_interval: float = Field(
-        default=1.0,
+        default=0.25,
         gt=0,
         le=10,
         description="seconds between batch writes of product views (what a crash may lose)",

@@ -21,6 +21,8 @@ from polyshop.analytics.domain import Bucket, Kind, Signal, TimeRange, Trend, fr
 from polyshop.analytics.ports import CoViews
 
 KIND_CODES = {Kind.VIEW: 0, Kind.CART_ADD: 1}
+SETTLE_MARGIN = timedelta(seconds=30)
+MAX_LEADERS = 100  # the most a trending query asks for (analytics.service.MAX_TRENDING)
 HOUR_US = Bucket.HOUR.micros
 DAY_US = Bucket.DAY.micros
 
@@ -44,6 +46,8 @@ class PostgresAnalyticsStore:
         self._engine = engine
         self._days: set[int] = set()  # partitions known to exist
         self._lock = threading.Lock()
+        #: Trending totals of settled hours, by (previous start, start, settled until).
+        self._settled: dict[tuple[datetime, datetime, datetime], _SettledTotals] = {}
         with engine.begin() as connection:
             _serialized(connection, "analytics-schema")
             for statement in SCHEMA:
@@ -128,20 +132,53 @@ class PostgresAnalyticsStore:
         self, start: datetime, end: datetime, previous_start: datetime, limit: int
     ) -> list[Trend]:
         if all(_whole_hour(t) for t in (start, end, previous_start)):
-            table, column, one = "analytics_hourly", "hour", "n"
-        else:
-            table, column, one = "analytics_signals", "seen_at", "1"
-        views = f"coalesce(sum({one}) FILTER (WHERE {column} >= %(s)s), 0)"
-        previous = f"coalesce(sum({one}) FILTER (WHERE {column} < %(s)s), 0)"
+            return self._trending_by_hour(start, end, previous_start, limit)
+        # The window's top products first; the window before only for those few, each an
+        # index range: half the rows of aggregating both windows for every product.
         sql = (
-            f"SELECT product_id::text AS id, {views} AS views, {previous} AS previous"
-            f" FROM {table} WHERE kind = 0 AND {column} >= %(p)s AND {column} < %(e)s"
-            f" GROUP BY product_id HAVING {views} > 0 ORDER BY views DESC, id LIMIT %(n)s"
+            "WITH top AS (SELECT product_id, count(*) AS views FROM analytics_signals"
+            " WHERE kind = 0 AND seen_at >= %(s)s AND seen_at < %(e)s GROUP BY product_id"
+            " ORDER BY views DESC, product_id::text LIMIT %(n)s)"
+            " SELECT product_id::text AS id, views, (SELECT count(*) FROM analytics_signals b"
+            " WHERE b.kind = 0 AND b.product_id = top.product_id"
+            " AND b.seen_at >= %(p)s AND b.seen_at < %(s)s) AS previous"
+            " FROM top ORDER BY views DESC, id"
         )
         params = {"s": start, "e": end, "p": previous_start, "n": limit}
         with self._engine.connect() as connection:
             rows = connection.exec_driver_sql(sql, params).all()
         return [Trend(i, int(v), int(p)) for i, v, p in rows]
+
+    def _trending_by_hour(
+        self, start: datetime, end: datetime, previous_start: datetime, limit: int
+    ) -> list[Trend]:
+        """Whole-hour windows from the roll-up: the settled hours' totals are summed once
+        and kept (they no longer change), and each call adds only the live hours' rows."""
+        settled = min(max(_settled_until(), start), end)
+        key = (previous_start, start, settled)
+        with self._lock:
+            totals = self._settled.get(key)
+        with self._engine.connect() as connection:
+            if totals is None:
+                totals = _SettledTotals.load(connection, previous_start, start, settled)
+                with self._lock:
+                    if len(self._settled) >= 4:
+                        self._settled.pop(next(iter(self._settled)))
+                    self._settled[key] = totals
+            rows = (
+                connection.exec_driver_sql(
+                    "SELECT product_id::text, sum(n) FROM analytics_hourly"
+                    " WHERE kind = 0 AND hour >= %(s)s AND hour < %(e)s GROUP BY product_id",
+                    {"s": settled, "e": end},
+                ).all()
+                if settled < end
+                else []
+            )
+        live = {product_id: int(n) for product_id, n in rows}
+        candidates = set(live) | set(totals.leaders[:limit])
+        views = {p: totals.views.get(p, 0) + live.get(p, 0) for p in candidates}
+        ranked = sorted((p for p in candidates if views[p] > 0), key=lambda p: (-views[p], p))
+        return [Trend(p, views[p], totals.previous.get(p, 0)) for p in ranked[:limit]]
 
     def totals(self, product_id: str, start: datetime, end: datetime) -> dict[Kind, int]:
         with self._engine.connect() as connection:
@@ -189,6 +226,38 @@ class PostgresAnalyticsStore:
 
     def close(self) -> None:
         """The engine belongs to the composition root, which disposes of it."""
+
+
+class _SettledTotals:
+    """Views per product over the settled hours of a window and over the window before."""
+
+    def __init__(self, views: dict[str, int], previous: dict[str, int]) -> None:
+        self.views = views
+        self.previous = previous
+        #: Product ids by settled views, most first: the only ones that can lead without
+        #: live views of their own.
+        self.leaders = sorted(views, key=lambda p: (-views[p], p))[:MAX_LEADERS]
+
+    @classmethod
+    def load(
+        cls, connection: Connection, previous_start: datetime, start: datetime, settled: datetime
+    ) -> _SettledTotals:
+        rows = connection.exec_driver_sql(
+            "SELECT product_id::text, coalesce(sum(n) FILTER (WHERE hour >= %(s)s), 0),"
+            " coalesce(sum(n) FILTER (WHERE hour < %(s)s), 0) FROM analytics_hourly"
+            " WHERE kind = 0 AND hour >= %(p)s AND hour < %(e)s GROUP BY product_id",
+            {"p": previous_start, "s": start, "e": settled},
+        ).all()
+        return cls(
+            {p: int(v) for p, v, _ in rows if v},
+            {p: int(b) for p, _, b in rows if b},
+        )
+
+
+def _settled_until() -> datetime:
+    """Hours before this one are complete: no writer still holds a view from them (batches
+    are written within seconds; SETTLE_MARGIN leaves room for a slow one)."""
+    return Bucket.HOUR.floor(datetime.now(UTC) - SETTLE_MARGIN)
 
 
 def _serialized(connection: Connection, name: str) -> None:

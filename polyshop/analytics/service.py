@@ -3,6 +3,8 @@ and the sales read model (units, revenue, orders), with product names from the c
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -16,6 +18,10 @@ from polyshop.analytics.ports import AnalyticsStore
 from polyshop.catalog.queries import documents_by_id
 
 MAX_TRENDING = 100
+#: Seconds a trending answer is reused. A day-long window changes by a fraction of a percent
+#: in a minute, and on the server store each answer aggregates an hourly roll-up of up to
+#: millions of rows; the hour window is cheap (raw rows, one hour) and kept fresher.
+TRENDING_TTL = {"hour": 5.0, "day": 60.0}
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,9 +57,16 @@ class Trending:
 
 
 class Analytics:
-    def __init__(self, store: AnalyticsStore, catalog: Engine) -> None:
+    def __init__(
+        self,
+        store: AnalyticsStore,
+        catalog: Engine,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.store = store
         self._catalog = catalog
+        self._clock = clock
+        self._trending: dict[tuple[Window, int], tuple[float, Trending]] = {}
 
     def product(self, product_id: str) -> dict[str, Any] | None:
         with self._catalog.connect() as connection:
@@ -74,10 +87,19 @@ class Analytics:
     def trending(self, window: Window, limit: int, now: datetime) -> Trending:
         """The most viewed products of the last hour or day, with growth against the window
         before. A day is counted in whole hours (the current one so far), which lets the
-        server store answer from its hourly roll-up."""
+        server store answer from its hourly roll-up. Answers are reused for TRENDING_TTL."""
+        key = (window, min(limit, MAX_TRENDING))
+        cached = self._trending.get(key)
+        if cached is not None and cached[0] > self._clock():
+            return cached[1]
+        answer = self._compute_trending(window, key[1], now)
+        self._trending[key] = (self._clock() + TRENDING_TTL[window.value], answer)
+        return answer
+
+    def _compute_trending(self, window: Window, limit: int, now: datetime) -> Trending:
         end = Bucket.HOUR.floor(now) + timedelta(hours=1) if window is Window.DAY else now
         start = end - window.length
-        found = self.store.trending(start, end, start - window.length, min(limit, MAX_TRENDING))
+        found = self.store.trending(start, end, start - window.length, limit)
         with self._catalog.connect() as connection:
             docs = {d["id"]: d for d in documents_by_id(connection, [t.product_id for t in found])}
         return Trending(

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from typing import Protocol
 
 from polyshop.catalog.documents import CATALOG_EVENTS, STOCK_EVENTS
 from polyshop.eventstore.events import RecordedEvent
@@ -85,19 +86,32 @@ class ProductPageCache:
             self._owners.clear()
 
 
+class ProductCache(Protocol):
+    """An in-memory cache of what product documents say (pages, recommendations)."""
+
+    def evict(self, product_ids: Iterable[str], skus: Iterable[str]) -> None: ...
+
+    def clear(self) -> None: ...
+
+
 def page_cache_invalidator(
-    cache: ProductPageCache,
+    caches: Sequence[ProductCache],
     store: SqlEventStore,
     checkpoint: Callable[[], int],
     progress: threading.Condition,
 ) -> LogFollower:
-    """Follows the log up to the product read model's checkpoint and evicts what changed."""
+    """Follows the log up to the product read model's checkpoint and evicts what changed
+    from every cache built on product documents."""
 
     def evict(batch: list[RecordedEvent]) -> None:
-        cache.evict(
-            {e.data["product_id"] for e in batch if e.type in CATALOG_EVENTS},
-            {e.data["sku"] for e in batch if e.type in STOCK_EVENTS},
-        )
+        product_ids = {e.data["product_id"] for e in batch if e.type in CATALOG_EVENTS}
+        skus = {e.data["sku"] for e in batch if e.type in STOCK_EVENTS}
+        for cache in caches:
+            cache.evict(product_ids, skus)
+
+    def clear() -> None:
+        for cache in caches:
+            cache.clear()
 
     def wait(timeout: float) -> None:
         with progress:
@@ -115,6 +129,6 @@ def page_cache_invalidator(
         start=checkpoint,
         limit=checkpoint,
         wait=wait,
-        reset=cache.clear,
+        reset=clear,
         wake=wake,
     )

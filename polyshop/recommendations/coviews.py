@@ -2,7 +2,7 @@
 
 A visit is one viewer's views within one window (30 minutes by default, aligned to the
 clock). Windows are counted once they are closed, plus a margin for the view writer's
-one-second batches, and the progress moves with the counts in one transaction, so a crash
+batches, and the progress moves with the counts in one transaction, so a crash
 recounts nothing. Pairs that straddle two windows are missed: the price of windows that can
 be counted independently and in order.
 """

@@ -10,6 +10,7 @@ towards zero by the pair's support (`together / (together + SHRINK)`).
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -61,7 +62,10 @@ def blend(signals: Mapping[str, Sequence[tuple[str, float]]]) -> list[tuple[str,
 _WORD = re.compile(r"[a-z0-9]+")
 
 
+@functools.lru_cache(maxsize=100_000)
 def words(text: str) -> frozenset[str]:
+    """The words of a name worth comparing (memoized: the fallback scores the same
+    category's names again for every product in it)."""
     return frozenset(w for w in _WORD.findall(text.lower()) if len(w) > 2)
 
 

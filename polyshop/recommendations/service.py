@@ -1,12 +1,14 @@
 """The read path: a product's neighbours, blended, filtered and diversified, topped up
 with similar products from its category when the graph knows too little.
 
-Everything it reads is precomputed or indexed: at most two neighbour lists of TOP_K rows,
-the candidates' documents in one query, and for the fallback one category page.
+Ranking a product reads at most two neighbour lists of TOP_K rows, the candidates'
+documents in one query and, for the fallback, one category page; the ranked candidates are
+then cached (see `cache`), so a read usually costs a filter and a pick in memory.
 """
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
@@ -15,11 +17,16 @@ from sqlalchemy import Connection, Engine, select
 
 from polyshop.catalog.domain import ACTIVE
 from polyshop.catalog.queries import documents_by_id, listing_view
+from polyshop.recommendations.cache import Ranked, RecommendationCache
 from polyshop.recommendations.ports import RecommendationGraph
 from polyshop.recommendations.scoring import Candidate, blend, diversify, similarity, words
 
+#: The most a caller may ask for. Products with fewer graph candidates get similar ones
+#: too, up to SPARE more, for what the cart and the brand cap take out.
+MAX_LIMIT = 20
+SPARE = 20
 #: Category products looked at for the fallback: one indexed page, not the category.
-FALLBACK_POOL = 200
+FALLBACK_POOL = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,9 +38,12 @@ class Recommendation:
 
 
 class Recommender:
-    def __init__(self, catalog: Engine, graph: RecommendationGraph) -> None:
+    def __init__(
+        self, catalog: Engine, graph: RecommendationGraph, cache: RecommendationCache
+    ) -> None:
         self._catalog = catalog
         self._graph = graph
+        self.cache = cache
 
     def recommend(
         self, product_id: str, limit: int, exclude: Collection[str] = ()
@@ -41,33 +51,53 @@ class Recommender:
         """Up to `limit` products for the page of `product_id`; None if there is no such
         product. Never the product itself, one that cannot be bought now, or one in
         `exclude` (the viewer's cart)."""
+        return pick(self.rank(product_id), limit, exclude)
+
+    def rank(self, product_id: str) -> Ranked:
+        """The product's candidates, from the cache or computed (and cached)."""
+        ranked = self.cache.get(product_id)
+        if ranked is None:
+            token = self.cache.token()
+            ranked = self._compute(product_id)
+            self.cache.put(product_id, ranked, token)
+        return ranked
+
+    def _compute(self, product_id: str) -> Ranked:
         ranked = blend(self._graph.neighbors(product_id))
         with self._catalog.connect() as connection:
             docs = documents_by_id(connection, [product_id, *(c for c, _, _ in ranked)])
             if not docs or docs[0]["id"] != product_id:
-                return None
+                return Ranked(found=False, candidates=[])
             product, by_id = docs[0], {d["id"]: d for d in docs[1:]}
-            unwanted = {product_id, *exclude}
             candidates = [
                 Candidate(other, by_id[other]["brand"], score, f"{signal}_together")
                 for other, score, signal in ranked
-                if other in by_id and other not in unwanted and by_id[other]["in_stock"]
+                if other in by_id and other != product_id and by_id[other]["in_stock"]
             ]
-            if len(diversify(candidates, limit)) < limit:
-                unwanted |= {c.product_id for c in candidates}
-                candidates += _similar(connection, product, unwanted)
-            chosen = diversify(candidates, limit)
-            missing = [c.product_id for c in chosen if c.product_id not in by_id]
-            by_id |= {d["id"]: d for d in documents_by_id(connection, missing)}
-        return [
-            Recommendation(by_id[c.product_id], round(c.score, 6), c.reason)
-            for c in chosen
-            if c.product_id in by_id
-        ]
+            if len(candidates) < MAX_LIMIT:
+                seen = {product_id, *(c.product_id for c in candidates)}
+                candidates += _similar(
+                    connection, product, seen, MAX_LIMIT + SPARE - len(candidates)
+                )
+                missing = [c.product_id for c in candidates if c.product_id not in by_id]
+                by_id |= {d["id"]: d for d in documents_by_id(connection, missing)}
+        return Ranked(
+            found=True,
+            candidates=[(c, by_id[c.product_id]) for c in candidates if c.product_id in by_id],
+        )
+
+
+def pick(ranked: Ranked, limit: int, exclude: Collection[str] = ()) -> list[Recommendation] | None:
+    """The best `limit` of ranked candidates not in `exclude`, at most a third per brand."""
+    if not ranked.found:
+        return None
+    docs = {c.product_id: doc for c, doc in ranked.candidates}
+    chosen = diversify((c for c, _ in ranked.candidates if c.product_id not in exclude), limit)
+    return [Recommendation(docs[c.product_id], round(c.score, 6), c.reason) for c in chosen]
 
 
 def _similar(
-    connection: Connection, product: dict[str, Any], unwanted: set[str]
+    connection: Connection, product: dict[str, Any], unwanted: set[str], wanted: int
 ) -> list[Candidate]:
     """Products of the same category, nearest first by brand and name: the fallback for
     products the graph knows nothing (or too little) about. Falls back to the parent
@@ -89,7 +119,8 @@ def _similar(
             .limit(FALLBACK_POOL)
         ).all()
         seen = unwanted | {c.product_id for c in found}
-        found += sorted(
+        found += heapq.nsmallest(
+            wanted - len(found),
             (
                 Candidate(
                     row.product_id,
@@ -104,6 +135,6 @@ def _similar(
             ),
             key=lambda c: (-c.score, c.product_id),
         )
-        if len(found) >= FALLBACK_POOL // 4:
+        if len(found) >= wanted:
             break
     return found

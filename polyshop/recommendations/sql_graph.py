@@ -86,12 +86,14 @@ class SqlRecommendationGraph:
     """The graph's port in SQL: neighbour lists per signal, and the viewed-together half
     fed by the co-view job."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, read_engine: Engine | None = None) -> None:
         self._engine = engine
+        #: Reads go to the readers' pool: in embedded mode the writer is one connection.
+        self._read_engine = read_engine or engine
 
     def neighbors(self, product_id: str, k: int = TOP_K) -> dict[str, list[tuple[str, float]]]:
         found: dict[str, list[tuple[str, float]]] = {}
-        with self._engine.connect() as connection:
+        with self._read_engine.connect() as connection:
             for signal, tables in (("bought", bought), ("viewed", viewed)):
                 top = tables["top"]
                 found[signal] = [

@@ -211,3 +211,49 @@ def test_a_failed_batch_is_kept_and_written_once_the_store_is_back(store: Analyt
     now = datetime.now(UTC)
     assert store.totals(A, now - timedelta(minutes=5), now + timedelta(minutes=1))[Kind.VIEW] == 3
     assert (recorder.dropped, recorder.failed_batches, recorder.written) == (1, 1, 3)
+
+
+def test_a_flush_that_fails_midway_keeps_only_what_was_not_written(
+    store: AnalyticsStore, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setattr("polyshop.analytics.recorder.CHUNK", 2)
+    flaky = _Failing(store)
+    flaky.fail = False
+    calls: list[int] = []
+
+    def append(signals: list[Signal]) -> None:
+        calls.append(len(signals))
+        if len(calls) == 2:
+            raise ConnectionError("store down")
+        store.append(signals)
+
+    flaky.append = append  # type: ignore[method-assign]
+    recorder = SignalRecorder(flaky, interval=3600)  # type: ignore[arg-type]
+    for _ in range(5):
+        recorder.view(B, 1)
+
+    with pytest.raises(ConnectionError):
+        recorder.flush()
+    assert (recorder.written, recorder.pending()) == (2, 3)
+    recorder.flush()
+
+    now = datetime.now(UTC)
+    assert store.totals(B, now - timedelta(minutes=5), now + timedelta(minutes=1))[Kind.VIEW] == 5
+    assert calls == [2, 2, 2, 1]  # written, failed, then the three kept
+
+
+def test_trending_over_whole_hours_sees_views_of_the_current_hour_at_once(
+    store: AnalyticsStore,
+):
+    """Settled hours may be summed once and kept; the current hour never is."""
+    now = datetime.now(UTC)
+    end = Bucket.HOUR.floor(now) + timedelta(hours=1)
+    start = end - timedelta(days=1)
+    store.append([view(A, start + timedelta(hours=2)), view(A, now), view(B, now)])
+    first = store.trending(start, end, start - timedelta(days=1), limit=5)
+
+    store.append([view(B, now), view(B, now)])
+    second = store.trending(start, end, start - timedelta(days=1), limit=5)
+
+    assert [(t.product_id, t.views) for t in first] == [(A, 2), (B, 1)]
+    assert [(t.product_id, t.views) for t in second] == [(B, 3), (A, 2)]

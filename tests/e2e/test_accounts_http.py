@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
 
 import pytest
 from fastapi.testclient import TestClient
@@ -13,16 +12,7 @@ from structlog.testing import capture_logs
 
 from polyshop.accounts.schema import users
 from polyshop.api.rest.app import create_app
-from polyshop.container import Container
 from tests.e2e.shoppers import ADDRESS, OPS, PASSWORD, Shopper, guest, login, register
-
-
-@pytest.fixture
-def client(backend: str, container_for: Callable[..., Container]) -> Iterator[TestClient]:
-    container = container_for(backend)
-    with TestClient(create_app(container), raise_server_exceptions=False) as client:
-        client.container = container  # type: ignore[attr-defined]
-        yield client
 
 
 def events_of(client: TestClient, type_: str) -> list[dict]:

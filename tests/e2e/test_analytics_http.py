@@ -3,25 +3,16 @@ the admin page. Real stores in both modes (DuckDB and SQLite, PostgreSQL and Red
 
 from __future__ import annotations
 
+import time
 import uuid
-from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
-from polyshop.api.rest.app import create_app
 from polyshop.container import Container
 from tests.e2e.shoppers import OPS, PASSWORD, Shopper, create_product, guest, register
 from tests.e2e.shoppers import ORDER_BODY as BODY
-
-
-@pytest.fixture
-def client(backend: str, container_for: Callable[..., Container]) -> Iterator[TestClient]:
-    container = container_for(backend)
-    with TestClient(create_app(container), raise_server_exceptions=False) as client:
-        client.container = container  # type: ignore[attr-defined]
-        yield client
 
 
 def shop(client: TestClient) -> Container:
@@ -107,6 +98,7 @@ def test_views_of_unknown_or_discontinued_products_are_ignored_and_counted(clien
     signals.flush()
 
     assert signals.ignored == 2
+    assert "polyshop_signals_ignored_total 2.0" in client.get("/metrics").text
     series = admin(client, f"/products/{old}/views")
     assert sum(p["views"] for p in series["points"]) == 0
 
@@ -279,3 +271,25 @@ def test_an_admin_signs_in_through_the_page_form(client: TestClient):
     assert signed.status_code == 303
     assert client.get("/admin/analytics").status_code == 200  # the cookie is the session
     client.cookies.clear()
+
+
+def test_a_product_that_sells_out_leaves_cached_recommendations_at_once(client: TestClient):
+    tent, stove, mat = (product(client, n, f"{n.upper()}-1") for n in ("Tent", "Stove", "Mat"))
+    buy_together(client, "a@example.com", "TENT-1", "STOVE-1")
+    caught_up(client, buy_together(client, "b@example.com", "TENT-1", "MAT-1"))
+    visitor = Shopper(client, None)
+    assert {r["product"]["id"] for r in recommended(visitor, tent)} == {stove, mat}  # cached
+
+    sold_out = client.post(
+        "/api/v1/inventory/STOVE-1/adjust",
+        json={"delta": -8, "reason": "sold elsewhere"},
+        headers=OPS,
+    )
+    assert sold_out.status_code == 200, sold_out.text
+    caught_up(client, sold_out.json()["position"])
+
+    deadline = time.monotonic() + 5  # the invalidator follows the read model's checkpoint
+    while stove in {r["product"]["id"] for r in recommended(visitor, tent)}:
+        assert time.monotonic() < deadline, "a sold-out product is still recommended"
+        time.sleep(0.02)
+    assert [r["product"]["id"] for r in recommended(visitor, tent)] == [mat]

@@ -4,7 +4,7 @@ pricing from the catalog, bad input, the guest-to-account merge and whose cart i
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 from fastapi.testclient import TestClient
@@ -12,13 +12,6 @@ from fastapi.testclient import TestClient
 from polyshop.api.rest.app import create_app
 from polyshop.container import Container
 from tests.e2e.shoppers import OPS, create_product, guest, login, register
-
-
-@pytest.fixture
-def client(backend: str, container_for: Callable[..., Container]) -> Iterator[TestClient]:
-    container = container_for(backend)
-    with TestClient(create_app(container), raise_server_exceptions=False) as client:
-        yield client
 
 
 def test_a_cart_is_priced_from_the_catalog(client: TestClient):

@@ -3,24 +3,13 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
 
 import pytest
 from fastapi.testclient import TestClient
 
-from polyshop.api.rest.app import create_app
-from polyshop.container import Container
 from tests.e2e.shoppers import register
 
 OPS = {"Authorization": "Bearer test-ops-token"}
-
-
-@pytest.fixture
-def client(backend: str, container_for: Callable[..., Container]) -> Iterator[TestClient]:
-    container = container_for(backend, read_wait_timeout=5)
-    with TestClient(create_app(container), raise_server_exceptions=False) as client:
-        client.container = container  # type: ignore[attr-defined]
-        yield client
 
 
 def product(name: str = "Trail Runner", **overrides) -> dict:

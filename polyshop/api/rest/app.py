@@ -10,7 +10,7 @@ from prometheus_client import CollectorRegistry
 
 from polyshop import __version__
 from polyshop.api.rest import domain_errors, problems
-from polyshop.api.rest.metrics import ProjectionLagCollector
+from polyshop.api.rest.metrics import ProjectionLagCollector, SignalCollector
 from polyshop.api.rest.middleware import HttpMetrics, RequestContextMiddleware
 from polyshop.api.rest.page_cache_middleware import CachedProductPages
 from polyshop.api.rest.routes import (
@@ -53,6 +53,7 @@ def create_app(container: Container, *, start_projections: bool | None = None) -
     app.state.container = container
     registry = CollectorRegistry()
     registry.register(ProjectionLagCollector(container.runner))
+    registry.register(SignalCollector(container.signals))
     app.state.metrics_registry = registry
     problems.install(app)
     domain_errors.install(app)

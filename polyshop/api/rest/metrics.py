@@ -1,12 +1,14 @@
-"""Prometheus figures beyond HTTP: each projection's lag, read when scraped."""
+"""Prometheus figures beyond HTTP, read when scraped: each projection's lag, and what the
+analytics recorder has taken, written, dropped and ignored."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from polyshop.analytics.recorder import SignalRecorder
 from polyshop.eventstore.projections.runner import ProjectionRunner
 
 
@@ -33,3 +35,21 @@ class ProjectionLagCollector(Collector):
             seconds.add_metric([status.name], status.lag_seconds)
             failed.add_metric([status.name], 1.0 if status.state == "failed" else 0.0)
         yield from (events, seconds, failed)
+
+
+class SignalCollector(Collector):
+    def __init__(self, recorder: SignalRecorder) -> None:
+        self._recorder = recorder
+
+    def collect(self) -> Iterator[CounterMetricFamily | GaugeMetricFamily]:
+        r = self._recorder
+        for name, text, value in (
+            ("recorded", "Product views and cart additions recorded.", r.recorded),
+            ("written", "Signals written to the analytics store.", r.written),
+            ("dropped", "Signals dropped: the buffer was full (store down).", r.dropped),
+            ("ignored", "Views of unknown or discontinued products, not recorded.", r.ignored),
+        ):
+            yield CounterMetricFamily(f"polyshop_signals_{name}", text, value=value)
+        yield GaugeMetricFamily(
+            "polyshop_signals_pending", "Signals buffered, not yet written.", value=r.pending()
+        )
