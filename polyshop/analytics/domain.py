@@ -20,8 +20,9 @@ class Kind(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Signal:
-    """One shopper action on one product. `viewer` is a 63-bit key of the session (see
-    `viewer_key`), or None for a caller who presented no session."""
+    """One shopper action on one product. `viewer` is a 63-bit key (see `viewer_key`): of
+    the session token for views, of the cart's owner for cart additions; None for a caller
+    who presented no session."""
 
     kind: Kind
     product_id: str
@@ -88,6 +89,19 @@ class TimeRange:
     ) -> TimeRange:
         """Validate a requested range; by default the last 24 hours (or 100 buckets of
         days). Naive times are taken as UTC."""
+        try:
+            return cls._of(start, end, bucket, now)
+        except (OverflowError, OSError, ValueError) as exc:
+            if isinstance(exc, RangeError):
+                raise
+            raise RangeError(
+                "start", "the range reaches past the dates that can be counted"
+            ) from exc
+
+    @classmethod
+    def _of(
+        cls, start: datetime | None, end: datetime | None, bucket: Bucket, now: datetime
+    ) -> TimeRange:
         end = _utc(end) if end is not None else now
         default_span = timedelta(days=100) if bucket is Bucket.DAY else timedelta(days=1)
         start = _utc(start) if start is not None else end - default_span
@@ -121,8 +135,11 @@ def span(
     start: datetime | None, end: datetime | None, now: datetime, default: timedelta
 ) -> tuple[datetime, datetime]:
     """An unbucketed range [start, end): by default the `default` up to now."""
-    end = _utc(end) if end is not None else now
-    start = _utc(start) if start is not None else end - default
+    try:
+        end = _utc(end) if end is not None else now
+        start = _utc(start) if start is not None else end - default
+    except (OverflowError, OSError, ValueError) as exc:
+        raise RangeError("start", "the range reaches past the dates that can be counted") from exc
     if start >= end:
         raise RangeError("start", "start must be before end")
     return start, end
@@ -147,14 +164,19 @@ class Trend:
     product_id: str
     views: int
     previous_views: int
+    #: How much of its length the window has run (a day counted in whole hours is part way
+    #: through its last one): the window before is scaled by it, so growth compares like
+    #: with like.
+    elapsed: float = 1.0
 
     @property
     def growth(self) -> float | None:
         """Relative change against the window before; None when that window saw nothing
         (infinite growth is no number a client can sort or plot)."""
-        if self.previous_views == 0:
+        expected = self.previous_views * self.elapsed
+        if expected == 0:
             return None
-        return round((self.views - self.previous_views) / self.previous_views, 4)
+        return round((self.views - expected) / expected, 4)
 
 
 def _utc(at: datetime) -> datetime:

@@ -18,7 +18,7 @@ from pathlib import Path
 import duckdb
 
 from polyshop.analytics.domain import Kind, Signal, TimeRange, Trend, from_us, to_us
-from polyshop.analytics.ports import CoViews
+from polyshop.analytics.ports import MAX_PAIRS, CoViews
 
 KIND_CODES = {Kind.VIEW: 0, Kind.CART_ADD: 1}
 
@@ -110,7 +110,14 @@ class DuckDbAnalyticsStore:
         by_code = dict(rows)
         return {kind: by_code.get(code, 0) for kind, code in KIND_CODES.items()}
 
-    def co_views(self, start: datetime, end: datetime, *, max_products_per_visit: int) -> CoViews:
+    def co_views(
+        self,
+        start: datetime,
+        end: datetime,
+        *,
+        max_products_per_visit: int,
+        max_pairs: int = MAX_PAIRS,
+    ) -> CoViews:
         visits = (
             "WITH seen AS (SELECT DISTINCT viewer, product_id FROM signals"
             " WHERE kind = 0 AND viewer IS NOT NULL"
@@ -119,12 +126,13 @@ class DuckDbAnalyticsStore:
             " (SELECT viewer FROM seen GROUP BY viewer HAVING count(*) <= $m)) "
         )
         params = {"s": to_us(start), "e": to_us(end), "m": max_products_per_visit}
+        pair_params = {**params, "n": max_pairs}
         with self._cursor() as cursor:
             pairs = cursor.execute(
                 visits + "SELECT a.product_id::VARCHAR, b.product_id::VARCHAR, count(*)"
                 " FROM kept a JOIN kept b ON a.viewer = b.viewer"
-                " AND a.product_id <> b.product_id GROUP BY ALL",
-                params,
+                " AND a.product_id <> b.product_id GROUP BY ALL ORDER BY 3 DESC, 1, 2 LIMIT $n",
+                pair_params,
             ).fetchall()
             counts = cursor.execute(
                 visits + "SELECT product_id::VARCHAR, count(*) FROM kept GROUP BY ALL", params

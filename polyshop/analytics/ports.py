@@ -9,6 +9,9 @@ from typing import Protocol
 
 from polyshop.analytics.domain import Kind, Signal, TimeRange, Trend
 
+#: Pairs counted per window at most (both ways round).
+MAX_PAIRS = 200_000
+
 
 @dataclass(frozen=True, slots=True)
 class CoViews:
@@ -35,10 +38,19 @@ class AnalyticsStore(Protocol):
     def totals(self, product_id: str, start: datetime, end: datetime) -> dict[Kind, int]:
         """Signals per kind for one product in [start, end)."""
 
-    def co_views(self, start: datetime, end: datetime, *, max_products_per_visit: int) -> CoViews:
+    def co_views(
+        self,
+        start: datetime,
+        end: datetime,
+        *,
+        max_products_per_visit: int,
+        max_pairs: int = MAX_PAIRS,
+    ) -> CoViews:
         """What was viewed together in [start, end): one visit is one viewer's views in the
         range. Visits that saw more products than `max_products_per_visit` are left out:
-        crawlers and bots, whose pairs are noise and grow with the square of their views."""
+        crawlers and bots, whose pairs are noise and grow with the square of their views.
+        Only the `max_pairs` most frequent pairs come back, which bounds what one window
+        costs to count whatever the traffic."""
 
     def first_signal_at(self) -> datetime | None: ...
 

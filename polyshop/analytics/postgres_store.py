@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Connection, Engine
 
 from polyshop.analytics.domain import Bucket, Kind, Signal, TimeRange, Trend, from_us
-from polyshop.analytics.ports import CoViews
+from polyshop.analytics.ports import MAX_PAIRS, CoViews
 
 KIND_CODES = {Kind.VIEW: 0, Kind.CART_ADD: 1}
 SETTLE_MARGIN = timedelta(seconds=30)
@@ -61,7 +61,7 @@ class PostgresAnalyticsStore:
         )
         days = {s.at_us - s.at_us % DAY_US for s in signals}
         with self._engine.begin() as connection:
-            self._ensure_partitions(connection, days)
+            created = self._ensure_partitions(connection, days)
             driver = connection.connection.driver_connection
             assert driver is not None
             with (
@@ -87,11 +87,16 @@ class PostgresAnalyticsStore:
                     "n": [hourly[key] for key in keys],
                 },
             )
+        # Only now: a partition created by a transaction that rolled back does not exist.
+        with self._lock:
+            self._days |= created
 
-    def _ensure_partitions(self, connection: Connection, days: set[int]) -> None:
+    def _ensure_partitions(self, connection: Connection, days: set[int]) -> set[int]:
+        """Create the day partitions this batch needs; returns the days, to be remembered
+        once the transaction has committed."""
         missing = days - self._days
         if not missing:
-            return
+            return missing
         _serialized(connection, "analytics-partitions")
         for day in sorted(missing):
             start = from_us(day)
@@ -101,8 +106,7 @@ class PostgresAnalyticsStore:
                 f" FOR VALUES FROM ('{start.isoformat()}') TO"
                 f" ('{(start + timedelta(days=1)).isoformat()}')"
             )
-        with self._lock:
-            self._days |= missing
+        return missing
 
     def series(self, kind: Kind, product_id: str, rng: TimeRange) -> dict[datetime, int]:
         params = {
@@ -190,7 +194,14 @@ class PostgresAnalyticsStore:
         by_code = {code: int(n) for code, n in rows}
         return {kind: by_code.get(code, 0) for kind, code in KIND_CODES.items()}
 
-    def co_views(self, start: datetime, end: datetime, *, max_products_per_visit: int) -> CoViews:
+    def co_views(
+        self,
+        start: datetime,
+        end: datetime,
+        *,
+        max_products_per_visit: int,
+        max_pairs: int = MAX_PAIRS,
+    ) -> CoViews:
         visits = (
             "WITH seen AS MATERIALIZED (SELECT DISTINCT viewer, product_id"
             " FROM analytics_signals WHERE kind = 0 AND viewer IS NOT NULL"
@@ -198,12 +209,13 @@ class PostgresAnalyticsStore:
             " kept AS MATERIALIZED (SELECT * FROM seen WHERE viewer IN"
             " (SELECT viewer FROM seen GROUP BY viewer HAVING count(*) <= %(m)s)) "
         )
-        params = {"s": start, "e": end, "m": max_products_per_visit}
+        params = {"s": start, "e": end, "m": max_products_per_visit, "n": max_pairs}
         with self._engine.connect() as connection:
             pairs = connection.exec_driver_sql(
                 visits + "SELECT a.product_id::text, b.product_id::text, count(*)"
                 " FROM kept a JOIN kept b ON a.viewer = b.viewer"
-                " AND a.product_id <> b.product_id GROUP BY 1, 2",
+                " AND a.product_id <> b.product_id GROUP BY 1, 2"
+                " ORDER BY 3 DESC, 1, 2 LIMIT %(n)s",
                 params,
             ).all()
             counts = connection.exec_driver_sql(

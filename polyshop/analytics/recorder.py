@@ -78,6 +78,7 @@ class SignalRecorder:
 
     def start(self) -> None:
         self._stopping.clear()
+        self._wake.clear()
         self._thread = threading.Thread(target=self._run, name="signal-writer", daemon=True)
         self._thread.start()
 
@@ -98,7 +99,9 @@ class SignalRecorder:
             except Exception:
                 rest = batch[start:]
                 with self._lock:  # keep it for the next try, oldest first, within capacity
-                    self._buffer[:0] = rest[: max(self._capacity - len(self._buffer), 0)]
+                    kept = rest[: max(self._capacity - len(self._buffer), 0)]
+                    self._buffer[:0] = kept
+                    self.dropped += len(rest) - len(kept)
                 self.failed_batches += 1
                 raise
             self.written += len(chunk)

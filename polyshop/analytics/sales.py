@@ -34,13 +34,16 @@ from polyshop.orders import domain as orders
 
 VIEW = "product_sales"
 PLACED = "placed"
-UNDONE = {orders.ORDER_CANCELLED: "cancelled", orders.ORDER_REFUNDED: "refunded"}
+#: Cancelled or refunded: either takes the order off, once (a paid order may be cancelled
+#: and then refunded; its units must not go twice).
+UNDONE = "undone"
+UNDOING = frozenset({orders.ORDER_CANCELLED, orders.ORDER_REFUNDED})
 
 
 class SalesProjection(SqlTableProjection):
     name = "product_sales"
     version = 1
-    event_types = frozenset({orders.ORDER_PLACED, *UNDONE})
+    event_types = frozenset({orders.ORDER_PLACED, *UNDOING})
 
     def define_tables(self, metadata: MetaData, suffix: str) -> list[Table]:
         return [
@@ -63,12 +66,15 @@ class SalesProjection(SqlTableProjection):
         table = self.tables(generation)[VIEW]
         rows: list[dict[str, Any]] = []
         placed: dict[str, list[dict[str, Any]]] = {}
-        undone = [e for e in events if e.type in UNDONE]
-        if undone:
-            ids = {e.stream_id.removeprefix("order-") for e in undone}
+        taken_off: set[str] = set()
+        undoing = {e.stream_id.removeprefix("order-") for e in events if e.type in UNDOING}
+        if undoing:
             for row in connection.execute(
-                select(table).where(table.c.order_id.in_(ids), table.c.kind == PLACED)
+                select(table).where(table.c.order_id.in_(undoing))
             ).mappings():
+                if row["kind"] == UNDONE:
+                    taken_off.add(row["order_id"])
+                    continue
                 # Plain str keys: column names come back as a str subclass JSON encoders refuse.
                 placed.setdefault(row["order_id"], []).append({str(k): v for k, v in row.items()})
         for event in events:
@@ -90,11 +96,15 @@ class SalesProjection(SqlTableProjection):
                 placed[order_id] = items
                 rows.extend(items)
             else:
-                for item in placed.get(event.stream_id.removeprefix("order-"), []):
+                order_id = event.stream_id.removeprefix("order-")
+                if order_id in taken_off:
+                    continue
+                taken_off.add(order_id)
+                for item in placed.get(order_id, []):
                     rows.append(
                         {
                             **item,
-                            "kind": UNDONE[event.type],
+                            "kind": UNDONE,
                             "units": -item["units"],
                             "revenue_cents": -item["revenue_cents"],
                             "at_ms": at,

@@ -3,6 +3,7 @@ and the sales read model (units, revenue, orders), with product names from the c
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -99,7 +100,11 @@ class Analytics:
     def _compute_trending(self, window: Window, limit: int, now: datetime) -> Trending:
         end = Bucket.HOUR.floor(now) + timedelta(hours=1) if window is Window.DAY else now
         start = end - window.length
-        found = self.store.trending(start, end, start - window.length, limit)
+        elapsed = min((now - start) / window.length, 1.0)
+        found = [
+            dataclasses.replace(trend, elapsed=elapsed)
+            for trend in self.store.trending(start, end, start - window.length, limit)
+        ]
         with self._catalog.connect() as connection:
             docs = {d["id"]: d for d in documents_by_id(connection, [t.product_id for t in found])}
         return Trending(

@@ -37,7 +37,9 @@ class Ranked:
 class RecommendationCache:
     def __init__(
         self,
-        capacity: int = 20_000,
+        # An entry holds up to MAX_LIMIT + SPARE documents: a few thousand hot products
+        # cover what most shoppers look at, in tens of megabytes.
+        capacity: int = 2_000,
         ttl: float = TTL,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:

@@ -9,14 +9,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import MetaData, Table
+from sqlalchemy import MetaData, Table, select
 
 from polyshop.eventstore.events import RecordedEvent
 from polyshop.eventstore.projections.sql_tables import SqlTableProjection
 from polyshop.orders.domain import ORDER_PLACED
 from polyshop.recommendations.schema import graph_tables
 from polyshop.recommendations.scoring import co_occurrences
-from polyshop.recommendations.sql_graph import add_together
+from polyshop.recommendations.sql_graph import add_together, refresh_top
 
 
 class CoPurchaseProjection(SqlTableProjection):
@@ -30,7 +30,16 @@ class CoPurchaseProjection(SqlTableProjection):
     def apply(self, events: Sequence[RecordedEvent], generation: int, connection: Any) -> None:
         baskets = ([item["product_id"] for item in e.data["items"]] for e in events)
         counts, pairs = co_occurrences(baskets)
+        add_together(connection, self._graph(generation), counts, pairs)
+
+    def refresh_statistics(self, generation: int, connection: Any) -> None:
+        """After a bulk catch-up (a rebuild above all): every neighbour list recomputed from
+        the final counts, so a rebuilt graph carries none of the incremental drift."""
+        super().refresh_statistics(generation, connection)
+        graph = self._graph(generation)
+        products = list(connection.execute(select(graph["counts"].c.product_id)).scalars())
+        refresh_top(connection, graph, products)
+
+    def _graph(self, generation: int) -> dict[str, Table]:
         tables = self.tables(generation)
-        add_together(
-            connection, {k.removeprefix("rec_bought_"): t for k, t in tables.items()}, counts, pairs
-        )
+        return {view.removeprefix("rec_bought_"): table for view, table in tables.items()}

@@ -23,7 +23,9 @@ from polyshop.recommendations.scoring import MAX_BASKET
 log = structlog.get_logger(__name__)
 
 WINDOW = timedelta(minutes=30)
-MARGIN = timedelta(seconds=5)
+#: Wait this long after a window closes before counting it: longer than the view writer's
+#: flush interval (at most 10 s) and a retry or two.
+MARGIN = timedelta(seconds=30)
 #: Windows counted per run, so catching up after a long stop happens in steps.
 WINDOWS_PER_RUN = 48
 

@@ -27,8 +27,9 @@ def add_together(
 ) -> None:
     """Add occurrences to a graph and refresh the neighbour lists of every product they
     touch. Lists of products not touched keep scores computed with their neighbours' older
-    counts until they are touched themselves: a drift of a few percent that buys updates
-    proportional to the batch, not to the catalog; a rebuild recomputes everything."""
+    counts until they are touched themselves: a drift that buys updates proportional to the
+    batch, not to the catalog. A rebuild ends by recomputing every list (see
+    `CoPurchaseProjection.refresh_statistics`)."""
     if not counts:
         return
     bulk_upsert(
@@ -109,7 +110,7 @@ class SqlRecommendationGraph:
 
     def viewed_until(self) -> datetime | None:
         """Where the co-view job stopped: visits before it are counted."""
-        with self._engine.connect() as connection:
+        with self._read_engine.connect() as connection:
             epoch = connection.execute(
                 select(viewed_progress.c.until_epoch).where(viewed_progress.c.id == 1)
             ).scalar_one_or_none()

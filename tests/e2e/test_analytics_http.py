@@ -5,14 +5,20 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Callable, Iterator
 from typing import Any
 
+import orjson
 import pytest
 from fastapi.testclient import TestClient
 
+from polyshop.api.rest.app import create_app
 from polyshop.container import Container
+from polyshop.orders.payments import sign
 from tests.e2e.shoppers import OPS, PASSWORD, Shopper, create_product, guest, register
 from tests.e2e.shoppers import ORDER_BODY as BODY
+
+SECRET = "webhook-secret-for-tests"
 
 
 def shop(client: TestClient) -> Container:
@@ -80,6 +86,44 @@ def test_a_cancelled_order_is_taken_off_the_sales(client: TestClient):
     cancelled = ann.post(f"/api/v1/orders/{placed['order_id']}/cancel")
     assert cancelled.status_code == 200, cancelled.text
     caught_up(client, cancelled.json()["position"])
+
+    series = admin(client, f"/products/{lamp}/views", bucket="hour")
+
+    assert sum(p["units"] for p in series["points"]) == 0
+    assert sum(p["revenue"] for p in series["points"]) == 0
+
+
+@pytest.fixture
+def paying_client(backend: str, container_for: Callable[..., Container]) -> Iterator[TestClient]:
+    container = container_for(backend, payment_webhook_secret=SECRET)
+    with TestClient(create_app(container), raise_server_exceptions=False) as client:
+        client.container = container  # type: ignore[attr-defined]
+        yield client
+
+
+def test_a_paid_order_cancelled_then_refunded_is_taken_off_once(paying_client: TestClient):
+    client = paying_client
+    lamp = product(client, "Lamp", "LAMP-1", price=40.00)
+    ann = register(client, "ann@example.com")
+    ann.add("LAMP-1", 2)
+    placed = order(ann)
+    payment = {"order_id": placed["order_id"], "payment_id": "p1", "amount": 80.0}
+    body = orjson.dumps({**payment, "status": "succeeded"})
+    stamp = str(int(time.time()))
+    paid = client.post(
+        "/api/v1/payments/webhook",
+        content=body,
+        headers={
+            "Content-Type": "application/json",
+            "X-Payment-Timestamp": stamp,
+            "X-Payment-Signature": sign(SECRET, stamp, body),
+        },
+    )
+    assert paid.status_code == 200, paid.text
+    assert ann.post(f"/api/v1/orders/{placed['order_id']}/cancel").status_code == 200
+    refunded = client.post(f"/api/v1/orders/{placed['order_id']}/refund", headers=OPS)
+    assert refunded.status_code == 200, refunded.text
+    caught_up(client, refunded.json()["position"])
 
     series = admin(client, f"/products/{lamp}/views", bucket="hour")
 
@@ -229,7 +273,9 @@ def test_recommendations_mix_brands_and_check_their_input(client: TestClient):
     for limit in (0, 21, "x"):
         response = client.get(f"/api/v1/products/{target}/recommendations", params={"limit": limit})
         assert response.status_code == 422
-    assert client.get(f"/api/v1/products/{uuid.uuid4()}/recommendations").status_code == 404
+    for unknown in (str(uuid.uuid4()), "not-a-uuid", "x" * 5000):
+        response = client.get(f"/api/v1/products/{unknown}/recommendations")
+        assert response.status_code == 404
 
 
 def test_the_admin_page_draws_charts_for_admins_only(client: TestClient):
@@ -270,6 +316,25 @@ def test_an_admin_signs_in_through_the_page_form(client: TestClient):
     )
     assert signed.status_code == 303
     assert client.get("/admin/analytics").status_code == 200  # the cookie is the session
+    client.cookies.clear()
+
+
+def test_the_admin_login_form_refuses_posts_from_other_sites(client: TestClient):
+    from polyshop.accounts import commands
+    from polyshop.accounts.domain import Role
+
+    register(client, "boss@example.com")
+    commands.set_role(shop(client).store, "boss@example.com", Role.ADMIN)
+
+    forged = client.post(
+        "/admin/login",
+        data={"email": "boss@example.com", "password": PASSWORD},
+        headers={"Origin": "https://evil.example"},
+        follow_redirects=False,
+    )
+
+    assert forged.status_code == 403
+    assert "set-cookie" not in forged.headers
     client.cookies.clear()
 
 

@@ -86,3 +86,9 @@ def test_a_viewer_key_is_stable_positive_and_not_the_token():
 
     assert key == viewer_key("token-a") != viewer_key("token-b")
     assert 0 <= key < 2**63
+
+
+def test_growth_scales_the_window_before_by_how_far_the_window_has_run():
+    # 23.5 hours into a day window: 235 views against 240 the day before is flat.
+    assert Trend("p", 235, 240, elapsed=23.5 / 24).growth == 0.0
+    assert Trend("p", 235, 0, elapsed=0.5).growth is None

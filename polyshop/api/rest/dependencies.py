@@ -45,7 +45,9 @@ def token_in(headers: Headers) -> str | None:
         scheme, _, token = header.partition(" ")
         return token.strip() if scheme.lower() == "bearer" and token.strip() else None
     cookie = headers.get("cookie")
-    return cookie_parser(cookie).get(SESSION_COOKIE) or None if cookie else None
+    if not cookie:
+        return None
+    return cookie_parser(cookie).get(SESSION_COOKIE) or None
 
 
 def viewer_of(token: str | None) -> int | None:

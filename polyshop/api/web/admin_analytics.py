@@ -189,6 +189,9 @@ async def analytics_page(
 @router.post(LOGIN_PATH, response_class=HTMLResponse)
 async def admin_login(request: Request, container: ContainerDep) -> Response:
     """Sign in from the page's form (urlencoded email, password, next); 303 to the page."""
+    if not same_origin(request):
+        message = "Sign in from this shop's own page."
+        return render(Page(403, login=LoginForm(message)))
     form = parse_form(await request.body()) or {}
     email, password = form.get("email", "").strip(), form.get("password", "")
     target = safe_next(form.get("next", ""))
@@ -306,6 +309,16 @@ def parse_form(body: bytes) -> dict[str, str] | None:
     except ValueError:
         return None
     return {name: values[0] for name, values in fields.items()}
+
+
+def same_origin(request: Request) -> bool:
+    """A form post from another site (login CSRF: signing a victim into an attacker's
+    account) carries that site's Origin; browsers send Origin on every cross-site POST.
+    Requests without one (scripts, old clients) cannot be cross-site form posts."""
+    origin = request.headers.get("origin")
+    if origin is None:
+        return True
+    return urlsplit(origin).netloc == request.headers.get("host", "")
 
 
 def safe_next(value: str) -> str:

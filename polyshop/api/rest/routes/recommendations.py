@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
@@ -29,6 +30,8 @@ async def recommendations(
 ) -> Response:
     """Products bought or viewed together with this one, else similar ones: never this
     product, one out of stock or discontinued, or one already in the caller's cart."""
+    if not _is_uuid(product_id):  # no such product, and nothing to cache or look up
+        raise Problem(404, f"No product {product_id!r}.", slug="product-not-found")
     recommender = container.recommender
     token = presented_token(request)
     ranked = recommender.cache.get(product_id) if token is None else None
@@ -57,6 +60,14 @@ def _render(product_id: str, found: list[Recommendation]) -> bytes:
         .model_dump_json()
         .encode()
     )
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return len(value) == 36
 
 
 def _in_cart(container: Container, token: str | None) -> set[str]:
