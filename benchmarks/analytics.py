@@ -33,7 +33,7 @@ from harness import ADMIN_URL, fresh_settings, server, wrk_paths
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
-from polyshop.analytics.domain import Bucket, Kind, Signal, TimeRange, to_us
+from polyshop.analytics.domain import Bucket, Kind, Signal, Signals, TimeRange, to_us
 from polyshop.analytics.duckdb_store import DuckDbAnalyticsStore
 from polyshop.analytics.ports import AnalyticsStore
 from polyshop.analytics.postgres_store import PostgresAnalyticsStore
@@ -115,10 +115,10 @@ def postgres_store(views: int) -> tuple[AnalyticsStore, Callable[[], None]]:
     now = datetime.now(UTC)
     # One real append per day makes each day's partition the way the writer does.
     store.append(
-        [
+        Signals.of(
             Signal(Kind.CART_ADD, str(uuid.UUID(int=1)), None, to_us(now - timedelta(days=d)))
             for d in range(DAYS + 1)
-        ]
+        )
     )
     with psycopg.connect(url, autocommit=True) as connection:
         connection.execute(

@@ -8,7 +8,8 @@ time buckets (DuckDB embedded, a time-partitioned PostgreSQL table in server mod
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
@@ -29,6 +30,52 @@ class Signal:
     viewer: int | None
     #: Microseconds since the epoch: cheaper to take and to hand to a store than a datetime.
     at_us: int
+
+
+@dataclass(slots=True)
+class Signals:
+    """A batch of signals as four columns. The recorder buffers these rather than one
+    object per signal: 20,000 small objects a second would each be tracked by the garbage
+    collector, and its full collections (100 ms here) would stall every request in flight.
+    Strings and integers in lists cost it nothing."""
+
+    kinds: list[Kind] = field(default_factory=list)
+    product_ids: list[str] = field(default_factory=list)
+    viewers: list[int | None] = field(default_factory=list)
+    at_us: list[int] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, signals: Iterable[Signal]) -> Signals:
+        batch = cls()
+        for s in signals:
+            batch.add(s.kind, s.product_id, s.viewer, s.at_us)
+        return batch
+
+    def add(self, kind: Kind, product_id: str, viewer: int | None, at_us: int) -> None:
+        self.kinds.append(kind)
+        self.product_ids.append(product_id)
+        self.viewers.append(viewer)
+        self.at_us.append(at_us)
+
+    def __len__(self) -> int:
+        return len(self.kinds)
+
+    def __iter__(self) -> Iterator[Signal]:
+        return map(Signal, self.kinds, self.product_ids, self.viewers, self.at_us)
+
+    def slice(self, start: int, stop: int) -> Signals:
+        return Signals(
+            self.kinds[start:stop],
+            self.product_ids[start:stop],
+            self.viewers[start:stop],
+            self.at_us[start:stop],
+        )
+
+    def prepend(self, older: Signals) -> None:
+        self.kinds[:0] = older.kinds
+        self.product_ids[:0] = older.product_ids
+        self.viewers[:0] = older.viewers
+        self.at_us[:0] = older.at_us
 
 
 def viewer_key(token: str) -> int:

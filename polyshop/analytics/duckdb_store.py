@@ -11,13 +11,12 @@ start-up: CLI commands that never touch analytics can run beside a serving shop.
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
 import duckdb
 
-from polyshop.analytics.domain import Kind, Signal, TimeRange, Trend, from_us, to_us
+from polyshop.analytics.domain import Kind, Signals, TimeRange, Trend, from_us, to_us
 from polyshop.analytics.ports import MAX_PAIRS, CoViews
 
 KIND_CODES = {Kind.VIEW: 0, Kind.CART_ADD: 1}
@@ -50,19 +49,16 @@ class DuckDbAnalyticsStore:
                     self._connection = connection
         return self._connection.cursor()
 
-    def append(self, signals: Sequence[Signal]) -> None:
-        if not signals:
+    def append(self, signals: Signals) -> None:
+        if not len(signals):
             return
-        kinds, products, viewers, times = zip(
-            *((KIND_CODES[s.kind], s.product_id, s.viewer, s.at_us) for s in signals),
-            strict=True,
-        )
+        kinds = [KIND_CODES[kind] for kind in signals.kinds]
         # Columns as lists, unnested server-side: one statement, ~20x faster than executemany.
         with self._cursor() as cursor:
             cursor.execute(
                 "INSERT INTO signals SELECT unnest($1), unnest($2)::UUID, unnest($3),"
                 " make_timestamp(unnest($4))",
-                [list(kinds), list(products), list(viewers), list(times)],
+                [kinds, signals.product_ids, signals.viewers, signals.at_us],
             )
 
     def series(self, kind: Kind, product_id: str, rng: TimeRange) -> dict[datetime, int]:

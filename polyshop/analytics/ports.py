@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from polyshop.analytics.domain import Kind, Signal, TimeRange, Trend
+from polyshop.analytics.domain import Kind, Signals, TimeRange, Trend
 
 #: Pairs counted per window at most (both ways round).
 MAX_PAIRS = 200_000
@@ -23,8 +22,8 @@ class CoViews:
 
 
 class AnalyticsStore(Protocol):
-    def append(self, signals: Sequence[Signal]) -> None:
-        """Write a batch; one writer calls this, about once a second."""
+    def append(self, signals: Signals) -> None:
+        """Write a batch; one writer per process calls this, a few times a second."""
 
     def series(self, kind: Kind, product_id: str, rng: TimeRange) -> dict[datetime, int]:
         """Signals of one kind for one product per bucket start (empty buckets left out)."""

@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Connection, Engine
 
-from polyshop.analytics.domain import Bucket, Kind, Signal, TimeRange, Trend, from_us
+from polyshop.analytics.domain import Bucket, Kind, Signals, TimeRange, Trend, from_us
 from polyshop.analytics.ports import MAX_PAIRS, CoViews
 
 KIND_CODES = {Kind.VIEW: 0, Kind.CART_ADD: 1}
@@ -53,13 +52,15 @@ class PostgresAnalyticsStore:
             for statement in SCHEMA:
                 connection.exec_driver_sql(statement)
 
-    def append(self, signals: Sequence[Signal]) -> None:
-        if not signals:
+    def append(self, signals: Signals) -> None:
+        if not len(signals):
             return
+        codes = [KIND_CODES[kind] for kind in signals.kinds]
+        hours = [at - at % HOUR_US for at in signals.at_us]
         hourly: Counter[tuple[int, str, int]] = Counter(
-            (KIND_CODES[s.kind], s.product_id, s.at_us - s.at_us % HOUR_US) for s in signals
+            zip(codes, signals.product_ids, hours, strict=True)
         )
-        days = {s.at_us - s.at_us % DAY_US for s in signals}
+        days = {at - at % DAY_US for at in hours}
         with self._engine.begin() as connection:
             created = self._ensure_partitions(connection, days)
             driver = connection.connection.driver_connection
@@ -70,8 +71,14 @@ class PostgresAnalyticsStore:
                     "COPY analytics_signals (kind, product_id, viewer, seen_at) FROM STDIN"
                 ) as copy,
             ):
-                for s in signals:
-                    copy.write_row((KIND_CODES[s.kind], s.product_id, s.viewer, from_us(s.at_us)))
+                for row in zip(
+                    codes,
+                    signals.product_ids,
+                    signals.viewers,
+                    map(from_us, signals.at_us),
+                    strict=True,
+                ):
+                    copy.write_row(row)
             # Sorted, so two processes' writers lock roll-up rows in one order: no deadlock.
             keys = sorted(hourly)
             connection.exec_driver_sql(

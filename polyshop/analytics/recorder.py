@@ -19,7 +19,7 @@ from collections.abc import Callable
 
 import structlog
 
-from polyshop.analytics.domain import Kind, Signal
+from polyshop.analytics.domain import Kind, Signals
 from polyshop.analytics.ports import AnalyticsStore
 
 log = structlog.get_logger(__name__)
@@ -41,7 +41,7 @@ class SignalRecorder:
         self._interval = interval
         self._capacity = capacity
         self._clock = clock
-        self._buffer: list[Signal] = []
+        self._buffer = Signals()
         self._lock = threading.Lock()
         self._writing = threading.Lock()
         self._wake = threading.Event()
@@ -64,12 +64,12 @@ class SignalRecorder:
         self.ignored += 1
 
     def record(self, kind: Kind, product_id: str, viewer: int | None) -> None:
-        signal = Signal(kind, product_id, viewer, self._clock())
+        at_us = self._clock()
         with self._lock:
             if len(self._buffer) >= self._capacity:
                 self.dropped += 1
                 return
-            self._buffer.append(signal)
+            self._buffer.add(kind, product_id, viewer, at_us)
             self.recorded += 1
 
     def pending(self) -> int:
@@ -91,17 +91,17 @@ class SignalRecorder:
 
     def _write(self) -> None:
         with self._lock:
-            batch, self._buffer = self._buffer, []
+            batch, self._buffer = self._buffer, Signals()
         for start in range(0, len(batch), CHUNK):
-            chunk = batch[start : start + CHUNK]
+            chunk = batch.slice(start, start + CHUNK)
             try:
                 self._store.append(chunk)
             except Exception:
-                rest = batch[start:]
                 with self._lock:  # keep it for the next try, oldest first, within capacity
-                    kept = rest[: max(self._capacity - len(self._buffer), 0)]
-                    self._buffer[:0] = kept
-                    self.dropped += len(rest) - len(kept)
+                    room = max(self._capacity - len(self._buffer), 0)
+                    kept = batch.slice(start, start + room)
+                    self._buffer.prepend(kept)
+                    self.dropped += len(batch) - start - len(kept)
                 self.failed_batches += 1
                 raise
             self.written += len(chunk)

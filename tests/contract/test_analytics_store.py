@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from polyshop.analytics.domain import Bucket, Kind, Signal, TimeRange, to_us
+from polyshop.analytics.domain import Bucket, Kind, Signal, Signals, TimeRange, to_us
 from polyshop.analytics.duckdb_store import DuckDbAnalyticsStore
 from polyshop.analytics.ports import AnalyticsStore
 from polyshop.analytics.postgres_store import PostgresAnalyticsStore
@@ -33,6 +33,10 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[AnalyticsS
     engine.dispose()
 
 
+def append(store: AnalyticsStore, signals: list[Signal]) -> None:
+    store.append(Signals.of(signals))
+
+
 def view(product: str, at: datetime, viewer: int | None = 1) -> Signal:
     return Signal(Kind.VIEW, product, viewer, to_us(at))
 
@@ -42,7 +46,8 @@ def add(product: str, at: datetime, viewer: int | None = 1) -> Signal:
 
 
 def test_series_counts_each_kind_per_bucket(store: AnalyticsStore):
-    store.append(
+    append(
+        store,
         [
             view(A, T0 + timedelta(minutes=1)),
             view(A, T0 + timedelta(minutes=1, seconds=30)),
@@ -50,7 +55,7 @@ def test_series_counts_each_kind_per_bucket(store: AnalyticsStore):
             view(A, T0 + timedelta(hours=1, minutes=5)),
             view(B, T0 + timedelta(minutes=1)),
             add(A, T0 + timedelta(minutes=2)),
-        ]
+        ],
     )
     minutes = TimeRange.of(T0, T0 + timedelta(hours=2), Bucket.MINUTE, T0)
     hours = TimeRange.of(T0, T0 + timedelta(hours=2), Bucket.HOUR, T0)
@@ -68,8 +73,8 @@ def test_series_counts_each_kind_per_bucket(store: AnalyticsStore):
 
 
 def test_series_keeps_to_the_range(store: AnalyticsStore):
-    store.append(
-        [view(A, T0 - timedelta(minutes=1)), view(A, T0), view(A, T0 + timedelta(hours=1))]
+    append(
+        store, [view(A, T0 - timedelta(minutes=1)), view(A, T0), view(A, T0 + timedelta(hours=1))]
     )
 
     rng = TimeRange.of(T0, T0 + timedelta(hours=1), Bucket.MINUTE, T0)
@@ -79,13 +84,14 @@ def test_series_keeps_to_the_range(store: AnalyticsStore):
 
 def test_trending_ranks_by_views_with_the_window_before(store: AnalyticsStore):
     start, end, before = T0, T0 + timedelta(hours=1), T0 - timedelta(hours=1)
-    store.append(
+    append(
+        store,
         [view(A, start + timedelta(minutes=i)) for i in range(3)]
         + [view(B, start + timedelta(minutes=i)) for i in range(5)]
         + [view(B, before + timedelta(minutes=i)) for i in range(10)]
         + [view(C, before + timedelta(minutes=1))]  # seen only before: not trending now
         + [add(D, start + timedelta(minutes=1)) for _ in range(9)]  # not a view
-        + [view(A, end)]  # after the window
+        + [view(A, end)],  # after the window
     )
 
     trends = store.trending(start, end, before, limit=10)
@@ -102,7 +108,7 @@ def test_trending_over_whole_hours_equals_trending_over_raw_views(store: Analyti
         view(A if i % 3 else B, T0 - timedelta(hours=30) + timedelta(minutes=7 * i))
         for i in range(600)
     ]
-    store.append(signals)
+    append(store, signals)
     end = T0 + timedelta(hours=1)
     start = end - timedelta(days=1)
     aligned = store.trending(start, end, start - timedelta(days=1), limit=5)
@@ -119,7 +125,7 @@ def test_trending_over_whole_hours_equals_trending_over_raw_views(store: Analyti
 
 
 def test_totals_count_every_kind(store: AnalyticsStore):
-    store.append([view(A, T0), view(A, T0), add(A, T0), view(B, T0)])
+    append(store, [view(A, T0), view(A, T0), add(A, T0), view(B, T0)])
 
     assert store.totals(A, T0, T0 + timedelta(minutes=1)) == {Kind.VIEW: 2, Kind.CART_ADD: 1}
     assert store.totals(C, T0, T0 + timedelta(minutes=1)) == {Kind.VIEW: 0, Kind.CART_ADD: 0}
@@ -127,14 +133,15 @@ def test_totals_count_every_kind(store: AnalyticsStore):
 
 def test_co_views_pair_products_seen_in_one_visit_and_skip_crawlers(store: AnalyticsStore):
     crawler = [view(str(uuid.UUID(int=100 + i)), T0, viewer=99) for i in range(6)]
-    store.append(
+    append(
+        store,
         [
             *(view(A, T0, viewer=1), view(B, T0, viewer=1), view(A, T0, viewer=1)),  # A: once
             *(view(A, T0, viewer=2), view(B, T0, viewer=2), view(C, T0, viewer=2)),
             *(view(D, T0, viewer=None), view(A, T0, viewer=None)),  # no session: no visit
             view(C, T0 + timedelta(hours=1), viewer=1),  # outside the window
             *crawler,
-        ]
+        ],
     )
 
     co = store.co_views(T0, T0 + timedelta(minutes=30), max_products_per_visit=5)
@@ -190,7 +197,7 @@ class _Failing:
         self.store = store
         self.fail = True
 
-    def append(self, signals: list[Signal]) -> None:
+    def append(self, signals: Signals) -> None:
         if self.fail:
             raise ConnectionError("store down")
         self.store.append(signals)
@@ -221,13 +228,13 @@ def test_a_flush_that_fails_midway_keeps_only_what_was_not_written(
     flaky.fail = False
     calls: list[int] = []
 
-    def append(signals: list[Signal]) -> None:
+    def fail_second(signals: Signals) -> None:
         calls.append(len(signals))
         if len(calls) == 2:
             raise ConnectionError("store down")
         store.append(signals)
 
-    flaky.append = append  # type: ignore[method-assign]
+    flaky.append = fail_second  # type: ignore[method-assign]
     recorder = SignalRecorder(flaky, interval=3600)  # type: ignore[arg-type]
     for _ in range(5):
         recorder.view(B, 1)
@@ -249,10 +256,10 @@ def test_trending_over_whole_hours_sees_views_of_the_current_hour_at_once(
     now = datetime.now(UTC)
     end = Bucket.HOUR.floor(now) + timedelta(hours=1)
     start = end - timedelta(days=1)
-    store.append([view(A, start + timedelta(hours=2)), view(A, now), view(B, now)])
+    append(store, [view(A, start + timedelta(hours=2)), view(A, now), view(B, now)])
     first = store.trending(start, end, start - timedelta(days=1), limit=5)
 
-    store.append([view(B, now), view(B, now)])
+    append(store, [view(B, now), view(B, now)])
     second = store.trending(start, end, start - timedelta(days=1), limit=5)
 
     assert [(t.product_id, t.views) for t in first] == [(A, 2), (B, 1)]

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 
-from polyshop.analytics.domain import Kind, Signal, to_us
+from polyshop.analytics.domain import Kind, Signal, Signals, to_us
 from polyshop.analytics.ports import CoViews
 from polyshop.catalog import commands
 from polyshop.catalog.domain import ProductDraft, Variant
@@ -79,7 +79,7 @@ def test_viewed_together_counts_each_closed_window_once(container: Container):
         Signal(Kind.VIEW, p, viewer, to_us(start + timedelta(minutes=m)))
         for viewer, p, m in [(1, a, 1), (1, b, 2), (2, a, 3), (2, b, 4), (3, a, 5), (3, c, 40)]
     ]
-    container.analytics.store.append(signals)
+    container.analytics.store.append(Signals.of(signals))
     graph = SqlRecommendationGraph(container.store.write_engine)
 
     # Only the first window has closed: visitor 3's view of c at :40 is not counted yet.
