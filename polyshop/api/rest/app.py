@@ -47,6 +47,7 @@ def create_app(container: Container, *, start_projections: bool | None = None) -
         try:
             yield
         finally:
+            gc.unfreeze()  # back within reach: what the container held can now be freed
             container.close()
 
     app = FastAPI(
