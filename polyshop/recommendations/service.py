@@ -42,7 +42,7 @@ class Recommender:
         self, catalog: Engine, graph: RecommendationGraph, cache: RecommendationCache
     ) -> None:
         self._catalog = catalog
-        self._graph = graph
+        self.graph = graph
         self.cache = cache
 
     def recommend(
@@ -63,7 +63,7 @@ class Recommender:
         return ranked
 
     def _compute(self, product_id: str) -> Ranked:
-        ranked = blend(self._graph.neighbors(product_id))
+        ranked = blend(self.graph.neighbors(product_id))
         with self._catalog.connect() as connection:
             docs = documents_by_id(connection, [product_id, *(c for c, _, _ in ranked)])
             if not docs or docs[0]["id"] != product_id:

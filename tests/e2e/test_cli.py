@@ -10,12 +10,14 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx2 as httpx
 from click.testing import CliRunner
 from sqlalchemy import text
 
+from polyshop.analytics.ports import CoViews
 from polyshop.catalog.queries import Browse, list_products
 from polyshop.cli import main
 from polyshop.container import Container
@@ -221,3 +223,22 @@ def test_set_role_promotes_and_demotes(tmp_path: Path):
     assert demoted.exit_code == 0
     assert "customer" in demoted.output
     assert missing.exit_code == 1
+
+
+def test_recount_views_clears_the_viewed_together_graph(
+    backend: str, container_for: Callable[..., Container]
+):
+    container = container_for(backend)
+    graph = container.recommender.graph
+    a, b = "00000000-0000-0000-0000-00000000000a", "00000000-0000-0000-0000-00000000000b"
+    graph.add_co_views(CoViews([(a, b, 2), (b, a, 2)], {a: 2, b: 2}), until=datetime.now(UTC))
+    assert graph.neighbors(a)["viewed"]
+    env = {"POLYSHOP_DATA_DIR": str(container.settings.data_dir)}
+    if container.settings.database_url:
+        env["POLYSHOP_DATABASE_URL"] = container.settings.database_url
+
+    result = run("recommendations", "recount-views", env=env)
+
+    assert result.exit_code == 0, result.output
+    assert graph.neighbors(a)["viewed"] == []
+    assert graph.viewed_until() is None
