@@ -6,10 +6,14 @@ every request is made with exactly the token the test names (or none).
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import httpx2 as httpx
+import orjson
 from fastapi.testclient import TestClient
+
+from polyshop.orders.payments import sign
 
 OPS = {"Authorization": "Bearer test-ops-token"}
 PASSWORD = "correct horse battery"
@@ -21,6 +25,8 @@ ADDRESS = {
     "country": "US",
 }
 ORDER_BODY = {"shipping_address": ADDRESS, "payment_method_id": "pm_card_visa"}
+#: The payment webhook secret of the shops tests make to take payments.
+SECRET = "webhook-secret-for-tests"
 
 
 class Shopper:
@@ -103,3 +109,18 @@ def create_product(
     client.cookies.clear()
     assert response.status_code == 201, response.text
     return str(response.json()["product_id"])
+
+
+def webhook(client: TestClient, payload: dict, *, secret: str = SECRET, at: int | None = None):
+    """The payment provider's signed call, as it would make it."""
+    body = orjson.dumps(payload)
+    timestamp = str(at if at is not None else int(time.time()))
+    return client.post(
+        "/api/v1/payments/webhook",
+        content=body,
+        headers={
+            "Content-Type": "application/json",
+            "X-Payment-Timestamp": timestamp,
+            "X-Payment-Signature": sign(secret, timestamp, body),
+        },
+    )

@@ -8,17 +8,22 @@ import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
-import orjson
 import pytest
 from fastapi.testclient import TestClient
 
 from polyshop.api.rest.app import create_app
 from polyshop.container import Container
-from polyshop.orders.payments import sign
-from tests.e2e.shoppers import OPS, PASSWORD, Shopper, create_product, guest, register
+from tests.e2e.shoppers import (
+    OPS,
+    PASSWORD,
+    SECRET,
+    Shopper,
+    create_product,
+    guest,
+    register,
+    webhook,
+)
 from tests.e2e.shoppers import ORDER_BODY as BODY
-
-SECRET = "webhook-secret-for-tests"
 
 
 def shop(client: TestClient) -> Container:
@@ -108,17 +113,7 @@ def test_a_paid_order_cancelled_then_refunded_is_taken_off_once(paying_client: T
     ann.add("LAMP-1", 2)
     placed = order(ann)
     payment = {"order_id": placed["order_id"], "payment_id": "p1", "amount": 80.0}
-    body = orjson.dumps({**payment, "status": "succeeded"})
-    stamp = str(int(time.time()))
-    paid = client.post(
-        "/api/v1/payments/webhook",
-        content=body,
-        headers={
-            "Content-Type": "application/json",
-            "X-Payment-Timestamp": stamp,
-            "X-Payment-Signature": sign(SECRET, stamp, body),
-        },
-    )
+    paid = webhook(client, {**payment, "status": "succeeded"})
     assert paid.status_code == 200, paid.text
     assert ann.post(f"/api/v1/orders/{placed['order_id']}/cancel").status_code == 200
     refunded = client.post(f"/api/v1/orders/{placed['order_id']}/refund", headers=OPS)

@@ -9,17 +9,23 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
-import orjson
 import pytest
 from fastapi.testclient import TestClient
 
 from polyshop.api.rest.app import create_app
 from polyshop.container import Container
 from polyshop.orders.payments import sign
-from tests.e2e.shoppers import ADDRESS, OPS, Shopper, create_product, guest, register
+from tests.e2e.shoppers import (
+    ADDRESS,
+    OPS,
+    SECRET,
+    Shopper,
+    create_product,
+    guest,
+    register,
+    webhook,
+)
 from tests.e2e.shoppers import ORDER_BODY as BODY
-
-SECRET = "webhook-secret-for-tests"
 
 
 def make_client(container_for: Callable[..., Container], backend: str, **overrides: Any):
@@ -43,20 +49,6 @@ def place(shopper: Shopper, key: str | None = None, body: dict | None = None):
 
 def stock(client: TestClient, sku: str) -> dict:
     return client.get(f"/api/v1/inventory/{sku}", headers=OPS).json()
-
-
-def webhook(client: TestClient, payload: dict, *, secret: str = SECRET, at: int | None = None):
-    body = orjson.dumps(payload)
-    timestamp = str(at if at is not None else int(time.time()))
-    return client.post(
-        "/api/v1/payments/webhook",
-        content=body,
-        headers={
-            "Content-Type": "application/json",
-            "X-Payment-Timestamp": timestamp,
-            "X-Payment-Signature": sign(secret, timestamp, body),
-        },
-    )
 
 
 def log_size(client: TestClient) -> int:
