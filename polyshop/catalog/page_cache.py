@@ -28,6 +28,9 @@ class ProductPageCache:
         # Browse totals by filter: counting a large category costs more than the page itself.
         # Any eviction may change any total, so they live for one eviction epoch only.
         self._totals: dict[Hashable, tuple[int, int]] = {}
+        # Whole browse pages by query string, for the same reason and the same epoch: a
+        # catalog that is not changing serves its listings from memory.
+        self._listings: dict[bytes, tuple[int, bytes]] = {}
         self._owners: dict[str, str] = {}  # sku -> product id, for cached pages only
         self._lock = threading.Lock()
         self._evictions = 0
@@ -69,6 +72,16 @@ class ProductPageCache:
                 self._totals.clear()
             self._totals[key] = (token, total)
 
+    def listing(self, query: bytes) -> bytes | None:
+        entry = self._listings.get(query)
+        return entry[1] if entry is not None and entry[0] == self._evictions else None
+
+    def put_listing(self, query: bytes, page: bytes, token: int) -> None:
+        if token == self._evictions:
+            if len(self._listings) > 10_000:
+                self._listings.clear()
+            self._listings[query] = (token, page)
+
     def evict(self, product_ids: Iterable[str], skus: Iterable[str]) -> None:
         with self._lock:
             self._evictions += 1
@@ -88,6 +101,16 @@ class ProductPageCache:
 
 class ProductCache(Protocol):
     """An in-memory cache of what product documents say (pages, recommendations)."""
+
+    def listing(self, query: bytes) -> bytes | None:
+        entry = self._listings.get(query)
+        return entry[1] if entry is not None and entry[0] == self._evictions else None
+
+    def put_listing(self, query: bytes, page: bytes, token: int) -> None:
+        if token == self._evictions:
+            if len(self._listings) > 10_000:
+                self._listings.clear()
+            self._listings[query] = (token, page)
 
     def evict(self, product_ids: Iterable[str], skus: Iterable[str]) -> None: ...
 

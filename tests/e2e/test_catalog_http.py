@@ -307,3 +307,33 @@ def test_browse_totals_follow_changes(client: TestClient):
     while client.get("/api/v1/products").json()["total"] != 2:
         assert time.monotonic() - started < 0.5, "a remembered total outlived the change"
         time.sleep(0.005)
+
+
+def test_cached_browse_pages_follow_changes(client: TestClient):
+    written = create(client)
+    pid = written["product_id"]
+    query = {"category": "shoes", "in_stock": "true", "sort": "price_asc"}
+    client.get("/api/v1/products", params={**query, "min_position": written["position"]})
+    pages = client.container.product_pages  # type: ignore[attr-defined]
+    first = client.get("/api/v1/products", params=query).json()  # computed, then remembered
+    assert pages.listing(b"category=shoes&in_stock=true&sort=price_asc") is not None
+    assert client.get("/api/v1/products", params=query).json() == first
+
+    position = client.patch(f"/api/v1/products/{pid}", headers=OPS, json={"price": 55}).json()[
+        "position"
+    ]
+    client.container.runner.wait_for("product_documents", position, 5)  # type: ignore[attr-defined]
+    started = time.monotonic()
+    while client.get("/api/v1/products", params=query).json()["products"][0]["price"] != 55:
+        assert time.monotonic() - started < 0.5, "a cached listing outlived the change"
+        time.sleep(0.005)
+
+    sold = client.post(
+        "/api/v1/inventory/TRA-42/adjust", headers=OPS, json={"delta": -5, "reason": "sold out"}
+    ).json()["position"]
+    client.container.runner.wait_for("product_documents", sold, 5)  # type: ignore[attr-defined]
+    started = time.monotonic()
+    while client.get("/api/v1/products", params=query).json()["total"] != 0:
+        assert time.monotonic() - started < 0.5, "a sold-out product stayed in a cached listing"
+        time.sleep(0.005)
+    assert first["total"] == 1

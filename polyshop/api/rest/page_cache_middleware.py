@@ -1,8 +1,10 @@
-"""Product pages served straight from the page cache, ahead of routing and validation.
+"""Product pages and browse listings served straight from the page cache, ahead of routing
+and validation.
 
 A cached page is already the exact response body, so a hit needs none of the framework's
-per-request work. Anything else (a miss, a query string such as `min_position`, another
-path) goes on to the real route, which fills the cache.
+per-request work. Listings are keyed by their query string and live until the next change
+to the catalog or to stock (the cache's eviction epoch). Anything else (a miss,
+`min_position`, another path) goes on to the real route, which fills the cache.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from polyshop.api.rest.middleware import send_response
 from polyshop.catalog.page_cache import ProductPageCache
 
 ROUTE = "/api/v1/products/{product_id}"
+LISTING = "/api/v1/products"
 _PATH = re.compile(r"^/api/v1/products/([0-9a-fA-F-]{36})$")
 
 
@@ -28,7 +31,17 @@ class CachedProductPages:
         self.signals = signals
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] == "GET" and not scope["query_string"]:
+        if scope["type"] != "http" or scope["method"] != "GET":
+            await self.app(scope, receive, send)
+            return
+        query: bytes = scope["query_string"]
+        if scope["path"] == LISTING and b"min_position" not in query:
+            listing = self.pages.listing(query)
+            if listing is not None:
+                scope["polyshop.route"] = LISTING
+                await send_response(send, 200, b"application/json", listing)
+                return
+        if not query:
             match = _PATH.match(scope["path"])
             page = self.pages.get(match[1]) if match else None
             if page is not None:

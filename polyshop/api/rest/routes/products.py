@@ -84,14 +84,15 @@ def browse_filters(
 BrowseDep = Annotated[Browse, Depends(browse_filters)]
 
 
-@router.get("/products")
+@router.get("/products", responses={200: {"model": ProductsOut}})
 def browse_products(
+    request: Request,
     container: ContainerDep,
     page: Annotated[PageParams, Query()],
     filters: BrowseDep,
     sort: Sort = Sort.NEWEST,
     min_position: MinPosition = None,
-) -> ProductsOut:
+) -> Response:
     """Browse active products with filters, a sort and pages."""
     browse = dataclasses.replace(filters, sort=sort)
     wait_for_read_model(
@@ -106,7 +107,14 @@ def browse_products(
     )
     if known is None:
         pages.put_total(key, total, token)
-    return ProductsOut(products=[ProductOut.of(d) for d in docs], **page.envelope(total))
+    body = (
+        ProductsOut(products=[ProductOut.of(d) for d in docs], **page.envelope(total))
+        .model_dump_json()
+        .encode()
+    )
+    if not min_position:  # served from memory next time, until the catalog changes
+        pages.put_listing(request.scope["query_string"], body, token)
+    return Response(body, media_type="application/json")
 
 
 @router.get("/products/{product_id}", responses={200: {"model": ProductOut}})
