@@ -2,10 +2,11 @@
 
     .venv/bin/python benchmarks/analytics.py [--modes sqlite,postgres] [--views 10000000]
 
-1. Ingestion. The shop serves product pages to wrk (64 connections) while a thread in the
-   server records `--feed` views a second through the shop's own recorder. Prints product
-   page latency without and with the feed, and the views the writer actually stored per
-   second (from /metrics), so "sustained" is measured, not assumed.
+1. Ingestion. The shop serves product pages to wrk (64 connections) while its event loop
+   also records `--feed` views a second through the shop's own recorder (as the pages that
+   served them would; see serve_with_ceiling.py). Prints product page latency without and
+   with the feed, and the views the writer actually stored per second (from /metrics), so
+   "sustained" is measured, not assumed.
 2. Queries. `--views` synthetic views (100,000 products, popularity skewed like a real
    shop's, spread over the last 7 days, appended in time order) loaded into each analytics
    store; then trending, per-product series at each bucket size, funnel totals and the
