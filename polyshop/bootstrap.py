@@ -23,6 +23,7 @@ from polyshop.analytics.duckdb_store import DuckDbAnalyticsStore
 from polyshop.analytics.ports import AnalyticsStore
 from polyshop.analytics.postgres_store import PostgresAnalyticsStore
 from polyshop.analytics.recorder import SignalRecorder
+from polyshop.analytics.retention import analytics_retention
 from polyshop.analytics.sales import SalesProjection
 from polyshop.analytics.service import Analytics
 from polyshop.cart.ports import CartStore
@@ -163,6 +164,12 @@ def _wire(
         store, lambda: lease_factory("order-expiry"), settings.order_expiry_interval
     )
     closers.insert(0, expiry.stop)
+    retention = analytics_retention(
+        analytics_store,
+        settings.analytics_retention_days,
+        lambda: lease_factory("analytics-retention"),
+    )
+    closers.insert(0, retention.stop)
     graph = SqlRecommendationGraph(store.write_engine, read_engine)
     co_views = co_view_counter(
         analytics_store,
@@ -191,6 +198,7 @@ def _wire(
             prices.start,
             expiry.start,
             signals.start,
+            retention.start,
             co_views.start,
             *ttl.background,
         ],

@@ -72,6 +72,9 @@ class Settings(BaseSettings):
         le=10,
         description="seconds between batch writes of product views (what a crash may lose)",
     )
+    analytics_retention_days: int = Field(
+        default=400, ge=1, le=36_500, description="days of product views kept for analytics"
+    )
     co_view_interval: float = Field(
         default=60.0, gt=0, le=3600, description="how often viewed-together visits are counted"
     )

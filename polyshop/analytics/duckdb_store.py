@@ -16,7 +16,7 @@ from pathlib import Path
 
 import duckdb
 
-from polyshop.analytics.domain import Kind, Signals, TimeRange, Trend, from_us, to_us
+from polyshop.analytics.domain import Bucket, Kind, Signals, TimeRange, Trend, from_us, to_us
 from polyshop.analytics.ports import MAX_PAIRS, CoViews
 
 KIND_CODES = {Kind.VIEW: 0, Kind.CART_ADD: 1}
@@ -139,6 +139,13 @@ class DuckDbAnalyticsStore:
         with self._cursor() as cursor:
             row = cursor.execute("SELECT epoch_us(min(seen_at)) FROM signals").fetchone()
         return from_us(row[0]) if row and row[0] is not None else None
+
+    def purge_before(self, cutoff: datetime) -> None:
+        with self._cursor() as cursor:
+            cursor.execute(
+                "DELETE FROM signals WHERE seen_at < make_timestamp($d)",
+                {"d": to_us(Bucket.DAY.floor(cutoff))},
+            )
 
     def check(self) -> None:
         with self._cursor() as cursor:

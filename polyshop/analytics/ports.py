@@ -53,6 +53,10 @@ class AnalyticsStore(Protocol):
 
     def first_signal_at(self) -> datetime | None: ...
 
+    def purge_before(self, cutoff: datetime) -> None:
+        """Forget signals of the UTC days that ended by `cutoff` (retention works in whole
+        days: a partitioned store drops a day at a time)."""
+
     def check(self) -> None:
         """Raise when the store cannot be reached (readiness)."""
 

@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Connection, Engine
 
-from polyshop.analytics.domain import Bucket, Kind, Signals, TimeRange, Trend, from_us
+from polyshop.analytics.domain import Bucket, Kind, Signals, TimeRange, Trend, from_us, to_us
 from polyshop.analytics.ports import MAX_PAIRS, CoViews
 
 KIND_CODES = {Kind.VIEW: 0, Kind.CART_ADD: 1}
@@ -238,6 +238,27 @@ class PostgresAnalyticsStore:
             return connection.exec_driver_sql(
                 "SELECT min(seen_at) FROM analytics_signals"
             ).scalar_one()
+
+    def purge_before(self, cutoff: datetime) -> None:
+        """Drops whole day partitions (no row-by-row delete, no bloat) and their roll-up."""
+        day = Bucket.DAY.floor(cutoff)
+        with self._engine.begin() as connection:
+            _serialized(connection, "analytics-partitions")
+            names = list(
+                connection.exec_driver_sql(
+                    "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid"
+                    " WHERE i.inhparent = 'analytics_signals'::regclass"
+                ).scalars()
+            )
+            for name in names:
+                started = datetime.strptime(name.rsplit("_", 1)[1], "%Y%m%d").replace(tzinfo=UTC)
+                if started < day:
+                    connection.exec_driver_sql(f"DROP TABLE {name}")
+                    with self._lock:
+                        self._days.discard(to_us(started))
+            connection.exec_driver_sql(
+                "DELETE FROM analytics_hourly WHERE hour < %(d)s", {"d": day}
+            )
 
     def check(self) -> None:
         with self._engine.connect() as connection:

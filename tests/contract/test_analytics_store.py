@@ -264,3 +264,17 @@ def test_trending_over_whole_hours_sees_views_of_the_current_hour_at_once(
 
     assert [(t.product_id, t.views) for t in first] == [(A, 2), (B, 1)]
     assert [(t.product_id, t.views) for t in second] == [(B, 3), (A, 2)]
+
+
+def test_retention_forgets_whole_days_before_the_cutoff(store: AnalyticsStore):
+    old, kept, today = T0 - timedelta(days=3), T0 - timedelta(days=1), T0
+    append(store, [view(A, old), view(A, old + timedelta(hours=1)), view(A, kept), view(A, today)])
+    week = TimeRange.of(T0 - timedelta(days=5), T0 + timedelta(hours=1), Bucket.HOUR, T0)
+
+    store.purge_before(T0 - timedelta(days=2, hours=-3))  # mid-day: that day stays whole
+    store.purge_before(T0 - timedelta(days=2))  # twice is harmless
+
+    assert sum(store.series(Kind.VIEW, A, week).values()) == 2
+    assert store.first_signal_at() == kept
+    append(store, [view(A, old)])  # a late view of a forgotten day is stored again
+    assert sum(store.series(Kind.VIEW, A, week).values()) == 3
