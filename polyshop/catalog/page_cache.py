@@ -13,12 +13,31 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable, Sequence
-from typing import Protocol
+from typing import Any, Protocol
 
 from polyshop.catalog.documents import CATALOG_EVENTS, STOCK_EVENTS
 from polyshop.eventstore.events import RecordedEvent
 from polyshop.eventstore.follower import LogFollower
 from polyshop.eventstore.sql_store import SqlEventStore
+
+
+class _EpochMemo:
+    """Answers that any eviction may change (a total, a listing): each is kept with the
+    eviction count it was computed under and served only while that count holds."""
+
+    def __init__(self, capacity: int = 10_000) -> None:
+        self._capacity = capacity
+        self._entries: dict[Hashable, tuple[int, Any]] = {}
+
+    def get(self, key: Hashable, epoch: int) -> Any:
+        entry = self._entries.get(key)
+        return entry[1] if entry is not None and entry[0] == epoch else None
+
+    def put(self, key: Hashable, value: Any, token: int, epoch: int) -> None:
+        if token == epoch:
+            if len(self._entries) > self._capacity:
+                self._entries.clear()
+            self._entries[key] = (token, value)
 
 
 class ProductPageCache:
@@ -27,10 +46,10 @@ class ProductPageCache:
         self._pages: OrderedDict[str, bytes] = OrderedDict()
         # Browse totals by filter: counting a large category costs more than the page itself.
         # Any eviction may change any total, so they live for one eviction epoch only.
-        self._totals: dict[Hashable, tuple[int, int]] = {}
+        self._totals = _EpochMemo()
         # Whole browse pages by query string, for the same reason and the same epoch: a
         # catalog that is not changing serves its listings from memory.
-        self._listings: dict[bytes, tuple[int, bytes]] = {}
+        self._listings = _EpochMemo()
         self._owners: dict[str, str] = {}  # sku -> product id, for cached pages only
         self._lock = threading.Lock()
         self._evictions = 0
@@ -63,24 +82,18 @@ class ProductPageCache:
                 self._pages.popitem(last=False)
 
     def total(self, key: Hashable) -> int | None:
-        entry = self._totals.get(key)
-        return entry[1] if entry is not None and entry[0] == self._evictions else None
+        total: int | None = self._totals.get(key, self._evictions)
+        return total
 
     def put_total(self, key: Hashable, total: int, token: int) -> None:
-        if token == self._evictions:
-            if len(self._totals) > 10_000:
-                self._totals.clear()
-            self._totals[key] = (token, total)
+        self._totals.put(key, total, token, self._evictions)
 
     def listing(self, query: bytes) -> bytes | None:
-        entry = self._listings.get(query)
-        return entry[1] if entry is not None and entry[0] == self._evictions else None
+        page: bytes | None = self._listings.get(query, self._evictions)
+        return page
 
     def put_listing(self, query: bytes, page: bytes, token: int) -> None:
-        if token == self._evictions:
-            if len(self._listings) > 10_000:
-                self._listings.clear()
-            self._listings[query] = (token, page)
+        self._listings.put(query, page, token, self._evictions)
 
     def evict(self, product_ids: Iterable[str], skus: Iterable[str]) -> None:
         with self._lock:
