@@ -7,6 +7,7 @@ category is a path (`electronics/laptops`) so filters can take a whole subtree.
 from __future__ import annotations
 
 import re
+import uuid
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -38,6 +39,18 @@ class CatalogError(ValueError):
 
 def stream_id(product_id: str) -> str:
     return f"product-{product_id}"
+
+
+def is_product_id(value: str) -> bool:
+    """Whether `value` can name a product: ids are UUIDs in their 36-character form, so
+    anything else (a crawler's guess, a 5,000-character path) is unknown without a lookup."""
+    if len(value) != 36:
+        return False
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
 
 
 def normalize_sku(sku: str) -> str:

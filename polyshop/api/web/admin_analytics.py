@@ -19,7 +19,6 @@ worker thread hop.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -51,6 +50,7 @@ from polyshop.api.rest.problems import Problem
 # HttpOnly, SameSite=Lax, Secure over HTTPS).
 from polyshop.api.rest.routes.accounts import set_session_cookie
 from polyshop.api.web import charts
+from polyshop.catalog.domain import is_product_id
 from polyshop.container import Container
 from polyshop.ttlstore.errors import StoreUnavailable
 
@@ -292,7 +292,7 @@ def parse_selection(filters: Filters, now: datetime) -> Selection:
     except (OverflowError, OSError, ValueError):
         raise PageError(422, "start, end: the range reaches past the dates we can count.") from None
     product = filters.product or None
-    if product is not None and not _is_uuid(product):
+    if product is not None and not is_product_id(product):
         raise PageError(404, f"No product {product!r}.")
     return Selection(product, rng)
 
@@ -426,16 +426,6 @@ def _instant(name: str, value: str) -> datetime | None:
         raise PageError(
             422, f"{name}: {value!r} is not an ISO 8601 date-time like 2025-05-01T12:00."
         ) from None
-
-
-def _is_uuid(value: str) -> bool:
-    if len(value) > MAX_PARAM_LENGTH:
-        return False
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return True
 
 
 def _growth(growth: float | None, views: int) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import uuid
 from decimal import Decimal
 from typing import Annotated
 
@@ -28,7 +27,7 @@ from polyshop.api.rest.models.catalog import (
 from polyshop.api.rest.pagination import PageParams
 from polyshop.api.rest.problems import Problem, unprocessable
 from polyshop.catalog import commands, domain
-from polyshop.catalog.domain import CatalogError, ProductDraft, Variant
+from polyshop.catalog.domain import CatalogError, ProductDraft, Variant, is_product_id
 from polyshop.catalog.queries import Browse, Sort, get_product, list_products
 from polyshop.money import InvalidAmount, parse_amount
 
@@ -137,7 +136,7 @@ async def get_product_document(
     token = pages.token()
     doc = (
         await run_in_threadpool(get_product, container.read_engine, product_id)
-        if _is_uuid(product_id)
+        if is_product_id(product_id)
         else None
     )
     if doc is None:
@@ -216,16 +215,8 @@ def discontinue_product(product_id: str, container: ContainerDep, _: AdminDep) -
     return ProductWritten(product_id=product_id, position=written.position)
 
 
-def _is_uuid(value: str) -> bool:
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return True
-
-
 def _known(product_id: str) -> None:
-    if not _is_uuid(product_id):
+    if not is_product_id(product_id):
         raise Problem(404, f"No product {product_id!r}.", slug="product-not-found")
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
@@ -12,6 +11,7 @@ from polyshop.api.rest.dependencies import ContainerDep, presented_token
 from polyshop.api.rest.models.analytics import RecommendationOut, RecommendationsOut
 from polyshop.api.rest.models.catalog import ProductOut
 from polyshop.api.rest.problems import Problem
+from polyshop.catalog.domain import is_product_id
 from polyshop.container import Container
 from polyshop.recommendations.service import MAX_LIMIT, Recommendation, pick
 from polyshop.ttlstore.errors import StoreUnavailable
@@ -30,7 +30,7 @@ async def recommendations(
 ) -> Response:
     """Products bought or viewed together with this one, else similar ones: never this
     product, one out of stock or discontinued, or one already in the caller's cart."""
-    if not _is_uuid(product_id):  # no such product, and nothing to cache or look up
+    if not is_product_id(product_id):  # no such product, and nothing to cache or look up
         raise Problem(404, f"No product {product_id!r}.", slug="product-not-found")
     recommender = container.recommender
     token = presented_token(request)
@@ -60,14 +60,6 @@ def _render(product_id: str, found: list[Recommendation]) -> bytes:
         .model_dump_json()
         .encode()
     )
-
-
-def _is_uuid(value: str) -> bool:
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return len(value) == 36
 
 
 def _in_cart(container: Container, token: str | None) -> set[str]:
