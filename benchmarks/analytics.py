@@ -30,7 +30,7 @@ from pathlib import Path
 
 import httpx2 as httpx
 import psycopg
-from harness import ADMIN_URL, fresh_settings, server, wrk_paths
+from harness import ADMIN_URL, fresh_settings, percentile, server, wrk_paths
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
@@ -165,9 +165,7 @@ def timed(run: Callable[[], object], rounds: int) -> str:
         t = time.perf_counter()
         run()
         samples.append((time.perf_counter() - t) * 1000)
-    samples.sort()
-    p99 = samples[min(len(samples) - 1, int(len(samples) * 0.99))]
-    return f"p50 {statistics.median(samples):8.1f} ms  p99 {p99:8.1f} ms"
+    return f"p50 {statistics.median(samples):8.1f} ms  p99 {percentile(samples, 0.99):8.1f} ms"
 
 
 def bench_queries(label: str, store: AnalyticsStore, rounds: int) -> None:

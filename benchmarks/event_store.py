@@ -23,6 +23,7 @@ from pathlib import Path
 import psycopg
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate
+from harness import percentile as pct
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
@@ -214,10 +215,6 @@ def bench_lag(container: Container, rate: float, seconds: float) -> list[float]:
     watcher.join(30)
     runner.stop()
     return sorted((visible[p] - committed[p]) * 1000 for p in committed if p in visible)
-
-
-def pct(values: list[float], q: float) -> float:
-    return values[min(len(values) - 1, int(len(values) * q))]
 
 
 def main() -> None:

@@ -11,7 +11,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -79,6 +79,12 @@ def server(
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(30)
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """The q-quantile of `values` (nearest rank below); nan when there are none."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * q))] if ordered else float("nan")
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ from pathlib import Path
 
 import psycopg
 from harness import ADMIN_URL, fresh_settings
+from harness import percentile as pct
 from sqlalchemy.engine import make_url
 
 from polyshop.bootstrap import build
@@ -131,11 +132,6 @@ def run(
     for thread in threads:
         thread.join()
     return latencies, lags, refused[0]
-
-
-def pct(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(len(ordered) * p))] if ordered else float("nan")
 
 
 def pgbench_ceiling(clients: int, seconds: int) -> float:

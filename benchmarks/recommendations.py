@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
-from harness import fresh_settings, server, wrk_paths
+from harness import fresh_settings, percentile, server, wrk_paths
 from sqlalchemy import select
 
 from polyshop.bootstrap import build
@@ -56,9 +56,7 @@ def place_orders(container: Container, ids: list[str], orders: int, rng: random.
 
 
 def percentiles(samples: list[float]) -> str:
-    samples = sorted(samples)
-    p99 = samples[min(len(samples) - 1, int(len(samples) * 0.99))]
-    return f"p50 {statistics.median(samples):6.2f} ms  p99 {p99:6.2f} ms"
+    return f"p50 {statistics.median(samples):6.2f} ms  p99 {percentile(samples, 0.99):6.2f} ms"
 
 
 def bench(mode: str, orders: int, seconds: int, port: int) -> None:
