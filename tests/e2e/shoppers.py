@@ -7,12 +7,15 @@ every request is made with exactly the token the test names (or none).
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 import httpx2 as httpx
 import orjson
 from fastapi.testclient import TestClient
 
+from polyshop.api.rest.app import create_app
+from polyshop.container import Container
 from polyshop.orders.payments import sign
 
 OPS = {"Authorization": "Bearer test-ops-token"}
@@ -27,6 +30,15 @@ ADDRESS = {
 ORDER_BODY = {"shipping_address": ADDRESS, "payment_method_id": "pm_card_visa"}
 #: The payment webhook secret of the shops tests make to take payments.
 SECRET = "webhook-secret-for-tests"
+
+
+def make_client(container_for: Callable[..., Container], backend: str, **overrides: Any):
+    """The real app around a fresh shop of `backend` (taking payments signed with SECRET),
+    with `client.container` for the tests that look behind the API."""
+    container = container_for(backend, payment_webhook_secret=SECRET, **overrides)
+    client = TestClient(create_app(container), raise_server_exceptions=False)
+    client.container = container  # type: ignore[attr-defined]
+    return client
 
 
 class Shopper:

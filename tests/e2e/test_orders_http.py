@@ -5,15 +5,11 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta, timezone
-from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
-from polyshop.api.rest.app import create_app
-from polyshop.container import Container
 from polyshop.orders.payments import sign
 from tests.e2e.shoppers import (
     ADDRESS,
@@ -22,23 +18,11 @@ from tests.e2e.shoppers import (
     Shopper,
     create_product,
     guest,
+    make_client,
     register,
     webhook,
 )
 from tests.e2e.shoppers import ORDER_BODY as BODY
-
-
-def make_client(container_for: Callable[..., Container], backend: str, **overrides: Any):
-    container = container_for(backend, payment_webhook_secret=SECRET, **overrides)
-    client = TestClient(create_app(container), raise_server_exceptions=False)
-    client.container = container  # type: ignore[attr-defined]
-    return client
-
-
-@pytest.fixture
-def client(backend: str, container_for: Callable[..., Container]) -> Iterator[TestClient]:
-    with make_client(container_for, backend) as client:
-        yield client
 
 
 def place(shopper: Shopper, key: str | None = None, body: dict | None = None):
