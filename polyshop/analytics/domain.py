@@ -8,7 +8,7 @@ time buckets (DuckDB embedded, a time-partitioned PostgreSQL table in server mod
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -59,9 +59,6 @@ class Signals:
 
     def __len__(self) -> int:
         return len(self.kinds)
-
-    def __iter__(self) -> Iterator[Signal]:
-        return map(Signal, self.kinds, self.product_ids, self.viewers, self.at_us)
 
     def slice(self, start: int, stop: int) -> Signals:
         return Signals(
