@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, bindparam, select
 
 from polyshop.catalog.domain import ACTIVE, Offer
 from polyshop.catalog.schema import products, variants
@@ -32,6 +32,7 @@ _OFFERS = (
     )
     .join(products, products.c.id == variants.c.product_id)
     .outerjoin(stock, stock.c.sku == variants.c.sku)
+    .where(variants.c.sku.in_(bindparam("skus", expanding=True)))
 )
 
 
@@ -39,7 +40,7 @@ def offers(connection: Connection, skus: Iterable[str]) -> dict[str, Offer]:
     wanted = sorted(set(skus))
     if not wanted:
         return {}
-    rows = connection.execute(_OFFERS.where(variants.c.sku.in_(wanted)))
+    rows = connection.execute(_OFFERS, {"skus": wanted})
     return {
         r.sku: Offer(
             sku=r.sku,

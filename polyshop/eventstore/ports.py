@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any, Protocol
@@ -34,6 +34,19 @@ class UnitOfWork(Protocol):
 
     def start_streams(self, streams: Sequence[tuple[str, str, Sequence[NewEvent]]]) -> list[int]:
         """Append to many new streams at once (imports); any existing one fails it all."""
+
+    def change_and_append(
+        self,
+        change: Any,
+        params: Mapping[str, Any],
+        stream_id: str,
+        stream_type: str,
+        event_type: str,
+        data: Mapping[str, Any],
+    ) -> Any:
+        """Run `change`, an UPDATE of one row that keeps its stream's version, and append one
+        event whose data is `data` plus the row's returned figures; return the row, or None
+        (and append nothing) when the UPDATE matched no row."""
 
     def after_commit(self, callback: Callable[[], None]) -> None:
         """Run `callback` once the transaction has committed (never if it rolls back)."""

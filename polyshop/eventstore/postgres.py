@@ -22,19 +22,39 @@ transaction id, so a running appender with a newer id is in neither `xip` nor be
 
 from __future__ import annotations
 
+import functools
 import threading
 import zlib
+from collections.abc import Mapping
 from typing import Any
 
 import orjson
 import psycopg
 import structlog
-from sqlalchemy import Connection, Engine, create_engine, text
+from sqlalchemy import (
+    Connection,
+    DateTime,
+    Engine,
+    Row,
+    Select,
+    SmallInteger,
+    String,
+    Update,
+    bindparam,
+    create_engine,
+    func,
+    insert,
+    literal,
+    select,
+    text,
+    true,
+)
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import make_url
 
 from polyshop.eventstore.errors import ConcurrencyConflict
 from polyshop.eventstore.notify import InProcessNotifier
-from polyshop.eventstore.schema import POSITION_SEQUENCE
+from polyshop.eventstore.schema import POSITION_SEQUENCE, events
 from polyshop.eventstore.sql_store import PendingAppend, SqlEventStore
 
 log = structlog.get_logger(__name__)
@@ -106,6 +126,50 @@ _APPENDERS = text(
 )
 
 
+@functools.cache
+def _fused(change: Update) -> Select[Any]:
+    """`change` and the insert of its event as one statement (data-modifying CTEs).
+
+    The UPDATE runs first and locks the row; the INSERT reads the version and figures it
+    returned, so nothing in the statement depends on a snapshot taken before the lock wait.
+    When the UPDATE matches no row, the INSERT has nothing to insert.
+    """
+    changed = change.cte("changed")
+    figures = [column for column in changed.c if column.key != "version"]
+    pairs = [part for column in figures for part in (literal(column.key, String), column)]
+    data = bindparam("event_data", type_=JSONB).op("||")(func.jsonb_build_object(*pairs))
+    recorded = (
+        insert(events)
+        .from_select(
+            [
+                "stream_id",
+                "stream_type",
+                "version",
+                "type",
+                "schema_version",
+                "data",
+                "metadata",
+                "recorded_at",
+            ],
+            select(
+                bindparam("event_stream_id", type_=String),
+                bindparam("event_stream_type", type_=String),
+                changed.c.version,
+                bindparam("event_type", type_=String),
+                bindparam("event_schema_version", type_=SmallInteger),
+                data,
+                bindparam("event_metadata", type_=JSONB),
+                bindparam("event_recorded_at", type_=DateTime(timezone=True)),
+            ).select_from(changed),
+        )
+        .returning(events.c.position)
+        .cte("recorded")
+    )
+    return select(*changed.c, recorded.c.position.label("event_position")).join_from(
+        changed, recorded, true()
+    )
+
+
 class _Horizon:
     """Tracks the highest position every earlier position of which is final (see module doc)."""
 
@@ -172,6 +236,29 @@ class PostgresEventStore(SqlEventStore):
             current = self._current_version(connection, batch.stream_id)
             raise ConcurrencyConflict(batch.stream_id, batch.expected_version, current)
         return rows[-1].version, [row.position for row in rows]
+
+    def _change_and_insert(
+        self,
+        connection: Connection,
+        change: Update,
+        params: Mapping[str, Any],
+        batch: PendingAppend,
+    ) -> tuple[Row[Any], int] | None:
+        (event,) = batch.events
+        row = connection.execute(
+            _fused(change),
+            {
+                **params,
+                "event_stream_id": batch.stream_id,
+                "event_stream_type": batch.stream_type,
+                "event_type": event.type,
+                "event_schema_version": event.schema_version,
+                "event_data": dict(event.data),
+                "event_metadata": batch.metadata,
+                "event_recorded_at": batch.recorded_at,
+            },
+        ).first()
+        return None if row is None else (row, row.event_position)
 
     def head(self) -> int:
         return self._horizon.advance()

@@ -6,13 +6,23 @@ append claims its place, and how far a tailing reader may safely read (`head`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, RowMapping, bindparam, func, insert, select
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Row,
+    RowMapping,
+    Update,
+    bindparam,
+    func,
+    insert,
+    select,
+)
 from sqlalchemy.exc import IntegrityError
 
 from polyshop import correlation
@@ -139,6 +149,40 @@ class SqlUnitOfWork:
         self._position = max(self._position, positions[-1])
         return positions
 
+    def change_and_append(
+        self,
+        change: Update,
+        params: Mapping[str, Any],
+        stream_id: str,
+        stream_type: str,
+        event_type: str,
+        data: Mapping[str, Any],
+    ) -> Row[Any] | None:
+        """Run `change` (an UPDATE ... RETURNING of one row, whose `version` column is its
+        stream's version) and append one event: `data` plus the other returned columns.
+
+        The row's lock orders the stream's writers, so the version comes from the row, not
+        from a lookup in the log; a database that can do both in one statement does (a hot
+        row is then locked for one statement and the commit, not for two round trips).
+        """
+        batch = PendingAppend(
+            stream_id=stream_id,
+            stream_type=stream_type,
+            events=[NewEvent(event_type, data)],
+            expected_version=None,
+            metadata=_ambient_metadata().to_dict(),
+            recorded_at=self._store._clock(),
+        )
+        try:
+            changed = self._store._change_and_insert(self.connection, change, params, batch)
+        except IntegrityError as exc:
+            raise ConcurrencyConflict(stream_id, None, None) from exc
+        if changed is None:
+            return None
+        row, position = changed
+        self._position = max(self._position, position)
+        return row
+
     def _committed(self) -> None:
         for callback in self._callbacks:
             callback()
@@ -177,6 +221,27 @@ class SqlEventStore:
         """Insert prepared event rows in one round trip, returning positions in row order."""
         result = connection.execute(_INSERT_ROWS, rows)
         return list(result.scalars())
+
+    def _change_and_insert(
+        self,
+        connection: Connection,
+        change: Update,
+        params: Mapping[str, Any],
+        batch: PendingAppend,
+    ) -> tuple[Row[Any], int] | None:
+        """Run the UPDATE, then append its event at the row's version; (row, position)."""
+        row = connection.execute(change, params).first()
+        if row is None:
+            return None
+        figures = {str(k): v for k, v in row._mapping.items() if k != "version"}
+        (event,) = batch.events
+        recorded = replace(
+            batch,
+            events=[NewEvent(event.type, {**event.data, **figures}, event.schema_version)],
+            expected_version=row.version - 1,
+        )
+        _, positions = self._insert(connection, recorded)
+        return row, positions[-1]
 
     def _current_version(self, connection: Connection, stream_id: str) -> int:
         return int(connection.execute(_CURRENT_VERSION, {"stream_id": stream_id}).scalar_one())

@@ -12,6 +12,9 @@ stock = Table(
     Column("sku", String(64), primary_key=True),
     Column("on_hand", Integer, nullable=False),
     Column("reserved", Integer, nullable=False),
+    # The version of the SKU's inventory stream: every change to the row appends one event,
+    # under the row's lock, so the row knows the version without asking the log.
+    Column("version", Integer, nullable=False, server_default="0"),
     CheckConstraint("reserved >= 0", name="inventory_reserved_not_negative"),
     CheckConstraint("on_hand >= reserved", name="inventory_never_oversold"),
 )

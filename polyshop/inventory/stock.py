@@ -13,8 +13,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, insert, select, update
+from sqlalchemy import ColumnElement, Connection, Update, bindparam, delete, insert, select, update
 
 from polyshop.eventstore.events import NewEvent
 from polyshop.eventstore.ports import UnitOfWork
@@ -60,15 +61,37 @@ def stream_id(sku: str) -> str:
     return f"inventory-{sku}"
 
 
-_RESERVE = (
-    update(stock)
-    .where(
-        stock.c.sku == bindparam("s"),
-        stock.c.on_hand - stock.c.reserved >= bindparam("q"),
+def _change(condition: ColumnElement[bool] | None = None, **values: Any) -> Update:
+    """An UPDATE of one SKU's row that bumps its stream version and returns the figures its
+    event records (see `UnitOfWork.change_and_append`)."""
+    where = stock.c.sku == bindparam("s")
+    return (
+        update(stock)
+        .where(where if condition is None else where & condition)
+        .values(version=stock.c.version + 1, **values)
+        .returning(
+            stock.c.on_hand,
+            stock.c.reserved,
+            (stock.c.on_hand - stock.c.reserved).label("available"),
+            stock.c.version,
+        )
     )
-    .values(reserved=stock.c.reserved + bindparam("q"))
-    .returning(stock.c.on_hand, stock.c.reserved)
+
+
+_RESERVE = _change(
+    stock.c.on_hand - stock.c.reserved >= bindparam("q"),
+    reserved=stock.c.reserved + bindparam("q"),
 )
+_ADJUST = _change(
+    stock.c.on_hand + bindparam("d") >= stock.c.reserved, on_hand=stock.c.on_hand + bindparam("d")
+)
+_TAKE = _change(
+    reserved=stock.c.reserved - bindparam("q"), on_hand=stock.c.on_hand - bindparam("q")
+)
+_RELEASE = _change(reserved=stock.c.reserved - bindparam("q"))
+
+
+_HOLD = insert(reservations)
 
 
 def _level(connection: Connection, sku: str) -> StockLevel | None:
@@ -82,23 +105,14 @@ def get_stock(connection: Connection, sku: str) -> StockLevel | None:
     return _level(connection, sku)
 
 
-def _record(uow: UnitOfWork, sku: str, event_type: str, level: StockLevel, **data: object) -> None:
-    uow.append(
-        stream_id(sku),
-        STREAM_TYPE,
-        [
-            NewEvent(
-                event_type,
-                {
-                    "sku": sku,
-                    **data,
-                    "on_hand": level.on_hand,
-                    "reserved": level.reserved,
-                    "available": level.available,
-                },
-            )
-        ],
+def _apply(
+    uow: UnitOfWork, change: Update, params: dict[str, Any], event_type: str, **data: Any
+) -> StockLevel | None:
+    sku = params["s"]
+    row = uow.change_and_append(
+        change, params, stream_id(sku), STREAM_TYPE, event_type, {"sku": sku, **data}
     )
+    return None if row is None else StockLevel(sku, row.on_hand, row.reserved)
 
 
 def initialize(uow: UnitOfWork, levels: Mapping[str, int], reason: str = "initial stock") -> None:
@@ -108,7 +122,8 @@ def initialize(uow: UnitOfWork, levels: Mapping[str, int], reason: str = "initia
     if not levels:
         return
     uow.connection.execute(
-        insert(stock), [{"sku": s, "on_hand": n, "reserved": 0} for s, n in levels.items()]
+        insert(stock),
+        [{"sku": s, "on_hand": n, "reserved": 0, "version": 1} for s, n in levels.items()],
     )
     uow.start_streams(
         [
@@ -136,13 +151,8 @@ def initialize(uow: UnitOfWork, levels: Mapping[str, int], reason: str = "initia
 
 def adjust(uow: UnitOfWork, sku: str, delta: int, reason: str) -> StockLevel:
     """Add or remove units on hand; never below what is reserved, never negative."""
-    row = uow.connection.execute(
-        update(stock)
-        .where(stock.c.sku == sku, stock.c.on_hand + delta >= stock.c.reserved)
-        .values(on_hand=stock.c.on_hand + delta)
-        .returning(stock.c.on_hand, stock.c.reserved)
-    ).first()
-    if row is None:
+    level = _apply(uow, _ADJUST, {"s": sku, "d": delta}, STOCK_ADJUSTED, delta=delta, reason=reason)
+    if level is None:
         current = _level(uow.connection, sku)
         if current is None:
             raise UnknownSku(sku)
@@ -150,8 +160,6 @@ def adjust(uow: UnitOfWork, sku: str, delta: int, reason: str) -> StockLevel:
             f"{sku} has {current.on_hand} on hand with {current.reserved} reserved; "
             f"removing {-delta} would leave too few"
         )
-    level = StockLevel(sku, row.on_hand, row.reserved)
-    _record(uow, sku, STOCK_ADJUSTED, level, delta=delta, reason=reason)
     return level
 
 
@@ -168,7 +176,7 @@ def reserve(
     # Everything that needs no stock row lock goes first, so the locks taken below are held
     # for as few statements as possible: a hot SKU's throughput is one over that hold time.
     uow.connection.execute(
-        insert(reservations),
+        _HOLD,
         [
             {"holder": holder, "sku": s, "quantity": lines[s], "expires_at": expires_at}
             for s in sorted(lines)
@@ -177,23 +185,21 @@ def reserve(
     short: list[str] = []
     levels: list[StockLevel] = []
     for sku in sorted(lines):  # one global lock order: no deadlocks between overlapping carts
-        row = uow.connection.execute(_RESERVE, {"s": sku, "q": lines[sku]}).first()
-        if row is None:
-            short.append(sku)
-        else:
-            levels.append(StockLevel(sku, row.on_hand, row.reserved))
-    if short:
-        raise InsufficientStock(short)
-    for level in levels:
-        _record(
+        level = _apply(
             uow,
-            level.sku,
+            _RESERVE,
+            {"s": sku, "q": lines[sku]},
             STOCK_RESERVED,
-            level,
             holder=holder,
-            quantity=lines[level.sku],
+            quantity=lines[sku],
             expires_at=expires_at.isoformat(),
         )
+        if level is None:
+            short.append(sku)
+        else:
+            levels.append(level)
+    if short:
+        raise InsufficientStock(short)
     return levels
 
 
@@ -219,24 +225,16 @@ def release(uow: UnitOfWork, holder: str) -> list[StockLevel]:
 def _settle(uow: UnitOfWork, holder: str, *, take: bool) -> list[StockLevel]:
     levels = []
     for sku, quantity in _held(uow.connection, holder):
-        values = {"reserved": stock.c.reserved - quantity}
-        if take:
-            values["on_hand"] = stock.c.on_hand - quantity
-        row = uow.connection.execute(
-            update(stock)
-            .where(stock.c.sku == sku)
-            .values(**values)
-            .returning(stock.c.on_hand, stock.c.reserved)
-        ).one()
-        level = StockLevel(sku, row.on_hand, row.reserved)
-        _record(
+        level = _apply(
             uow,
-            sku,
+            _TAKE if take else _RELEASE,
+            {"s": sku, "q": quantity},
             RESERVATION_COMMITTED if take else RESERVATION_RELEASED,
-            level,
             holder=holder,
             quantity=quantity,
         )
+        if level is None:  # a reservation always has its stock row; never expected
+            raise UnknownSku(sku)
         levels.append(level)
     uow.connection.execute(delete(reservations).where(reservations.c.holder == holder))
     return levels

@@ -66,6 +66,10 @@ class KeyReused(Exception):
         super().__init__("this Idempotency-Key was used with a different request body")
 
 
+# Built once: constructing a statement per order costs more than running it.
+_REMEMBER = insert(idempotency)
+
+
 @dataclass(frozen=True, slots=True)
 class Placed:
     status_code: int
@@ -166,15 +170,16 @@ def _place(
             "position": uow.position,
         }
         uow.connection.execute(
-            insert(idempotency).values(
-                user_id=user_id,
-                key=key,
-                request_hash=fingerprint,
-                order_id=order_id,
-                status_code=201,
-                response=response,
-                created_at=now,
-            )
+            _REMEMBER,
+            {
+                "user_id": user_id,
+                "key": key,
+                "request_hash": fingerprint,
+                "order_id": order_id,
+                "status_code": 201,
+                "response": response,
+                "created_at": now,
+            },
         )
         # Last: the stock rows stay locked from here to the commit, so nothing else waits
         # on a hot SKU's lock but the inventory events that record it.
