@@ -70,6 +70,7 @@ class ProjectionRunner:
         *,
         batch_size: int = 1000,
         poll_interval: float = 1.0,
+        linger: float = 0.02,
         lease_retry: float = 1.0,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
@@ -80,10 +81,14 @@ class ProjectionRunner:
         self._lease_factory = lease_factory
         self._batch_size = batch_size
         self._poll_interval = poll_interval
+        self._linger = linger
         self._lease_retry = lease_retry
         self._clock = clock
         self._stopping = threading.Event()
         self._progress = threading.Condition()
+        # What this process's workers have committed to each active read model: lets
+        # read-your-writes waits be answered from memory instead of polling checkpoints.
+        self._applied: dict[str, int] = {}
         self._threads: list[threading.Thread] = []
 
     @property
@@ -168,7 +173,13 @@ class ProjectionRunner:
             applied = self.step(projection.name)
             if applied >= self._batch_size:  # far behind: switch to the pipelined catch-up
                 self._drain(projection.name)
-            elif applied == 0:
+            elif applied:
+                # Under a stream of appends, let the next few gather into one batch: one
+                # transaction per `linger` instead of one per event, which is what lets the
+                # writers (on SQLite, the one writer) keep the database. An idle projection
+                # still applies the first event the moment it is woken.
+                self._stopping.wait(self._linger)
+            else:
                 # A PostgreSQL head held back by an open transaction moves without a new append.
                 timeout = self._poll_interval if self._store.is_settled else 0.005
                 self._store.notifier.wait(token, timeout)
@@ -265,7 +276,8 @@ class ProjectionRunner:
                     )
                 self._apply(projection, batch, row.generation, connection)
                 self._move(connection, projection.name, row.generation, row.position, new_position)
-                return max(len(batch), 1 if new_position > row.position else 0)
+            self._note_applied(projection.name, generation, new_position)
+            return max(len(batch), 1 if new_position > row.position else 0)
         with self._reader.connect() as connection:
             row = self._checkpoint(connection, projection.name, generation, lock=False)
             if row is None or row.position >= head:
@@ -275,7 +287,12 @@ class ProjectionRunner:
         self._apply(projection, batch, row.generation, None)
         with self._engine.begin() as connection:
             self._move(connection, projection.name, row.generation, row.position, new_position)
+        self._note_applied(projection.name, generation, new_position)
         return max(len(batch), 1)
+
+    def _note_applied(self, name: str, generation: int | None, position: int) -> None:
+        if generation is None:  # the active generation, the one queries read
+            self._applied[name] = max(self._applied.get(name, 0), position)
 
     def _apply(
         self, projection: Projection, batch: list[RecordedEvent], generation: int, connection: Any
@@ -446,6 +463,8 @@ class ProjectionRunner:
                 .values(is_active=True, state=CATCHING_UP, updated_at=self._clock())
             )
             projection.activate(generation, connection)
+        # The memo spoke for the old generation; the checkpoint speaks for the new one.
+        self._applied.pop(projection.name, None)
         if old is not None:
             with self._engine.begin() as connection:
                 projection.teardown(old.generation, connection)
@@ -469,10 +488,20 @@ class ProjectionRunner:
         return self._position(name, None)
 
     def wait_for(self, name: str, position: int, timeout: float) -> bool:
-        """Block until the projection has applied `position` (read-your-writes)."""
+        """Block until the projection has applied `position` (read-your-writes).
+
+        When this process runs the projection, its workers' progress answers from memory;
+        the checkpoint is still read now and then, as the projection may run elsewhere.
+        """
         deadline = time.monotonic() + timeout
-        while self.position(name) < position:
-            remaining = deadline - time.monotonic()
+        check_at = deadline - timeout + (0.1 if name in self._applied else 0.0)
+        while self._applied.get(name, 0) < position:
+            now = time.monotonic()
+            if now >= check_at:
+                if self.position(name) >= position:
+                    return True
+                check_at = now + (0.1 if name in self._applied else 0.01)
+            remaining = deadline - now
             if remaining <= 0:
                 return False
             with self._progress:
