@@ -27,11 +27,12 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 
 
-def upgrade(engine: Engine) -> str:
-    """Migrate to head; raise SchemaMismatch if the database has a revision this code lacks."""
+def upgrade(engine: Engine, target: str | None = None) -> str:
+    """Migrate to head (or to `target`, an older revision, as upgrade tests start from);
+    raise SchemaMismatch if the database has a revision this code lacks."""
     config = _config()
     script = ScriptDirectory.from_config(config)
-    head = script.get_current_head()
+    head = target or script.get_current_head()
     current = current_revision(engine)
     if not _known(script, current):
         raise SchemaMismatch(
@@ -41,7 +42,7 @@ def upgrade(engine: Engine) -> str:
     if current != head:
         with engine.begin() as connection:
             config.attributes["connection"] = connection
-            command.upgrade(config, "head")
+            command.upgrade(config, head)
     assert head is not None
     return head
 
