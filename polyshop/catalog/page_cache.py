@@ -70,6 +70,15 @@ class ProductPageCache:
             self.hits += 1
             return page
 
+    def rendered(self, product_id: str) -> bytes | None:
+        """The cached page for a listing to reuse: not a view of the product page, so it
+        counts neither as a hit nor as a miss."""
+        with self._lock:
+            page = self._pages.get(product_id)
+            if page is not None:
+                self._pages.move_to_end(product_id)
+            return page
+
     def put(self, product_id: str, page: bytes, skus: Iterable[str], token: int) -> None:
         with self._lock:
             if token != self._evictions:

@@ -6,16 +6,19 @@ its indexes), then the documents of just those ids are fetched by primary key.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, MetaData, func, select
 
 from polyshop.catalog import domain
 from polyshop.catalog.documents import define_document_tables
 from polyshop.money import to_cents
+
+T = TypeVar("T")
 
 # The views every generation is reached through; the same columns as the tables.
 documents_view, listing_view, _ = define_document_tables(MetaData(), "")
@@ -84,8 +87,13 @@ def list_products(
     limit: int,
     offset: int,
     known_total: int | None = None,
-) -> tuple[list[dict[str, Any]], int]:
-    """One page of products and the total; pass `known_total` to skip counting again."""
+    reuse: Callable[[str], T | None] | None = None,
+) -> tuple[list[dict[str, Any] | T], int]:
+    """One page of products and the total; pass `known_total` to skip counting again.
+
+    `reuse(product_id)` may supply a product already at hand (a rendered page from a
+    cache): only the documents it lacks are fetched and decoded.
+    """
     where = filters(browse)
     with engine.connect() as connection:
         total = known_total
@@ -104,7 +112,11 @@ def list_products(
             .scalars()
             .all()
         )
-        return documents_by_id(connection, list(ids)), int(total)
+        at_hand = {i: found for i in ids if reuse and (found := reuse(i)) is not None}
+        fetched = documents_by_id(connection, [i for i in ids if i not in at_hand])
+    by_id: dict[str, dict[str, Any] | T] = {doc["id"]: doc for doc in fetched}
+    by_id.update(at_hand)
+    return [by_id[i] for i in ids if i in by_id], int(total)
 
 
 def get_product(engine: Engine, product_id: str) -> dict[str, Any] | None:

@@ -337,3 +337,26 @@ def test_cached_browse_pages_follow_changes(client: TestClient):
         assert time.monotonic() - started < 0.5, "a sold-out product stayed in a cached listing"
         time.sleep(0.005)
     assert first["total"] == 1
+
+
+def test_browse_lists_the_product_pages_and_follows_their_changes(client: TestClient):
+    written = create(client)
+    pid = written["product_id"]
+    url = f"/api/v1/products/{pid}"
+    page = client.get(url, params={"min_position": written["position"]}).json()
+    assert client.get(url).json() == page  # the page is now cached, ready for listings
+
+    assert client.get("/api/v1/products", params={"sort": "name"}).json()["products"] == [page]
+
+    position = client.patch(url, headers=OPS, json={"price": 55}).json()["position"]
+    client.container.runner.wait_for("product_documents", position, 5)  # type: ignore[attr-defined]
+    started = time.monotonic()
+    while (
+        client.get("/api/v1/products", params={"sort": "price_asc"}).json()["products"][0]["price"]
+        != 55
+    ):
+        assert time.monotonic() - started < 0.5, "a listing reused a page the change evicted"
+        time.sleep(0.005)
+    listed = client.get("/api/v1/products", params={"min_position": position}).json()
+    assert listed["products"] == [client.get(url).json()]
+    assert listed["total"] == 1

@@ -24,7 +24,7 @@ from polyshop.api.rest.models.catalog import (
     ProductWritten,
     VariantIn,
 )
-from polyshop.api.rest.pagination import PageParams
+from polyshop.api.rest.pagination import Page, PageParams
 from polyshop.api.rest.problems import Problem, unprocessable
 from polyshop.catalog import commands, domain
 from polyshop.catalog.domain import CatalogError, ProductDraft, Variant, is_product_id
@@ -101,16 +101,30 @@ def browse_products(
     key = dataclasses.astuple(browse)[:-1]  # the total does not depend on the sort
     token = pages.token()
     known = None if min_position else pages.total(key)
-    docs, total = list_products(
-        container.read_engine, browse, limit=page.limit, offset=page.offset, known_total=known
+    entries, total = list_products(
+        container.read_engine,
+        browse,
+        limit=page.limit,
+        offset=page.offset,
+        known_total=known,
+        # A cached page may predate `min_position` until the invalidator catches up.
+        reuse=None if min_position else pages.rendered,
     )
     if known is None:
         pages.put_total(key, total, token)
-    body = (
-        ProductsOut(products=[ProductOut.of(d) for d in docs], **page.envelope(total))
-        .model_dump_json()
-        .encode()
-    )
+    # Each product is rendered once and cached as its product page is (evicted by its
+    # events); a listing is those pages joined, not twenty documents validated again.
+    parts = []
+    for entry in entries:
+        if isinstance(entry, bytes):
+            parts.append(entry)
+            continue
+        rendered = ProductOut.of(entry).model_dump_json().encode()
+        if entry["status"] == domain.ACTIVE:
+            pages.put(entry["id"], rendered, (v["sku"] for v in entry["variants"]), token)
+        parts.append(rendered)
+    envelope = Page(**page.envelope(total)).model_dump_json().encode()
+    body = b'{"products":[' + b",".join(parts) + b"]," + envelope[1:]
     if not min_position:  # served from memory next time, until the catalog changes
         pages.put_listing(request.scope["query_string"], body, token)
     return Response(body, media_type="application/json")
