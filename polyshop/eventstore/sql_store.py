@@ -111,14 +111,7 @@ class SqlUnitOfWork:
     ) -> AppendResult:
         if not new_events:
             raise ValueError("append needs at least one event")
-        batch = PendingAppend(
-            stream_id=stream_id,
-            stream_type=stream_type,
-            events=new_events,
-            expected_version=expected_version,
-            metadata=(metadata or _ambient_metadata()).to_dict(),
-            recorded_at=self._store._clock(),
-        )
+        batch = self._pending(stream_id, stream_type, new_events, expected_version, metadata)
         try:
             version, positions = self._store._insert(self.connection, batch)
         except IntegrityError as exc:
@@ -165,14 +158,7 @@ class SqlUnitOfWork:
         from a lookup in the log; a database that can do both in one statement does (a hot
         row is then locked for one statement and the commit, not for two round trips).
         """
-        batch = PendingAppend(
-            stream_id=stream_id,
-            stream_type=stream_type,
-            events=[NewEvent(event_type, data)],
-            expected_version=None,
-            metadata=_ambient_metadata().to_dict(),
-            recorded_at=self._store._clock(),
-        )
+        batch = self._pending(stream_id, stream_type, [NewEvent(event_type, data)], None, None)
         try:
             changed = self._store._change_and_insert(self.connection, change, params, batch)
         except IntegrityError as exc:
@@ -182,6 +168,23 @@ class SqlUnitOfWork:
         row, position = changed
         self._position = max(self._position, position)
         return row
+
+    def _pending(
+        self,
+        stream_id: str,
+        stream_type: str,
+        new_events: Sequence[NewEvent],
+        expected_version: int | None,
+        metadata: EventMetadata | None,
+    ) -> PendingAppend:
+        return PendingAppend(
+            stream_id=stream_id,
+            stream_type=stream_type,
+            events=new_events,
+            expected_version=expected_version,
+            metadata=(metadata or _ambient_metadata()).to_dict(),
+            recorded_at=self._store._clock(),
+        )
 
     def _committed(self) -> None:
         for callback in self._callbacks:

@@ -493,8 +493,9 @@ class ProjectionRunner:
         When this process runs the projection, its workers' progress answers from memory;
         the checkpoint is still read now and then, as the projection may run elsewhere.
         """
-        deadline = time.monotonic() + timeout
-        check_at = deadline - timeout + (0.1 if name in self._applied else 0.0)
+        started = time.monotonic()
+        deadline = started + timeout
+        check_at = started + 0.1 if name in self._applied else started
         while self._applied.get(name, 0) < position:
             now = time.monotonic()
             if now >= check_at:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
@@ -28,6 +28,7 @@ from polyshop.api.rest.pagination import Page, PageParams
 from polyshop.api.rest.problems import Problem, unprocessable
 from polyshop.catalog import commands, domain
 from polyshop.catalog.domain import CatalogError, ProductDraft, Variant, is_product_id
+from polyshop.catalog.page_cache import ProductPageCache
 from polyshop.catalog.queries import Browse, Sort, get_product, list_products
 from polyshop.money import InvalidAmount, parse_amount
 
@@ -114,15 +115,7 @@ def browse_products(
         pages.put_total(key, total, token)
     # Each product is rendered once and cached as its product page is (evicted by its
     # events); a listing is those pages joined, not twenty documents validated again.
-    parts = []
-    for entry in entries:
-        if isinstance(entry, bytes):
-            parts.append(entry)
-            continue
-        rendered = ProductOut.of(entry).model_dump_json().encode()
-        if entry["status"] == domain.ACTIVE:
-            pages.put(entry["id"], rendered, (v["sku"] for v in entry["variants"]), token)
-        parts.append(rendered)
+    parts = [e if isinstance(e, bytes) else _render(pages, e, token) for e in entries]
     envelope = Page(**page.envelope(total)).model_dump_json().encode()
     body = b'{"products":[' + b",".join(parts) + b"]," + envelope[1:]
     if not min_position:  # served from memory next time, until the catalog changes
@@ -156,14 +149,23 @@ async def get_product_document(
     if doc is None:
         container.signals.ignore()
         raise Problem(404, f"No product {product_id!r}.", slug="product-not-found")
-    page = ProductOut.of(doc).model_dump_json().encode()
+    page = _render(pages, doc, token)
     if doc["status"] == domain.ACTIVE:
-        # Only pages of products on sale are cached, so every cache hit is a view to count.
-        pages.put(product_id, page, (v["sku"] for v in doc["variants"]), token)
         container.signals.view(product_id, viewer_of(presented_token(request)))
     else:
         container.signals.ignore()  # a discontinued product: shown, not counted
     return Response(page, media_type="application/json")
+
+
+def _render(pages: ProductPageCache, doc: dict[str, Any], token: int) -> bytes:
+    """The product page of `doc`, kept in the page cache for product pages and listings.
+
+    Only pages of products on sale are cached, so every cache hit is a view to count.
+    """
+    page = ProductOut.of(doc).model_dump_json().encode()
+    if doc["status"] == domain.ACTIVE:
+        pages.put(doc["id"], page, (v["sku"] for v in doc["variants"]), token)
+    return page
 
 
 @router.post("/products", status_code=status.HTTP_201_CREATED)
