@@ -96,6 +96,8 @@ def define_document_tables(metadata: MetaData, suffix: str) -> list[Table]:
         metadata,
         Column("product_id", String(36), primary_key=True),
         Column("document", Json, nullable=False),
+        # Kept out of the public document: what the shop has sold is its own business.
+        Column("units_ordered", BigInteger, nullable=False),
     )
     listing = Table(
         f"{LISTING}{suffix}",
@@ -113,12 +115,20 @@ def define_document_tables(metadata: MetaData, suffix: str) -> list[Table]:
         Column("price_max_cents", BigInteger, nullable=False),
         Column("in_stock", Boolean, nullable=False),
         Column("created_at", DateTime(timezone=True), nullable=False),
+        Column("units_ordered", BigInteger, nullable=False),
     )
+    # One index per sort. Each also carries the columns the other filters test, so a page
+    # is an index-only walk that checks them on the way and stops once the page is full.
+    checked = ("price_min_cents", "price_max_cents", "in_stock")
     for label, columns in (
-        ("price", ("category_prefix", "status", "price_min_cents", "product_id")),
-        ("newest", ("category_prefix", "status", "created_at", "product_id")),
-        ("name", ("category_prefix", "status", "name", "product_id")),
-        ("brand", ("category_prefix", "status", "brand", "price_min_cents")),
+        ("price", ("category_prefix", "status", "price_min_cents", "product_id", *checked[1:])),
+        ("newest", ("category_prefix", "status", "created_at", "product_id", *checked)),
+        ("name", ("category_prefix", "status", "name", "product_id", *checked)),
+        (
+            "popular",
+            ("category_prefix", "status", "units_ordered", "created_at", "product_id", *checked),
+        ),
+        ("brand", ("category_prefix", "status", "brand", *checked, "created_at")),
         ("product", ("product_id",)),
     ):
         Index(f"{listing.name}_by_{label}", *(listing.c[c] for c in columns))
@@ -133,7 +143,7 @@ def define_document_tables(metadata: MetaData, suffix: str) -> list[Table]:
 
 class ProductDocumentProjection(SqlTableProjection):
     name = "product_documents"
-    version = 4
+    version = 5
     event_types = frozenset(CATALOG_EVENTS | STOCK_EVENTS)
 
     def define_tables(self, metadata: MetaData, suffix: str) -> list[Table]:
@@ -143,20 +153,31 @@ class ProductDocumentProjection(SqlTableProjection):
         tables = self.tables(generation)
         docs: dict[str, dict[str, Any]] = {}
         sku_owner: dict[str, str] = {}
-        self._preload(connection, tables, events, docs, sku_owner)
+        units = self._preload(connection, tables, events, docs, sku_owner)
         fold(events, docs, sku_owner)
+        # Not in `fold`: a count moves by increments, which only this transactional
+        # projection applies exactly once (an external index may replay a suffix).
+        for product_id, change in units_ordered(events, sku_owner).items():
+            units[product_id] = units.get(product_id, 0) + change
         bulk_upsert(
             connection,
             tables[DOCUMENTS],
-            [{"product_id": d["id"], "document": d} for d in docs.values()],
+            [
+                {"product_id": d["id"], "document": d, "units_ordered": units.get(d["id"], 0)}
+                for d in docs.values()
+            ],
             key=["product_id"],
-            assignments={"document": "excluded.document"},
+            assignments={
+                "document": "excluded.document",
+                "units_ordered": "excluded.units_ordered",
+            },
         )
         listing = tables[LISTING]
         if docs:  # a product may have moved category: replace all its listing rows
             connection.execute(listing.delete().where(listing.c.product_id.in_(sorted(docs))))
             connection.execute(
-                listing.insert(), [row for d in docs.values() for row in _listing_rows(d)]
+                listing.insert(),
+                [row for d in docs.values() for row in _listing_rows(d, units.get(d["id"], 0))],
             )
         bulk_upsert(
             connection,
@@ -200,8 +221,9 @@ class ProductDocumentProjection(SqlTableProjection):
         events: Sequence[RecordedEvent],
         docs: dict[str, dict[str, Any]],
         sku_owner: dict[str, str],
-    ) -> None:
-        """Load, in two queries, every existing document the batch touches."""
+    ) -> dict[str, int]:
+        """Load, in two queries, every existing document the batch touches; return their
+        units ordered."""
         skus = {e.data["sku"] for e in events if e.type in STOCK_EVENTS}
         if skus:
             rows = connection.execute(
@@ -210,14 +232,64 @@ class ProductDocumentProjection(SqlTableProjection):
             sku_owner.update({r.sku: r.product_id for r in rows})
         product_ids = {e.data["product_id"] for e in events if e.type in CATALOG_EVENTS}
         product_ids |= set(sku_owner.values())
-        if product_ids:
-            table = tables[DOCUMENTS]
-            rows = connection.execute(
-                select(table.c.product_id, table.c.document).where(
-                    table.c.product_id.in_(sorted(product_ids))
-                )
-            ).all()
-            docs.update({r.product_id: r.document for r in rows})
+        if not product_ids:
+            return {}
+        table = tables[DOCUMENTS]
+        rows = connection.execute(
+            select(table.c.product_id, table.c.document, table.c.units_ordered).where(
+                table.c.product_id.in_(sorted(product_ids))
+            )
+        ).all()
+        docs.update({r.product_id: r.document for r in rows})
+        return {r.product_id: r.units_ordered for r in rows}
+
+
+def units_ordered(events: Sequence[RecordedEvent], sku_owner: dict[str, str]) -> dict[str, int]:
+    """How the units ordered of each product move over `events`."""
+    change: dict[str, int] = {}
+    for event in events:
+        if event.type in STOCK_EVENTS and (units := units_ordered_change(event)):
+            owner = sku_owner.get(event.data["sku"])
+            if owner is not None:
+                change[owner] = change.get(owner, 0) + units
+    return change
+
+
+def relists(event: RecordedEvent) -> bool:
+    """Whether the event may change which products a browse lists, its totals, or its order
+    (other than `popular`'s). A catalog change may; a stock change only when it takes a SKU
+    to or from zero available, since `in_stock` is the one stock fact listings filter on."""
+    if event.type in CATALOG_EVENTS:
+        return True
+    data = event.data
+    if event.type == inventory.STOCK_RESERVED:
+        moved = -data["quantity"]
+    elif event.type == inventory.RESERVATION_RELEASED:
+        moved = data["quantity"]
+    elif event.type == inventory.STOCK_ADJUSTED:
+        moved = data["delta"]
+    else:  # committed: reserved units leave the shelf; what is available stays
+        moved = 0
+    after = data["available"]
+    return (after - moved > 0) != (after > 0)
+
+
+def units_ordered_change(event: RecordedEvent) -> int:
+    """How an event moves its SKU's units ordered: what `popular` sorts by.
+
+    Read from stock, not orders: a reservation is an order's units, a release gives back
+    those of an order cancelled before it was paid (or expired), and a restock returns
+    those of a paid order cancelled or refunded. Orders not yet paid count, so a flash sale
+    shows at once; one left unpaid stops counting when its hold expires.
+    """
+    data = event.data
+    if event.type == inventory.STOCK_RESERVED:
+        return int(data["quantity"])
+    if event.type == inventory.RESERVATION_RELEASED:
+        return -int(data["quantity"])
+    if event.type == inventory.STOCK_ADJUSTED and data.get("returned"):
+        return -int(data["delta"])
+    return 0
 
 
 def fold(
@@ -335,7 +407,7 @@ def category_prefixes(category: str) -> list[str]:
     return ["", *("/".join(segments[: i + 1]) + "/" for i in range(len(segments)))]
 
 
-def _listing_rows(doc: dict[str, Any]) -> list[dict[str, Any]]:
+def _listing_rows(doc: dict[str, Any], units_ordered: int) -> list[dict[str, Any]]:
     common = {
         "product_id": doc["id"],
         "category": doc["category"],
@@ -346,5 +418,6 @@ def _listing_rows(doc: dict[str, Any]) -> list[dict[str, Any]]:
         "price_max_cents": to_cents(Decimal(doc["price_max"])),
         "in_stock": doc["in_stock"],
         "created_at": datetime.fromisoformat(doc["created_at"]),
+        "units_ordered": units_ordered,
     }
     return [{"category_prefix": p, **common} for p in category_prefixes(doc["category"])]

@@ -13,52 +13,117 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable, Sequence
-from typing import Any, Protocol
+from dataclasses import dataclass
+from typing import Protocol
 
-from polyshop.catalog.documents import CATALOG_EVENTS, STOCK_EVENTS
+from polyshop.catalog.documents import (
+    CATALOG_EVENTS,
+    STOCK_EVENTS,
+    relists,
+    units_ordered_change,
+)
 from polyshop.eventstore.events import RecordedEvent
 from polyshop.eventstore.follower import LogFollower
 from polyshop.eventstore.sql_store import SqlEventStore
 
 
-class _EpochMemo:
-    """Answers that any eviction may change (a total, a listing): each is kept with the
-    eviction count it was computed under and served only while that count holds."""
+@dataclass(frozen=True, slots=True)
+class CatalogChange:
+    """What a batch of catalog and stock events changed, as the caches need to know it."""
 
-    def __init__(self, capacity: int = 10_000) -> None:
+    product_ids: frozenset[str]
+    skus: frozenset[str]
+    #: Which products browse lists, its totals or its order (other than `popular`) may move.
+    relisting: bool
+    #: The `popular` order may move.
+    reordering: bool
+
+    @classmethod
+    def of(cls, batch: Iterable[RecordedEvent]) -> CatalogChange:
+        events = [e for e in batch if e.type in CATALOG_EVENTS | STOCK_EVENTS]
+        return cls(
+            frozenset(e.data["product_id"] for e in events if e.type in CATALOG_EVENTS),
+            frozenset(e.data["sku"] for e in events if e.type in STOCK_EVENTS),
+            any(relists(e) for e in events),
+            any(e.type in STOCK_EVENTS and units_ordered_change(e) for e in events),
+        )
+
+
+class _Listings:
+    """Whole browse pages by query string, each with the products it shows.
+
+    A change to what a page shows (a product's price, its variants' availability) drops the
+    pages showing that product; a change to which products are listed drops them all, and
+    `popular` pages go whenever units ordered move. So a steady stream of orders keeps
+    every listing but those of the products sold, and no page is ever served stale.
+    """
+
+    def __init__(self, capacity: int) -> None:
         self._capacity = capacity
-        self._entries: dict[Hashable, tuple[int, Any]] = {}
+        self._pages: dict[bytes, tuple[bytes, frozenset[str]]] = {}
+        self._showing: dict[str, set[bytes]] = {}  # product id -> pages that show it
+        self._popular: set[bytes] = set()
 
-    def get(self, key: Hashable, epoch: int) -> Any:
-        entry = self._entries.get(key)
-        return entry[1] if entry is not None and entry[0] == epoch else None
+    def get(self, query: bytes) -> bytes | None:
+        entry = self._pages.get(query)
+        return entry[0] if entry is not None else None
 
-    def put(self, key: Hashable, value: Any, token: int, epoch: int) -> None:
-        if token == epoch:
-            if len(self._entries) > self._capacity:
-                self._entries.clear()
-            self._entries[key] = (token, value)
+    def put(self, query: bytes, page: bytes, product_ids: frozenset[str], popular: bool) -> None:
+        if len(self._pages) >= self._capacity:
+            self.clear()
+        self._drop(query)
+        self._pages[query] = (page, product_ids)
+        for product_id in product_ids:
+            self._showing.setdefault(product_id, set()).add(query)
+        if popular:
+            self._popular.add(query)
+
+    def drop_showing(self, product_ids: Iterable[str]) -> None:
+        for product_id in product_ids:
+            for query in self._showing.pop(product_id, set()):
+                self._drop(query)
+
+    def drop_popular(self) -> None:
+        for query in list(self._popular):
+            self._drop(query)
+
+    def clear(self) -> None:
+        self._pages.clear()
+        self._showing.clear()
+        self._popular.clear()
+
+    def _drop(self, query: bytes) -> None:
+        entry = self._pages.pop(query, None)
+        self._popular.discard(query)
+        if entry is None:
+            return
+        for product_id in entry[1]:
+            showing = self._showing.get(product_id)
+            if showing is not None:
+                showing.discard(query)
+                if not showing:
+                    del self._showing[product_id]
 
 
 class ProductPageCache:
-    def __init__(self, capacity: int = 20_000) -> None:
+    def __init__(self, capacity: int = 20_000, listings: int = 10_000) -> None:
         self._capacity = capacity
         self._pages: OrderedDict[str, bytes] = OrderedDict()
         # Browse totals by filter: counting a large category costs more than the page itself.
-        # Any eviction may change any total, so they live for one eviction epoch only.
-        self._totals = _EpochMemo()
-        # Whole browse pages by query string, for the same reason and the same epoch: a
-        # catalog that is not changing serves its listings from memory.
-        self._listings = _EpochMemo()
-        self._owners: dict[str, str] = {}  # sku -> product id, for cached pages only
+        # They hold until a change may move which products are listed.
+        self._totals: dict[Hashable, int] = {}
+        self._listings = _Listings(listings)
+        # The product of every SKU rendered here: stock events name only the SKU. Kept when a
+        # page leaves the cache (a listing may still show it); bounded by the catalog's SKUs.
+        self._owners: dict[str, str] = {}
         self._lock = threading.Lock()
-        self._evictions = 0
+        self._changes = 0
         self.hits = 0
         self.misses = 0
 
     def token(self) -> int:
-        """Take before reading a page from the database; hand it to `put`."""
-        return self._evictions
+        """Take before reading from the database; hand it to `put` or `put_listing`."""
+        return self._changes
 
     def get(self, product_id: str) -> bytes | None:
         with self._lock:
@@ -81,7 +146,7 @@ class ProductPageCache:
 
     def put(self, product_id: str, page: bytes, skus: Iterable[str], token: int) -> None:
         with self._lock:
-            if token != self._evictions:
+            if token != self._changes:
                 return  # something changed while the page was read: it may be old already
             self._pages[product_id] = page
             self._pages.move_to_end(product_id)
@@ -91,50 +156,57 @@ class ProductPageCache:
                 self._pages.popitem(last=False)
 
     def total(self, key: Hashable) -> int | None:
-        total: int | None = self._totals.get(key, self._evictions)
-        return total
+        with self._lock:
+            return self._totals.get(key)
 
     def put_total(self, key: Hashable, total: int, token: int) -> None:
-        self._totals.put(key, total, token, self._evictions)
+        with self._lock:
+            if token == self._changes:
+                if len(self._totals) >= 10_000:
+                    self._totals.clear()
+                self._totals[key] = total
 
     def listing(self, query: bytes) -> bytes | None:
-        page: bytes | None = self._listings.get(query, self._evictions)
-        return page
-
-    def put_listing(self, query: bytes, page: bytes, token: int) -> None:
-        self._listings.put(query, page, token, self._evictions)
-
-    def evict(self, product_ids: Iterable[str], skus: Iterable[str]) -> None:
         with self._lock:
-            self._evictions += 1
-            for sku in skus:
-                owner = self._owners.pop(sku, None)
-                if owner is not None:
-                    self._pages.pop(owner, None)
-            for product_id in product_ids:
+            return self._listings.get(query)
+
+    def put_listing(
+        self, query: bytes, page: bytes, product_ids: Iterable[str], popular: bool, token: int
+    ) -> None:
+        """Keep a browse page; `product_ids` are the products it shows (every one of them
+        rendered through `put` first, so their SKUs are known)."""
+        with self._lock:
+            if token == self._changes:
+                self._listings.put(query, page, frozenset(product_ids), popular)
+
+    def evict(self, change: CatalogChange) -> None:
+        with self._lock:
+            self._changes += 1
+            touched = set(change.product_ids)
+            touched.update(o for s in change.skus if (o := self._owners.get(s)) is not None)
+            for product_id in touched:
                 self._pages.pop(product_id, None)
+            if change.relisting:
+                self._totals.clear()
+                self._listings.clear()
+                return
+            self._listings.drop_showing(touched)
+            if change.reordering:
+                self._listings.drop_popular()
 
     def clear(self) -> None:
         with self._lock:
-            self._evictions += 1
+            self._changes += 1
             self._pages.clear()
             self._owners.clear()
+            self._totals.clear()
+            self._listings.clear()
 
 
 class ProductCache(Protocol):
     """An in-memory cache of what product documents say (pages, recommendations)."""
 
-    def listing(self, query: bytes) -> bytes | None:
-        entry = self._listings.get(query)
-        return entry[1] if entry is not None and entry[0] == self._evictions else None
-
-    def put_listing(self, query: bytes, page: bytes, token: int) -> None:
-        if token == self._evictions:
-            if len(self._listings) > 10_000:
-                self._listings.clear()
-            self._listings[query] = (token, page)
-
-    def evict(self, product_ids: Iterable[str], skus: Iterable[str]) -> None: ...
+    def evict(self, change: CatalogChange) -> None: ...
 
     def clear(self) -> None: ...
 
@@ -149,10 +221,9 @@ def page_cache_invalidator(
     from every cache built on product documents."""
 
     def evict(batch: list[RecordedEvent]) -> None:
-        product_ids = {e.data["product_id"] for e in batch if e.type in CATALOG_EVENTS}
-        skus = {e.data["sku"] for e in batch if e.type in STOCK_EVENTS}
+        change = CatalogChange.of(batch)
         for cache in caches:
-            cache.evict(product_ids, skus)
+            cache.evict(change)
 
     def clear() -> None:
         for cache in caches:

@@ -149,9 +149,18 @@ def initialize(uow: UnitOfWork, levels: Mapping[str, int], reason: str = "initia
     )
 
 
-def adjust(uow: UnitOfWork, sku: str, delta: int, reason: str) -> StockLevel:
-    """Add or remove units on hand; never below what is reserved, never negative."""
-    level = _apply(uow, _ADJUST, {"s": sku, "d": delta}, STOCK_ADJUSTED, delta=delta, reason=reason)
+def adjust(
+    uow: UnitOfWork, sku: str, delta: int, reason: str, *, returned: bool = False
+) -> StockLevel:
+    """Add or remove units on hand; never below what is reserved, never negative.
+
+    `returned` marks units of a paid order coming back (cancelled or refunded), so that
+    what reads sales from stock (the `popular` sort) takes them off again.
+    """
+    extra = {"returned": True} if returned else {}
+    level = _apply(
+        uow, _ADJUST, {"s": sku, "d": delta}, STOCK_ADJUSTED, delta=delta, reason=reason, **extra
+    )
     if level is None:
         current = _level(uow.connection, sku)
         if current is None:

@@ -83,4 +83,6 @@ def _inventory_effect(uow: UnitOfWork, order: Order, event: NewEvent) -> None:
         event.type == domain.ORDER_REFUNDED and event.data["restock"]
     ):
         for item in order.items:
-            stock.adjust(uow, item.sku, item.quantity, f"order {order.id} {event.type}")
+            stock.adjust(
+                uow, item.sku, item.quantity, f"order {order.id} {event.type}", returned=True
+            )

@@ -13,10 +13,11 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from polyshop.catalog.page_cache import CatalogChange
 from polyshop.recommendations.scoring import Candidate
 
 TTL = 60.0
@@ -79,10 +80,10 @@ class RecommendationCache:
             while len(self._entries) > self._capacity:
                 self._drop(next(iter(self._entries)))
 
-    def evict(self, product_ids: Iterable[str], skus: Iterable[str]) -> None:
+    def evict(self, change: CatalogChange) -> None:
         with self._lock:
             self._evictions += 1
-            for member in (*product_ids, *skus):
+            for member in (*change.product_ids, *change.skus):
                 for holder in self._holders.pop(member, set()).copy():
                     self._drop(holder)
 

@@ -339,6 +339,29 @@ def test_cached_browse_pages_follow_changes(client: TestClient):
     assert first["total"] == 1
 
 
+def test_a_sale_keeps_the_cached_listings_of_other_products(client: TestClient):
+    create(client, name="Alpha", category="shoes/running")
+    last = create(client, name="Bravo", category="bags")
+    client.get("/api/v1/products", params={"min_position": last["position"]})
+    pages = client.container.product_pages  # type: ignore[attr-defined]
+    shoes = client.get("/api/v1/products?category=shoes").json()
+    client.get("/api/v1/products?category=bags")
+
+    sold = client.post(
+        "/api/v1/inventory/ALP-42/adjust", headers=OPS, json={"delta": -1, "reason": "sold"}
+    ).json()["position"]
+    client.container.runner.wait_for("product_documents", sold, 5)  # type: ignore[attr-defined]
+    started = time.monotonic()
+    while pages.listing(b"category=shoes") is not None:
+        assert time.monotonic() - started < 0.5, "a listing showing the product outlived the sale"
+        time.sleep(0.005)
+
+    assert pages.listing(b"category=bags") is not None  # Bravo's listing did not change
+    now = client.get("/api/v1/products?category=shoes").json()
+    assert shoes["products"][0]["variants"][0]["available"] == 5
+    assert now["products"][0]["variants"][0]["available"] == 4
+
+
 def test_browse_lists_the_product_pages_and_follows_their_changes(client: TestClient):
     written = create(client)
     pid = written["product_id"]

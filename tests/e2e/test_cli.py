@@ -159,7 +159,8 @@ def test_seed_makes_a_coherent_catalog_and_resumes(backend: str, container_for):
     assert "seeded 15 products" in second.output
     assert "already holds 45" in again.output
     container.runner.catch_up("product_documents")
-    docs, total = list_products(container.read_engine, Browse(), limit=100, offset=0)
+    listed, total = list_products(container.read_engine, Browse(), limit=100, offset=0)
+    docs = [doc for _, doc in listed]
     assert total == 45
     assert len({d["id"] for d in docs}) == 45
     laptops = [d for d in docs if d["category"] == "electronics/laptops"]

@@ -239,6 +239,29 @@ def test_cancelling_releases_unpaid_stock_and_restocks_paid_stock(client):
     }
 
 
+def test_popular_sorts_by_units_ordered_and_forgets_cancelled_orders(client):
+    for name in ("Chair", "Lamp", "Desk"):  # created in this order: Desk is the newest
+        create_product(client, name, [(f"{name.upper()}-1", 10)], price=20.00)
+    ann = buyer(client, "ann@example.com", LAMP_1=3)
+    unpaid = place(ann).json()["order_id"]
+    ann.add("CHAIR-1", 2)
+    paid = place(ann).json()["order_id"]
+    webhook(client, {"order_id": paid, "payment_id": "p", "amount": 40.0, "status": "succeeded"})
+
+    def popular() -> list[str]:
+        caught_up = {"sort": "popular", "min_position": client.container.store.head()}  # type: ignore[attr-defined]
+        response = client.get("/api/v1/products", params=caught_up)
+        assert response.status_code == 200, response.text
+        return [p["name"] for p in response.json()["products"]]
+
+    assert popular() == ["Lamp", "Chair", "Desk"]
+    ann.post(f"/api/v1/orders/{unpaid}/cancel")  # released: its units no longer count
+    assert popular() == ["Chair", "Desk", "Lamp"]  # ties: newest first
+    ann.post(f"/api/v1/orders/{paid}/cancel")  # paid, so restocked: returned units
+    assert popular() == ["Desk", "Lamp", "Chair"]
+    assert "units_ordered" not in client.get("/api/v1/products").text
+
+
 def test_webhooks_are_signed_fresh_and_replays_are_harmless(client):
     create_product(client, "Rug", [("RUG-1", 3)], price=80.00)
     ann = buyer(client, "ann@example.com", RUG_1=1)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from polyshop.catalog.page_cache import CatalogChange
 from polyshop.recommendations.cache import Ranked, RecommendationCache
 from polyshop.recommendations.scoring import Candidate
 
@@ -14,6 +15,10 @@ def ranked(*ids: str) -> Ranked:
     )
 
 
+def changed(products: tuple[str, ...] = (), skus: tuple[str, ...] = ()) -> CatalogChange:
+    return CatalogChange(frozenset(products), frozenset(skus), relisting=False, reordering=False)
+
+
 class Clock:
     now = 0.0
 
@@ -26,18 +31,18 @@ def test_an_entry_goes_when_any_product_or_sku_in_it_changes():
     cache.put("a", ranked("x", "y"), cache.token())
     cache.put("b", ranked("z"), cache.token())
 
-    cache.evict([], ["y-1"])  # a SKU of a candidate of a
+    cache.evict(changed(skus=("y-1",)))  # a SKU of a candidate of a
 
     assert cache.get("a") is None
     assert cache.get("b") == ranked("z")
-    cache.evict(["b"], [])  # the product itself
+    cache.evict(changed(("b",)))  # the product itself
     assert cache.get("b") is None
 
 
 def test_a_result_computed_across_an_eviction_is_not_kept():
     cache = RecommendationCache()
     token = cache.token()
-    cache.evict(["q"], [])
+    cache.evict(changed(("q",)))
 
     cache.put("a", ranked("x"), token)
 
@@ -54,4 +59,4 @@ def test_entries_expire_and_the_oldest_go_first():
     assert cache.get("c") is not None
     clock.now = 61
     assert cache.get("c") is None
-    cache.evict(["x"], [])  # the holders index forgot dropped entries cleanly
+    cache.evict(changed(("x",)))  # the holders index forgot dropped entries cleanly

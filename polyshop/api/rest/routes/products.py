@@ -115,11 +115,17 @@ def browse_products(
         pages.put_total(key, total, token)
     # Each product is rendered once and cached as its product page is (evicted by its
     # events); a listing is those pages joined, not twenty documents validated again.
-    parts = [e if isinstance(e, bytes) else _render(pages, e, token) for e in entries]
+    parts = [e if isinstance(e, bytes) else _render(pages, e, token) for _, e in entries]
     envelope = Page(**page.envelope(total)).model_dump_json().encode()
     body = b'{"products":[' + b",".join(parts) + b"]," + envelope[1:]
-    if not min_position:  # served from memory next time, until the catalog changes
-        pages.put_listing(request.scope["query_string"], body, token)
+    if not min_position:  # served from memory next time, until what it shows changes
+        pages.put_listing(
+            request.scope["query_string"],
+            body,
+            [product_id for product_id, _ in entries],
+            sort is Sort.POPULAR,
+            token,
+        )
     return Response(body, media_type="application/json")
 
 
