@@ -91,13 +91,33 @@ def prepared(mode: str, products: int) -> Container:
 
 
 def wrk(
-    base: str, paths: list[str], seconds: int = 10, connections: int = 64
+    base: str, paths: list[str], seconds: int = 10, connections: int = 64, think_ms: int = 0
 ) -> tuple[float, float, float]:
     """Requests/s, p50 and p99 (ms) of `wrk -t2 -cN` over random picks from `paths`."""
-    figures = wrk_paths(base, paths, seconds, connections)
+    figures = wrk_paths(base, paths, seconds, connections, think_ms)
     if figures.failed:
         print(f"    ! {figures.failed} non-2xx responses", flush=True)
     return figures.rate, figures.p50, figures.p99
+
+
+def browse_paths(count: int, seed: int) -> list[str]:
+    """Filtered, sorted browse pages as shoppers ask for them: a category, often a price cap
+    and in-stock, one of the first five pages."""
+    rng = random.Random(seed)
+    categories = sorted({k.category for k in seeding.KINDS} | {"electronics", "fashion", "home"})
+    paths = []
+    for _ in range(count):
+        params = [
+            f"category={rng.choice(categories)}",
+            f"sort={rng.choice(['newest', 'price_asc', 'price_desc', 'name', 'popular'])}",
+            f"page={rng.randint(1, 5)}",
+        ]
+        if rng.random() < 0.5:
+            params.append(f"max_price={rng.choice([50, 100, 250, 1000])}")
+        if rng.random() < 0.5:
+            params.append("in_stock=true")
+        paths.append("/api/v1/products?" + "&".join(params))
+    return paths
 
 
 def bench_http(container: Container, mode: str) -> None:
@@ -107,20 +127,7 @@ def bench_http(container: Container, mode: str) -> None:
                 select(documents_view.c.product_id).order_by(text("random()")).limit(5000)
             ).scalars()
         )
-    rng = random.Random(7)
-    categories = sorted({k.category for k in seeding.KINDS} | {"electronics", "fashion", "home"})
-    browse = []
-    for _ in range(2000):
-        params = [
-            f"category={rng.choice(categories)}",
-            f"sort={rng.choice(['newest', 'price_asc', 'price_desc', 'name'])}",
-            f"page={rng.randint(1, 5)}",
-        ]
-        if rng.random() < 0.5:
-            params.append(f"max_price={rng.choice([50, 100, 250, 1000])}")
-        if rng.random() < 0.5:
-            params.append("in_stock=true")
-        browse.append("/api/v1/products?" + "&".join(params))
+    browse = browse_paths(2000, 7)
     with server(container, 8900 + len(mode)) as base:
         wrk(base, ["/bench/constant"], 3)  # warm up
         ceiling = wrk(base, ["/bench/constant"])
@@ -128,18 +135,23 @@ def bench_http(container: Container, mode: str) -> None:
         wrk(base, hot_paths, 3)  # the hot set: 500 products, cached after the warm-up
         hot = wrk(base, hot_paths)
         by_id = wrk(base, [f"/api/v1/products/{i}" for i in ids[500:]])
+        # Misses first: pages never asked for, 8 readers pausing 100 ms (~80 req/s offered).
+        unseen = wrk(base, browse_paths(20_000, 11), connections=8, think_ms=100)
         filtered = wrk(base, browse)
+        paced = wrk(base, browse, think_ms=100)
         filtered_4 = wrk(base, browse, connections=4)
     rows = [
         ("constant 2 KB JSON (the ceiling)", ceiling),
         ("GET /products/{id}, hot 500", hot),
         ("GET /products/{id}, 4,500 cold", by_id),
-        ("filtered browse page, 64 conn", filtered),
-        ("filtered browse page, 4 conn", filtered_4),
+        ("browse, unseen pages, 8 x 100 ms think", unseen),
+        ("browse 2,000 pages, 64 conn", filtered),
+        ("browse 2,000 pages, 64 x 100 ms think", paced),
+        ("browse 2,000 pages, 4 conn", filtered_4),
     ]
     for label, (rate, p50, p99) in rows:
         print(
-            f"  {label:<34} {rate:8.0f} req/s  p50 {p50:7.2f} ms  p99 {p99:7.2f} ms"
+            f"  {label:<40} {rate:8.0f} req/s  p50 {p50:7.2f} ms  p99 {p99:7.2f} ms"
             f"  ({rate / ceiling[0]:.0%} of ceiling)",
             flush=True,
         )

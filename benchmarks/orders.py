@@ -4,16 +4,18 @@ hot SKU against the raw PostgreSQL ceiling of the same conditional stock update 
 insert, measured with pgbench in the same run; and order placed -> visible in history.
 
     .venv/bin/python benchmarks/orders.py [--modes sqlite,postgres] [--seconds 8]
-        [--projections in-process|own-process|none]
+        [--projections in-process|own-process|none] [--processes N]
 
-Buyers are threads calling the checkout service in one process (the HTTP layer is measured
-by the catalog and cart benchmarks). Prints figures; asserts nothing. Machine caveat: 2
-shared cores run the buyers, the database and Redis together.
+Buyers are threads calling the checkout service (the HTTP layer is measured by the catalog
+and cart benchmarks), in one process or spread over N (PostgreSQL only), as
+`polyshop serve --workers N` spreads requests. Prints figures; asserts nothing. Machine
+caveat: 2 shared cores run the buyers, the database and Redis together.
 """
 
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
 import re
 import statistics
@@ -27,6 +29,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import psycopg
 from harness import ADMIN_URL, fresh_settings
@@ -37,6 +40,7 @@ from polyshop.bootstrap import build
 from polyshop.cart.domain import CartLine
 from polyshop.catalog import commands
 from polyshop.catalog.domain import ProductDraft, Variant
+from polyshop.config import Settings
 from polyshop.container import Container
 from polyshop.inventory.stock import InsufficientStock
 from polyshop.orders import checkout
@@ -134,6 +138,76 @@ def run(
     return latencies, lags, refused[0]
 
 
+def _buyers_process(
+    settings: Settings,
+    buyers: int,
+    seconds: float,
+    sku: str | list[str],
+    product_id: str,
+    projections: str,
+    barrier: Any,
+    results: Any,
+) -> None:
+    """One process of a spread run: its own container (pools, caches), its share of buyers."""
+    container = build(settings, migrate=False)
+    if projections == "in-process":
+        container.runner.start()  # under leases: one process runs each projection
+    try:
+        barrier.wait()
+        results.put(
+            run(
+                container,
+                buyers,
+                seconds,
+                (lambda i: sku) if isinstance(sku, str) else (lambda i: sku[i]),
+                product_id,
+                projections,
+            )
+        )
+    finally:
+        container.close()
+
+
+def spread(
+    settings: Settings,
+    processes: int,
+    buyers: int,
+    seconds: float,
+    sku: str | list[str],
+    product_id: str,
+    projections: str,
+) -> tuple[list[float], list[float], int]:
+    """`run` with the buyers shared out over `processes` processes; the figures merged."""
+    context = multiprocessing.get_context("spawn")
+    barrier, results = context.Barrier(processes), context.Queue()
+    share = buyers // processes
+    children = [
+        context.Process(
+            target=_buyers_process,
+            args=(
+                settings,
+                share,
+                seconds,
+                sku if isinstance(sku, str) else sku[p * share : (p + 1) * share],
+                product_id,
+                projections,
+                barrier,
+                results,
+            ),
+        )
+        for p in range(processes)
+    ]
+    for child in children:
+        child.start()
+    merged: tuple[list[float], list[float], int] = ([], [], 0)
+    for _ in children:
+        times, lags, refused = results.get(timeout=seconds + 120)
+        merged = (merged[0] + times, merged[1] + lags, merged[2] + refused)
+    for child in children:
+        child.join(30)
+    return merged
+
+
 def pgbench_ceiling(clients: int, seconds: int) -> float:
     """The same conditional stock update and event insert, as raw SQL, through pgbench."""
     name = f"polyshop_bench_pgbench_{uuid.uuid4().hex[:8]}"
@@ -168,15 +242,16 @@ def pgbench_ceiling(clients: int, seconds: int) -> float:
     return float(re.search(r"tps = ([\d.]+)", out).group(1))  # type: ignore[union-attr]
 
 
-def bench(mode: str, seconds: float, *, projections: str) -> None:
+def bench(mode: str, seconds: float, *, projections: str, processes: int = 1) -> None:
     """`projections`: "in-process", "own-process" (`polyshop projections run` beside the
-    buyers, as server mode scales them; PostgreSQL only) or "none"."""
+    buyers, as server mode scales them; PostgreSQL only) or "none". `processes` > 1
+    spreads the buyers (PostgreSQL only)."""
     container = fresh(mode)
     skus = [f"ORD-{i:03d}" for i in range(64)]
     product_id = stock_up(container, [*skus, "HOT-1"])
     runner_process = None
     if projections == "in-process":
-        container.runner.start()
+        container.runner.start()  # with other processes, under leases: one runs each
     elif projections == "own-process":
         settings = container.settings
         env = {
@@ -194,16 +269,24 @@ def bench(mode: str, seconds: float, *, projections: str) -> None:
             stderr=subprocess.DEVNULL,
         )
     store = "Redis" if mode == "postgres" else "SQLite file"
-    print(f"\n## {mode} (carts in {store}; projections: {projections})")
+    spread_over = f"; {processes} processes" if processes > 1 else ""
+    print(f"\n## {mode} (carts in {store}; projections: {projections}{spread_over})")
     try:
-        for label, sku_for in (
-            ("distinct SKUs", lambda i: skus[i]),
-            ("one hot SKU", lambda i: "HOT-1"),
-        ):
+        for label, sku in (("distinct SKUs", skus), ("one hot SKU", "HOT-1")):
             for buyers in (1, 16, 64):
-                times, lags, refused = run(
-                    container, buyers, seconds, sku_for, product_id, projections
-                )
+                if processes > 1 and buyers >= processes:
+                    times, lags, refused = spread(
+                        container.settings, processes, buyers, seconds, sku, product_id, projections
+                    )
+                else:
+                    times, lags, refused = run(
+                        container,
+                        buyers,
+                        seconds,
+                        (lambda i, s=sku: s) if isinstance(sku, str) else sku.__getitem__,
+                        product_id,
+                        projections,
+                    )
                 rate = len(times) / seconds
                 place = f"p50 {statistics.median(times):6.1f} ms  p99 {pct(times, 0.99):6.1f} ms"
                 seen = f"p50 {pct(lags, 0.5):5.1f} ms  p99 {pct(lags, 0.99):5.1f} ms"
@@ -230,10 +313,16 @@ def main() -> None:
         default="in-process",
         help="where the projections run (own-process: PostgreSQL only, as server mode scales)",
     )
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=1,
+        help="spread the buyers over N processes (PostgreSQL only), as serve --workers N",
+    )
     args = parser.parse_args()
     print("# polyshop order benchmark (2 shared cores: buyers, database, Redis together)")
     for mode in args.modes.split(","):
-        bench(mode, args.seconds, projections=args.projections)
+        bench(mode, args.seconds, projections=args.projections, processes=args.processes)
     if "postgres" in args.modes:
         ceiling = pgbench_ceiling(64, int(args.seconds))
         print(f"\n  pgbench ceiling, hot SKU update + event insert, 64 clients: {ceiling:7.0f} tps")

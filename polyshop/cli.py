@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import signal
 import sys
 import threading
@@ -20,7 +21,7 @@ from polyshop.accounts import commands as account_commands
 from polyshop.accounts.domain import AccountError, Role
 from polyshop.bootstrap import StartupError, build
 from polyshop.catalog import seeding
-from polyshop.config import Settings
+from polyshop.config import Mode, Settings
 from polyshop.container import Container
 from polyshop.eventstore.errors import SchemaMismatch
 from polyshop.observability import configure_logging
@@ -75,8 +76,17 @@ DEMO_PRODUCTS = 10_000
 @click.option("--host", default=None, help="Interface to bind (default 127.0.0.1).")
 @click.option("--port", type=int, default=None, help="Port (default 8000).")
 @click.option("--no-seed", is_flag=True, help="Do not seed the demo catalog into an empty shop.")
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="Worker processes (server mode; embedded mode serves from one).",
+)
 @data_dir_option
-def serve(host: str | None, port: int | None, no_seed: bool, data_dir: Path | None) -> None:
+def serve(
+    host: str | None, port: int | None, no_seed: bool, workers: int, data_dir: Path | None
+) -> None:
     """Run the shop: migrate, seed an empty catalog, start the projections, serve HTTP."""
     import uvicorn
 
@@ -84,23 +94,35 @@ def serve(host: str | None, port: int | None, no_seed: bool, data_dir: Path | No
 
     settings = _settings(data_dir, host=host, port=port)
     configure_logging(settings.log_level, settings.log_json)
+    if workers > 1 and settings.mode is not Mode.SERVER:
+        raise click.UsageError(
+            "--workers needs server mode (POLYSHOP_DATABASE_URL): in embedded mode one "
+            "process writes the SQLite file and the search index"
+        )
     container = _container(settings)
     if not no_seed and seeding.catalog_is_empty(container.store):
         click.echo(f"seeding a demo catalog of {DEMO_PRODUCTS:,} products", err=True)
         seeding.seed(container.store, DEMO_PRODUCTS, batch=1000)
     click.echo(
         f"polyshop ({settings.mode.value} mode) on http://{settings.host}:{settings.port}"
-        + (f", data in {settings.data_dir.resolve()}" if settings.mode.value == "embedded" else ""),
+        + (f", data in {settings.data_dir.resolve()}" if settings.mode.value == "embedded" else "")
+        + (f", {workers} workers" if workers > 1 else ""),
         err=True,
     )
-    uvicorn.run(
-        create_app(container),
-        host=settings.host,
-        port=settings.port,
-        log_config=None,
-        access_log=False,
-        server_header=False,
-    )
+    served = {
+        "host": settings.host,
+        "port": settings.port,
+        "log_config": None,
+        "access_log": False,
+        "server_header": False,
+    }
+    if workers == 1:
+        uvicorn.run(create_app(container), **served)
+        return
+    # Migrated and seeded: each worker builds its own container from the same settings.
+    container.close()
+    os.environ["POLYSHOP_DATA_DIR"] = str(settings.data_dir)
+    uvicorn.run("polyshop.asgi:app_from_environment", factory=True, workers=workers, **served)
 
 
 @main.group()

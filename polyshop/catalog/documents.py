@@ -129,6 +129,8 @@ def define_document_tables(metadata: MetaData, suffix: str) -> list[Table]:
             ("category_prefix", "status", "units_ordered", "created_at", "product_id", *checked),
         ),
         ("brand", ("category_prefix", "status", "brand", *checked, "created_at")),
+        # For counting: an in-stock filter, then a price cap, are ranges of this one.
+        ("stock", ("category_prefix", "status", "in_stock", "price_min_cents", "price_max_cents")),
         ("product", ("product_id",)),
     ):
         Index(f"{listing.name}_by_{label}", *(listing.c[c] for c in columns))

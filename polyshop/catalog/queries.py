@@ -61,7 +61,8 @@ def order_by(sort: Sort) -> list[Any]:
     }[sort]
 
 
-def filters(browse: Browse) -> list[Any]:
+def filters(browse: Browse, *, ordered: bool = False) -> list[Any]:
+    """The listing conditions of `browse`; `ordered` for a query that walks the sort's index."""
     listing = listing_view.c
     where: list[Any] = [listing.status == domain.ACTIVE]
     # Every product has a listing row per category above it: a subtree is an equality.
@@ -71,16 +72,16 @@ def filters(browse: Browse) -> list[Any]:
     if browse.min_price is not None:
         where.append(listing.price_max_cents >= to_cents(browse.min_price))
     if browse.max_price is not None:
-        # Unless the page is sorted by price, the price is checked inside the sort's index
-        # (every listing index carries it), never used to pick the price index: a range of
-        # thousands of rows to sort costs ~100x the ordered walk that stops after the page.
-        # `+ 0` keeps SQLite's planner, which has no statistics here, off that plan.
+        # A page not sorted by price checks the price inside its sort's index (every listing
+        # index carries it) rather than range-scanning the price index: thousands of rows to
+        # sort cost ~100x the ordered walk that stops after the page. `+ 0` keeps SQLite's
+        # planner, which has no statistics here, off that plan. A count wants the range.
         price = listing.price_min_cents
-        if browse.sort not in PRICE_SORTS:
+        if ordered and browse.sort not in PRICE_SORTS:
             price = price + 0
         where.append(price <= to_cents(browse.max_price))
     if browse.in_stock is not None:
-        where.append(listing.in_stock.is_(browse.in_stock))
+        where.append(listing.in_stock == browse.in_stock)
     return where
 
 
@@ -112,17 +113,16 @@ def list_products(
     `reuse(product_id)` may supply a product already at hand (a rendered page from a
     cache) in place of its document: only the documents it lacks are fetched and decoded.
     """
-    where = filters(browse)
     with engine.connect() as connection:
         total = known_total
         if total is None:
             total = connection.execute(
-                select(func.count()).select_from(listing_view).where(*where)
+                select(func.count()).select_from(listing_view).where(*filters(browse))
             ).scalar_one()
         ids = (
             connection.execute(
                 select(listing_view.c.product_id)
-                .where(*where)
+                .where(*filters(browse, ordered=True))
                 .order_by(*order_by(browse.sort))
                 .limit(limit)
                 .offset(offset)

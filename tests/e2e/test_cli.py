@@ -100,27 +100,24 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def serve_in_background(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
+    with log.open("wb") as sink:
+        return subprocess.Popen(
+            [sys.executable, "-m", "polyshop", "serve", *args],
+            env=env,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+        )
+
+
 def test_serve_runs_the_shop_and_stops_cleanly_on_sigterm(tmp_path: Path):
     port = free_port()
     env = {**os.environ, "POLYSHOP_LOG_JSON": "true"}
     env.pop("POLYSHOP_DATABASE_URL", None)
     log = tmp_path / "serve.log"
-    with log.open("wb") as sink:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "polyshop",
-                "serve",
-                "--port",
-                str(port),
-                "--data-dir",
-                str(tmp_path / "var"),
-            ],
-            env=env,
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-        )
+    process = serve_in_background(
+        ["--port", str(port), "--data-dir", str(tmp_path / "var")], env, log
+    )
     try:
         deadline = time.monotonic() + 30
         while True:
@@ -143,6 +140,73 @@ def test_serve_runs_the_shop_and_stops_cleanly_on_sigterm(tmp_path: Path):
     requests = [r for r in records if r.get("event") == "request"]
     assert requests
     assert all(len(r["request_id"]) == 32 for r in requests)
+
+
+def test_workers_serve_one_shop_and_evict_what_another_changed(
+    tmp_path: Path, postgres_url: str, redis_url: str, redis_prefix: str
+):
+    port = free_port()
+    env = {
+        **os.environ,
+        "POLYSHOP_DATABASE_URL": postgres_url,
+        "POLYSHOP_REDIS_URL": redis_url,
+        "POLYSHOP_REDIS_PREFIX": redis_prefix,
+        "POLYSHOP_OPS_TOKEN": "test-ops-token",
+    }
+    log = tmp_path / "serve.log"
+    args = ["--workers", "2", "--no-seed", "--port", str(port), "--data-dir", str(tmp_path)]
+    process = serve_in_background(args, env, log)
+    base = f"http://127.0.0.1:{port}"
+    ops = {"Authorization": "Bearer test-ops-token"}
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                httpx.get(f"{base}/readyz", timeout=1).raise_for_status()
+                break
+            except httpx.TransportError:
+                assert process.poll() is None, log.read_text()
+                assert time.monotonic() < deadline, log.read_text()
+                time.sleep(0.2)
+        workers = subprocess.run(
+            ["ps", "--ppid", str(process.pid), "-o", "args="], capture_output=True, text=True
+        ).stdout
+        assert workers.count("multiprocessing.spawn") == 2, workers
+
+        created = httpx.post(
+            f"{base}/api/v1/products",
+            headers=ops,
+            json={
+                "name": "Lamp",
+                "description": "A desk lamp.",
+                "brand": "Acme",
+                "category": "home/lighting",
+                "price": 30,
+                "variants": [{"sku": "LAMP-1", "stock": 3}],
+            },
+        ).json()
+        url = f"{base}/api/v1/products/{created['product_id']}"
+        httpx.get(url, params={"min_position": created["position"]}).raise_for_status()
+        for _ in range(40):  # each request on a new connection: both workers cache the page
+            assert httpx.get(url).json()["price"] == 30
+
+        changed = httpx.patch(url, headers=ops, json={"price": 35}).json()["position"]
+        httpx.get(url, params={"min_position": changed}).raise_for_status()
+        started, fresh = time.monotonic(), 0
+        while fresh < 40:  # every worker, whichever made the change, evicts its copy
+            fresh = fresh + 1 if httpx.get(url).json()["price"] == 35 else 0
+            assert time.monotonic() - started < 5, "a worker kept serving the old page"
+    finally:
+        process.send_signal(signal.SIGTERM)
+        code = process.wait(30)
+    assert code in (0, -signal.SIGTERM), log.read_text()
+
+
+def test_several_workers_need_server_mode(tmp_path: Path):
+    result = run("serve", "--workers", "2", "--data-dir", str(tmp_path), env={})
+
+    assert result.exit_code == 2
+    assert "--workers needs server mode" in result.output
 
 
 def test_seed_makes_a_coherent_catalog_and_resumes(backend: str, container_for):
