@@ -49,6 +49,7 @@ from polyshop.eventstore.sql_store import SqlEventStore
 from polyshop.eventstore.sqlite import SqliteEventStore
 from polyshop.eventstore.stream_summaries import StreamSummaryProjection
 from polyshop.eventstore.upcasting import Upcasters
+from polyshop.inventory import stock
 from polyshop.migrations import runner as migrations
 from polyshop.orders.expiry import order_expiry
 from polyshop.orders.history import OrderHistoryProjection
@@ -84,6 +85,7 @@ def build_projections(extra: list[Projection]) -> list[Projection]:
 
 def build(settings: Settings, *, migrate: bool = True) -> Container:
     upcasters = Upcasters()
+    stock.register_upcasters(upcasters)
     store, read_engine, lease_factory = (
         _server(settings, upcasters)
         if settings.mode is Mode.SERVER

@@ -289,7 +289,7 @@ def units_ordered_change(event: RecordedEvent) -> int:
         return int(data["quantity"])
     if event.type == inventory.RESERVATION_RELEASED:
         return -int(data["quantity"])
-    if event.type == inventory.STOCK_ADJUSTED and data.get("returned"):
+    if event.type == inventory.STOCK_ADJUSTED and data["returned"]:
         return -int(data["delta"])
     return 0
 

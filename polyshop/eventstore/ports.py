@@ -41,11 +41,10 @@ class UnitOfWork(Protocol):
         params: Mapping[str, Any],
         stream_id: str,
         stream_type: str,
-        event_type: str,
-        data: Mapping[str, Any],
+        event: NewEvent,
     ) -> Any:
-        """Run `change`, an UPDATE of one row that keeps its stream's version, and append one
-        event whose data is `data` plus the row's returned figures; return the row, or None
+        """Run `change`, an UPDATE of one row that keeps its stream's version, and append
+        `event` with the row's returned figures added to its data; return the row, or None
         (and append nothing) when the UPDATE matched no row."""
 
     def after_commit(self, callback: Callable[[], None]) -> None:

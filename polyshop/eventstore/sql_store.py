@@ -148,17 +148,17 @@ class SqlUnitOfWork:
         params: Mapping[str, Any],
         stream_id: str,
         stream_type: str,
-        event_type: str,
-        data: Mapping[str, Any],
+        event: NewEvent,
     ) -> Row[Any] | None:
         """Run `change` (an UPDATE ... RETURNING of one row, whose `version` column is its
-        stream's version) and append one event: `data` plus the other returned columns.
+        stream's version) and append `event`, its data completed by the other returned
+        columns.
 
         The row's lock orders the stream's writers, so the version comes from the row, not
         from a lookup in the log; a database that can do both in one statement does (a hot
         row is then locked for one statement and the commit, not for two round trips).
         """
-        batch = self._pending(stream_id, stream_type, [NewEvent(event_type, data)], None, None)
+        batch = self._pending(stream_id, stream_type, [event], None, None)
         try:
             changed = self._store._change_and_insert(self.connection, change, params, batch)
         except IntegrityError as exc:

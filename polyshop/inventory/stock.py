@@ -10,6 +10,7 @@ product read model learns availability from.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,6 +20,7 @@ from sqlalchemy import ColumnElement, Connection, Update, bindparam, delete, ins
 
 from polyshop.eventstore.events import NewEvent
 from polyshop.eventstore.ports import UnitOfWork
+from polyshop.eventstore.upcasting import Upcasters
 from polyshop.inventory.schema import reservations, stock
 
 STREAM_TYPE = "inventory"
@@ -55,6 +57,18 @@ class StockLevel:
     @property
     def available(self) -> int:
         return self.on_hand - self.reserved
+
+
+#: Version 2 of InventoryAdjusted says whether the units came back from an order
+#: (`returned`); version 1 said so only in the reason the order lifecycle wrote.
+ADJUSTED_SCHEMA = 2
+_RETURN_REASON = re.compile(r"order \S+ (OrderCancelled|OrderRefunded)")
+
+
+def register_upcasters(upcasters: Upcasters) -> None:
+    @upcasters.register(STOCK_ADJUSTED, 1)
+    def returned_from_reason(data: dict[str, Any]) -> dict[str, Any]:
+        return {**data, "returned": bool(_RETURN_REASON.fullmatch(data.get("reason", "")))}
 
 
 def stream_id(sku: str) -> str:
@@ -109,9 +123,9 @@ def _apply(
     uow: UnitOfWork, change: Update, params: dict[str, Any], event_type: str, **data: Any
 ) -> StockLevel | None:
     sku = params["s"]
-    row = uow.change_and_append(
-        change, params, stream_id(sku), STREAM_TYPE, event_type, {"sku": sku, **data}
-    )
+    schema = ADJUSTED_SCHEMA if event_type == STOCK_ADJUSTED else 1
+    event = NewEvent(event_type, {"sku": sku, **data}, schema)
+    row = uow.change_and_append(change, params, stream_id(sku), STREAM_TYPE, event)
     return None if row is None else StockLevel(sku, row.on_hand, row.reserved)
 
 
@@ -137,10 +151,12 @@ def initialize(uow: UnitOfWork, levels: Mapping[str, int], reason: str = "initia
                             "sku": sku,
                             "delta": on_hand,
                             "reason": reason,
+                            "returned": False,
                             "on_hand": on_hand,
                             "reserved": 0,
                             "available": on_hand,
                         },
+                        ADJUSTED_SCHEMA,
                     )
                 ],
             )
@@ -157,9 +173,14 @@ def adjust(
     `returned` marks units of a paid order coming back (cancelled or refunded), so that
     what reads sales from stock (the `popular` sort) takes them off again.
     """
-    extra = {"returned": True} if returned else {}
     level = _apply(
-        uow, _ADJUST, {"s": sku, "d": delta}, STOCK_ADJUSTED, delta=delta, reason=reason, **extra
+        uow,
+        _ADJUST,
+        {"s": sku, "d": delta},
+        STOCK_ADJUSTED,
+        delta=delta,
+        reason=reason,
+        returned=returned,
     )
     if level is None:
         current = _level(uow.connection, sku)

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from polyshop.container import Container
+from polyshop.eventstore.events import NewEvent
 from polyshop.inventory import stock
 
 LATER = datetime.now(UTC) + timedelta(minutes=15)
@@ -152,3 +153,20 @@ def test_adjustments_never_go_below_reserved_and_are_audited(container: Containe
         (5, "initial stock", 5),
         (-2, "damaged in transit", 3),
     ]
+
+
+def test_adjustments_written_before_returns_were_marked_read_as_marked(container: Container):
+    legacy = [
+        NewEvent(stock.STOCK_ADJUSTED, {"sku": "OLD", "delta": 2, "reason": reason}, 1)
+        for reason in ("order 42 OrderCancelled", "order 42 OrderRefunded", "found two")
+    ]
+    with container.store.unit_of_work() as uow:
+        uow.append("inventory-OLD", stock.STREAM_TYPE, legacy)
+    with container.store.unit_of_work() as uow:
+        stock.initialize(uow, {"NEW": 1})
+        stock.adjust(uow, "NEW", 1, "order 7 OrderCancelled", returned=True)
+
+    old = [e.data["returned"] for e in container.store.read_stream("inventory-OLD")]
+    new = container.store.read_stream("inventory-NEW")
+    assert old == [True, True, False]
+    assert [(e.schema_version, e.data["returned"]) for e in new] == [(2, False), (2, True)]

@@ -76,8 +76,8 @@ def test_a_listing_computed_across_a_change_is_not_kept(cache: ProductPageCache)
         ("ReservationReleased", {"quantity": 2, "available": 2}, True, True),  # back in stock
         ("ReservationReleased", {"quantity": 2, "available": 5}, False, True),
         ("ReservationCommitted", {"quantity": 2, "available": 0}, False, False),
-        ("InventoryAdjusted", {"delta": -1, "available": 4}, False, False),
-        ("InventoryAdjusted", {"delta": 3, "available": 3}, True, False),  # restocked from 0
+        ("InventoryAdjusted", {"delta": -1, "available": 4, "returned": False}, False, False),
+        ("InventoryAdjusted", {"delta": 3, "available": 3, "returned": False}, True, False),
         ("InventoryAdjusted", {"delta": 3, "available": 9, "returned": True}, False, True),
         ("PriceChanged", {"product_id": "p", "price": "9.00"}, True, False),
     ],
