@@ -289,3 +289,25 @@ def test_concurrent_writers_and_a_live_projection_agree(container: Container):
             .all()
         )
     assert versions == [20] * 6
+
+
+def test_a_bulk_catch_up_leaves_the_planner_statistics_of_what_it_wrote(container: Container):
+    container.store.append("bulk", "t", [NewEvent("E", {"i": i}) for i in range(10_001)])
+    run = runner(container, Tally(), batch_size=5000)
+
+    run.catch_up("tally")
+
+    assert tally(container) == {"E": 10_001}
+    with container.read_engine.connect() as connection:
+        if connection.dialect.name == "postgresql":  # analysed, and the visibility map set
+            refreshed = connection.execute(
+                text(
+                    "SELECT last_vacuum IS NOT NULL AND last_analyze IS NOT NULL"
+                    " FROM pg_stat_user_tables WHERE relname = 'tally__g1'"
+                )
+            ).scalar_one()
+        else:
+            refreshed = connection.execute(
+                text("SELECT count(*) > 0 FROM sqlite_stat1 WHERE tbl = 'tally__g1'")
+            ).scalar_one()
+    assert refreshed
