@@ -179,7 +179,7 @@ class TantivyCatalogIndex:
         if searcher is None:
             return SearchResult([], 0, Facets())
         index = self.index(self.active() or 0)
-        q = self._query(index, query)
+        q = self._query(index, searcher, query)
         order: dict[str, Any] = {}
         if query.sort is SearchSort.PRICE_ASC:
             order = {"order_by_field": "price_min", "order": tantivy.Order.Asc}
@@ -217,7 +217,9 @@ class TantivyCatalogIndex:
         return names[:limit]
 
     @staticmethod
-    def _query(index: tantivy.Index, query: SearchQuery) -> tantivy.Query:
+    def _query(
+        index: tantivy.Index, searcher: tantivy.Searcher, query: SearchQuery
+    ) -> tantivy.Query:
         clauses: list[tuple[tantivy.Occur, tantivy.Query]] = [(tantivy.Occur.Must, _active())]
         terms = query.terms
         for i, term in enumerate(terms):
@@ -226,7 +228,10 @@ class TantivyCatalogIndex:
             variants: list[tuple[bool, int, float]] = []
             if i == len(terms) - 1:  # the shopper may still be typing the last word
                 variants.append((True, 0, 0.8))
-            if len(term) >= 5:  # tolerate one typo; two in long words
+            # Tolerate one typo, two in long words, but only in a word the catalog does not
+            # have: `shirt` should not find shorts and skirts, and a fuzzy match over every
+            # field is most of a query's cost at a million products.
+            if len(term) >= 5 and not searcher.search(exact, limit=1, count=True).count:
                 variants.append((False, 2 if len(term) >= 8 else 1, 0.5))
             for prefix, distance, weight in variants:
                 for field, boost in _FUZZY:

@@ -107,6 +107,26 @@ def test_typos_still_find_the_product(shop: Container):
     assert "Wireless Headphones" in names(shop, "hedphones")
 
 
+def test_a_word_the_catalog_has_finds_that_word_not_its_near_spellings(shop: Container):
+    for i, (name, category) in enumerate(
+        [("Sport Bottle", "home/kitchen"), ("Short Sleeve Tee", "fashion/shirts")]
+    ):
+        draft = ProductDraft(
+            name=name,
+            description="Plain.",
+            brand="Acme",
+            category=category,
+            price=Decimal("20.00"),
+            variants=(Variant(f"NEAR-{i}"),),
+        )
+        commands.import_products(shop.store, [(draft, {f"NEAR-{i}": 5})])
+    index_up_to_date(shop)
+
+    assert set(names(shop, "sport")) == {"Sport Bottle"}
+    assert set(names(shop, "short")) == {"Short Sleeve Tee", "City Sneaker"}  # its description
+    assert "Sport Bottle" in names(shop, "spord")  # not a word here: a typo, then
+
+
 def test_autocomplete_completes_names_by_prefix(shop: Container):
     assert set(shop.search.suggest("wire")) == {"Wireless Headphones", "Wireless Earbuds"}
     assert shop.search.suggest("wireless head") == ["Wireless Headphones"]
