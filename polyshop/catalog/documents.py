@@ -29,7 +29,11 @@ from sqlalchemy import (
 
 from polyshop.catalog import domain
 from polyshop.eventstore.events import RecordedEvent
-from polyshop.eventstore.projections.sql_tables import SqlTableProjection, bulk_upsert
+from polyshop.eventstore.projections.sql_tables import (
+    AFTER_BULK,
+    SqlTableProjection,
+    bulk_upsert,
+)
 from polyshop.eventstore.schema import Json
 from polyshop.inventory import stock as inventory
 from polyshop.money import to_cents
@@ -53,16 +57,25 @@ _SEARCH_VECTOR = (
 )
 
 
-def add_postgres_search(connection: Connection, generation: int) -> None:
-    """Full-text vector, GIN index, and a trigram-indexed vocabulary for typo correction."""
+def add_postgres_search(connection: Connection, generation: int, *, indexes: bool) -> None:
+    """Full-text vector and a vocabulary for typo correction (PostgreSQL); with `indexes`,
+    their GIN indexes too (a bulk build adds them at its end)."""
     table = f"{DOCUMENTS}__g{generation}"
     connection.exec_driver_sql(
         f"ALTER TABLE {table} ADD COLUMN search tsvector"
         f" GENERATED ALWAYS AS ({_SEARCH_VECTOR}) STORED"
     )
-    connection.exec_driver_sql(f"CREATE INDEX {table}_search_idx ON {table} USING gin (search)")
     connection.exec_driver_sql(
         f"CREATE TABLE IF NOT EXISTS {TERMS}__g{generation} (term text PRIMARY KEY)"
+    )
+    if indexes:
+        add_postgres_search_indexes(connection, generation)
+
+
+def add_postgres_search_indexes(connection: Connection, generation: int) -> None:
+    table = f"{DOCUMENTS}__g{generation}"
+    connection.exec_driver_sql(
+        f"CREATE INDEX IF NOT EXISTS {table}_search_idx ON {table} USING gin (search)"
     )
     connection.exec_driver_sql(
         f"CREATE INDEX IF NOT EXISTS {TERMS}__g{generation}_trgm_idx"
@@ -131,9 +144,13 @@ def define_document_tables(metadata: MetaData, suffix: str) -> list[Table]:
         ("brand", ("category_prefix", "status", "brand", *checked, "created_at")),
         # For counting: an in-stock filter, then a price cap, are ranges of this one.
         ("stock", ("category_prefix", "status", "in_stock", "price_min_cents", "price_max_cents")),
-        ("product", ("product_id",)),
+        ("product", ("product_id",)),  # what `apply` finds a product's rows by
     ):
-        Index(f"{listing.name}_by_{label}", *(listing.c[c] for c in columns))
+        Index(
+            f"{listing.name}_by_{label}",
+            *(listing.c[c] for c in columns),
+            info={AFTER_BULK: label != "product"},
+        )
     skus = Table(
         f"{SKUS}{suffix}",
         metadata,
@@ -198,10 +215,15 @@ class ProductDocumentProjection(SqlTableProjection):
                 {"terms": terms},
             )
 
-    def setup(self, generation: int, connection: Any) -> None:
-        super().setup(generation, connection)
+    def setup(self, generation: int, connection: Any, *, bulk: bool = False) -> None:
+        super().setup(generation, connection, bulk=bulk)
         if connection.dialect.name == "postgresql":
-            add_postgres_search(connection, generation)
+            add_postgres_search(connection, generation, indexes=not bulk)
+
+    def finish_bulk(self, generation: int, connection: Any) -> None:
+        super().finish_bulk(generation, connection)
+        if connection.dialect.name == "postgresql":
+            add_postgres_search_indexes(connection, generation)
 
     def activate(self, generation: int, connection: Any) -> None:
         super().activate(generation, connection)

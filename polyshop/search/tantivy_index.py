@@ -362,7 +362,7 @@ class TantivySearchProjection(Projection):
     def __init__(self, index: TantivyCatalogIndex) -> None:
         self._index = index
 
-    def setup(self, generation: int, connection: Any) -> None:
+    def setup(self, generation: int, connection: Any, *, bulk: bool = False) -> None:
         self._index.create(generation)
 
     def apply(self, events: Sequence[RecordedEvent], generation: int, connection: Any) -> None:

@@ -8,12 +8,12 @@ from collections.abc import Sequence
 from typing import Any
 
 import pytest
-from sqlalchemy import Column, Integer, MetaData, String, Table, select, text
+from sqlalchemy import Column, Index, Integer, MetaData, String, Table, inspect, select, text
 
 from polyshop.container import Container
 from polyshop.eventstore.events import NewEvent, RecordedEvent
 from polyshop.eventstore.projections.runner import ProjectionFailed, ProjectionRunner
-from polyshop.eventstore.projections.sql_tables import SqlTableProjection
+from polyshop.eventstore.projections.sql_tables import AFTER_BULK, SqlTableProjection
 from polyshop.eventstore.stream_summaries import list_stream_summaries
 
 
@@ -57,7 +57,9 @@ def tally(container: Container) -> dict[str, int]:
         return dict(connection.execute(text("SELECT type, n FROM tally")).all())
 
 
-def runner(container: Container, *projections: Any, batch_size: int = 100) -> ProjectionRunner:
+def runner(
+    container: Container, *projections: Any, batch_size: int = 100, bulk_after: int = 200_000
+) -> ProjectionRunner:
     return ProjectionRunner(
         container.store,
         list(projections),
@@ -65,6 +67,7 @@ def runner(container: Container, *projections: Any, batch_size: int = 100) -> Pr
         batch_size=batch_size,
         poll_interval=0.2,
         lease_retry=0.1,
+        bulk_after=bulk_after,
     )
 
 
@@ -311,3 +314,28 @@ def test_a_bulk_catch_up_leaves_the_planner_statistics_of_what_it_wrote(containe
                 text("SELECT count(*) > 0 FROM sqlite_stat1 WHERE tbl = 'tally__g1'")
             ).scalar_one()
     assert refreshed
+
+
+class IndexedTally(Tally):
+    """A tally with a secondary index that a bulk build makes at its end."""
+
+    def define_tables(self, metadata: MetaData, suffix: str) -> list[Table]:
+        (table,) = super().define_tables(metadata, suffix)
+        Index(f"tally{suffix}_by_n", table.c.n, info={AFTER_BULK: True})
+        return [table]
+
+
+def test_a_read_model_far_behind_is_rebuilt_in_bulk_and_then_followed(container: Container):
+    live = runner(container, IndexedTally(), bulk_after=100)
+    live.catch_up("tally")  # the first generation, empty
+    append_many(container, 150)
+
+    live.catch_up("tally")  # 150 behind, nothing applied yet: built anew, indexed at the end
+
+    (status,) = live.status()
+    assert (status.generation, tally(container)) == (2, {"E": 150})
+    indexes = {i["name"] for i in inspect(container.read_engine).get_indexes("tally__g2")}
+    assert "tally__g2_by_n" in indexes
+    append_many(container, 20)
+    live.catch_up("tally")  # a little behind: followed, not rebuilt
+    assert (live.status()[0].generation, tally(container)) == (2, {"E": 170})

@@ -32,8 +32,13 @@ class Projection(ABC):
     event_types: ClassVar[frozenset[str] | None] = None
 
     @abstractmethod
-    def setup(self, generation: int, connection: Any) -> None:
-        """Create the storage of a new, empty generation."""
+    def setup(self, generation: int, connection: Any, *, bulk: bool = False) -> None:
+        """Create the storage of a new, empty generation.
+
+        `bulk`: the generation will be filled from the whole log before anything reads it,
+        so what is cheaper to build once at the end (secondary indexes) may wait for
+        `finish_bulk`.
+        """
 
     @abstractmethod
     def apply(self, events: Sequence[RecordedEvent], generation: int, connection: Any) -> None:
@@ -46,6 +51,9 @@ class Projection(ABC):
     @abstractmethod
     def teardown(self, generation: int, connection: Any) -> None:
         """Drop a generation that is no longer needed."""
+
+    def finish_bulk(self, generation: int, connection: Any) -> None:  # noqa: B027
+        """After a bulk build, before the generation serves: build what `setup` deferred."""
 
     def refresh_statistics(self, generation: int, connection: Any) -> None:  # noqa: B027
         """After a bulk catch-up: let the query planner see what the tables now hold."""
