@@ -3,6 +3,7 @@ a server process of its own (so the load generator never shares its interpreter)
 
 from __future__ import annotations
 
+import atexit
 import os
 import re
 import signal
@@ -30,14 +31,27 @@ ADMIN_URL = os.environ.get(
 REDIS_URL = os.environ.get("POLYSHOP_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
+_CREATED: list[str] = []
+
+
+@atexit.register
+def _drop_created() -> None:
+    """The databases `fresh_settings` made are this run's alone: gone when it ends."""
+    if _CREATED:
+        with psycopg.connect(ADMIN_URL, autocommit=True) as connection:
+            for name in _CREATED:
+                connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 def fresh_settings(mode: str, tag: str, data_dir: Path, **extra: object) -> Settings:
     """Settings for an empty shop: embedded under `data_dir`, or server mode on a new
-    PostgreSQL database and a Redis key prefix of its own."""
+    PostgreSQL database (dropped when the run ends) and a Redis key prefix of its own."""
     values: dict[str, object] = {"data_dir": data_dir, "log_level": "warning", **extra}
     if mode == "postgres":
         name = f"polyshop_bench_{tag}_{uuid.uuid4().hex[:8]}"
         with psycopg.connect(ADMIN_URL, autocommit=True) as connection:
             connection.execute(f'CREATE DATABASE "{name}"')
+        _CREATED.append(name)
         values["database_url"] = (
             make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
         )
