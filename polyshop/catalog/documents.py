@@ -48,12 +48,17 @@ _WORDS = re.compile(r"[a-z0-9]+")
 
 # Weighted full-text vector of a document (PostgreSQL): name first, then brand and tags,
 # then category and description. A generated column, so it can never disagree with the row.
-_SEARCH_VECTOR = (
-    "setweight(to_tsvector('english', coalesce(document->>'name', '')), 'A')"
-    " || setweight(to_tsvector('english', coalesce(document->>'brand', '')), 'B')"
-    " || setweight(to_tsvector('english', coalesce(document->>'tags', '')), 'B')"
-    " || setweight(to_tsvector('english', replace(document->>'category', '/', ' ')), 'C')"
-    " || setweight(to_tsvector('english', coalesce(document->>'description', '')), 'D')"
+# Hyphens become spaces, as the query's words are split: PostgreSQL's parser reads
+# "2-in-1" as 2 and -1, so a shopper typing the name would never find it.
+_SEARCH_VECTOR = " || ".join(
+    f"setweight(to_tsvector('english', translate(coalesce({source}, ''), '-/', '  ')), '{w}')"
+    for source, w in (
+        ("document->>'name'", "A"),
+        ("document->>'brand'", "B"),
+        ("document->>'tags'", "B"),
+        ("document->>'category'", "C"),
+        ("document->>'description'", "D"),
+    )
 )
 
 
@@ -162,7 +167,7 @@ def define_document_tables(metadata: MetaData, suffix: str) -> list[Table]:
 
 class ProductDocumentProjection(SqlTableProjection):
     name = "product_documents"
-    version = 5
+    version = 6
     event_types = frozenset(CATALOG_EVENTS | STOCK_EVENTS)
 
     def define_tables(self, metadata: MetaData, suffix: str) -> list[Table]:

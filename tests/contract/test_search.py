@@ -127,6 +127,22 @@ def test_a_word_the_catalog_has_finds_that_word_not_its_near_spellings(shop: Con
     assert "Sport Bottle" in names(shop, "spord")  # not a word here: a typo, then
 
 
+def test_a_hyphenated_name_finds_its_product(shop: Container):
+    draft = ProductDraft(
+        name="Flip 2-in-1 Laptop X-360",
+        description="Folds into a tablet.",
+        brand="Dell",
+        category="electronics/laptops",
+        price=Decimal("799.00"),
+        variants=(Variant("FLIP-1"),),
+    )
+    commands.import_products(shop.store, [(draft, {"FLIP-1": 4})])
+    index_up_to_date(shop)
+
+    assert names(shop, "Flip 2-in-1 Laptop X-360") == ["Flip 2-in-1 Laptop X-360"]
+    assert "Flip 2-in-1 Laptop X-360" in names(shop, "2 in 1 laptop")
+
+
 def test_autocomplete_completes_names_by_prefix(shop: Container):
     assert set(shop.search.suggest("wire")) == {"Wireless Headphones", "Wireless Earbuds"}
     assert shop.search.suggest("wireless head") == ["Wireless Headphones"]
