@@ -134,6 +134,7 @@ def bench_http(container: Container, mode: str) -> None:
         hot_paths = [f"/api/v1/products/{i}" for i in ids[:500]]
         wrk(base, hot_paths, 3)  # the hot set: 500 products, cached after the warm-up
         hot = wrk(base, hot_paths)
+        hot_paced = wrk(base, hot_paths, think_ms=100)  # 64 readers pausing: ~630 req/s
         by_id = wrk(base, [f"/api/v1/products/{i}" for i in ids[500:]])
         # Misses first: pages never asked for, 8 readers pausing 100 ms (~80 req/s offered).
         unseen = wrk(base, browse_paths(20_000, 11), connections=8, think_ms=100)
@@ -143,6 +144,7 @@ def bench_http(container: Container, mode: str) -> None:
     rows = [
         ("constant 2 KB JSON (the ceiling)", ceiling),
         ("GET /products/{id}, hot 500", hot),
+        ("GET /products/{id}, hot, 64 x 100 ms think", hot_paced),
         ("GET /products/{id}, 4,500 cold", by_id),
         ("browse, unseen pages, 8 x 100 ms think", unseen),
         ("browse 2,000 pages, 64 conn", filtered),
