@@ -138,6 +138,11 @@ def run(
     return latencies, lags, refused[0]
 
 
+def sku_for(sku: str | list[str]) -> Callable[[int], str]:
+    """Which SKU buyer `i` orders: the one hot SKU, or its own of a list."""
+    return (lambda i: sku) if isinstance(sku, str) else sku.__getitem__
+
+
 def _buyers_process(
     settings: Settings,
     buyers: int,
@@ -159,7 +164,7 @@ def _buyers_process(
                 container,
                 buyers,
                 seconds,
-                (lambda i: sku) if isinstance(sku, str) else (lambda i: sku[i]),
+                sku_for(sku),
                 product_id,
                 projections,
             )
@@ -283,7 +288,7 @@ def bench(mode: str, seconds: float, *, projections: str, processes: int = 1) ->
                         container,
                         buyers,
                         seconds,
-                        (lambda i, s=sku: s) if isinstance(sku, str) else sku.__getitem__,
+                        sku_for(sku),
                         product_id,
                         projections,
                     )

@@ -277,7 +277,7 @@ def units_ordered(events: Sequence[RecordedEvent], sku_owner: dict[str, str]) ->
     """How the units ordered of each product move over `events`."""
     change: dict[str, int] = {}
     for event in events:
-        if event.type in STOCK_EVENTS and (units := units_ordered_change(event)):
+        if units := units_ordered_change(event):
             owner = sku_owner.get(event.data["sku"])
             if owner is not None:
                 change[owner] = change.get(owner, 0) + units

@@ -19,12 +19,16 @@ from typing import Protocol
 from polyshop.catalog.documents import (
     CATALOG_EVENTS,
     STOCK_EVENTS,
+    ProductDocumentProjection,
     relists,
     units_ordered_change,
 )
 from polyshop.eventstore.events import RecordedEvent
 from polyshop.eventstore.follower import LogFollower
 from polyshop.eventstore.sql_store import SqlEventStore
+
+#: What the caches follow: the events the product read model is made of.
+_FOLLOWED = ProductDocumentProjection.event_types
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,12 +44,12 @@ class CatalogChange:
 
     @classmethod
     def of(cls, batch: Iterable[RecordedEvent]) -> CatalogChange:
-        events = [e for e in batch if e.type in CATALOG_EVENTS | STOCK_EVENTS]
+        events = [e for e in batch if e.type in _FOLLOWED]
         return cls(
             frozenset(e.data["product_id"] for e in events if e.type in CATALOG_EVENTS),
             frozenset(e.data["sku"] for e in events if e.type in STOCK_EVENTS),
             any(relists(e) for e in events),
-            any(e.type in STOCK_EVENTS and units_ordered_change(e) for e in events),
+            any(units_ordered_change(e) for e in events),
         )
 
 
@@ -240,7 +244,7 @@ def page_cache_invalidator(
     return LogFollower(
         "page-cache",
         store,
-        CATALOG_EVENTS | STOCK_EVENTS,
+        _FOLLOWED,
         evict,
         start=checkpoint,
         limit=checkpoint,

@@ -107,20 +107,22 @@ def test_typos_still_find_the_product(shop: Container):
     assert "Wireless Headphones" in names(shop, "hedphones")
 
 
-def test_a_word_the_catalog_has_finds_that_word_not_its_near_spellings(shop: Container):
-    for i, (name, category) in enumerate(
-        [("Sport Bottle", "home/kitchen"), ("Short Sleeve Tee", "fashion/shirts")]
-    ):
-        draft = ProductDraft(
-            name=name,
-            description="Plain.",
-            brand="Acme",
-            category=category,
-            price=Decimal("20.00"),
-            variants=(Variant(f"NEAR-{i}"),),
-        )
-        commands.import_products(shop.store, [(draft, {f"NEAR-{i}": 5})])
+def add_product(shop: Container, name: str, category: str, sku: str, description: str) -> None:
+    draft = ProductDraft(
+        name=name,
+        description=description,
+        brand="Acme",
+        category=category,
+        price=Decimal("20.00"),
+        variants=(Variant(sku),),
+    )
+    commands.import_products(shop.store, [(draft, {sku: 5})])
     index_up_to_date(shop)
+
+
+def test_a_word_the_catalog_has_finds_that_word_not_its_near_spellings(shop: Container):
+    add_product(shop, "Sport Bottle", "home/kitchen", "NEAR-0", "Plain.")
+    add_product(shop, "Short Sleeve Tee", "fashion/shirts", "NEAR-1", "Plain.")
 
     assert set(names(shop, "sport")) == {"Sport Bottle"}
     assert set(names(shop, "short")) == {"Short Sleeve Tee", "City Sneaker"}  # its description
@@ -128,16 +130,9 @@ def test_a_word_the_catalog_has_finds_that_word_not_its_near_spellings(shop: Con
 
 
 def test_a_hyphenated_name_finds_its_product(shop: Container):
-    draft = ProductDraft(
-        name="Flip 2-in-1 Laptop X-360",
-        description="Folds into a tablet.",
-        brand="Dell",
-        category="electronics/laptops",
-        price=Decimal("799.00"),
-        variants=(Variant("FLIP-1"),),
+    add_product(
+        shop, "Flip 2-in-1 Laptop X-360", "electronics/laptops", "FLIP-1", "Folds into a tablet."
     )
-    commands.import_products(shop.store, [(draft, {"FLIP-1": 4})])
-    index_up_to_date(shop)
 
     assert names(shop, "Flip 2-in-1 Laptop X-360") == ["Flip 2-in-1 Laptop X-360"]
     assert "Flip 2-in-1 Laptop X-360" in names(shop, "2 in 1 laptop")
