@@ -26,7 +26,6 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -43,7 +42,6 @@ from polyshop.catalog.domain import ProductDraft, Variant
 from polyshop.config import Settings
 from polyshop.container import Container
 from polyshop.inventory.stock import InsufficientStock
-from polyshop.orders import checkout
 
 BODY = {
     "shipping_address": {
@@ -55,7 +53,6 @@ BODY = {
     },
     "payment_method_id": "pm_bench",
 }
-HOLD = timedelta(minutes=15)
 
 
 def fresh(mode: str) -> Container:
@@ -109,14 +106,11 @@ def run(
             container.carts.store.add(owner, CartLine(sku, product_id, 1, 2500, time.time()), 99)
             started = time.perf_counter()
             try:
-                placed = checkout.place_order(
-                    container.store,
-                    container.carts.store,
+                placed = container.checkout.place(
                     user_id=user,
                     cart_owner=owner,
                     key=uuid.uuid4().hex,
                     body=BODY,
-                    hold=HOLD,
                 )
             except InsufficientStock:
                 refused[0] += 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 import structlog
@@ -51,6 +52,7 @@ from polyshop.eventstore.stream_summaries import StreamSummaryProjection
 from polyshop.eventstore.upcasting import Upcasters
 from polyshop.inventory import stock
 from polyshop.migrations import runner as migrations
+from polyshop.orders.checkout import Checkout
 from polyshop.orders.expiry import order_expiry
 from polyshop.orders.history import OrderHistoryProjection
 from polyshop.recommendations.cache import RecommendationCache
@@ -191,6 +193,7 @@ def _wire(
         product_pages=pages,
         accounts=accounts,
         carts=carts,
+        checkout=Checkout(store, ttl.carts, timedelta(seconds=settings.order_hold)),
         analytics=Analytics(analytics_store, read_engine),
         signals=signals,
         recommender=Recommender(read_engine, graph, recommendations),

@@ -19,6 +19,7 @@ from polyshop.config import Settings
 from polyshop.eventstore.projections.ports import Lease
 from polyshop.eventstore.projections.runner import ProjectionRunner
 from polyshop.eventstore.sql_store import SqlEventStore
+from polyshop.orders.checkout import Checkout
 from polyshop.recommendations.service import Recommender
 from polyshop.search.ports import SearchIndex
 
@@ -35,6 +36,7 @@ class Container:
     product_pages: ProductPageCache
     accounts: Accounts
     carts: Carts
+    checkout: Checkout
     analytics: Analytics
     #: Product views and cart additions, buffered and written in batches.
     signals: SignalRecorder

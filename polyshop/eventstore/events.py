@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -50,6 +50,20 @@ class NewEvent:
     type: str
     data: Mapping[str, Any]
     schema_version: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class StreamAppend:
+    """Events for one stream whose current version the writer already knows: 0 for a new
+    stream, or a version read under the lock of a row that keeps it (see
+    `UnitOfWork.append_many`)."""
+
+    stream_id: str
+    stream_type: str
+    events: Sequence[NewEvent]
+    after_version: int = 0
+    #: None: the ambient metadata of the request being served.
+    metadata: EventMetadata | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,7 +7,7 @@ from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any, Protocol
 
-from polyshop.eventstore.events import AppendResult, NewEvent, RecordedEvent
+from polyshop.eventstore.events import AppendResult, NewEvent, RecordedEvent, StreamAppend
 
 #: `expected_version` meaning "append wherever the stream is" (no optimistic check).
 ANY_VERSION: None = None
@@ -34,6 +34,12 @@ class UnitOfWork(Protocol):
 
     def start_streams(self, streams: Sequence[tuple[str, str, Sequence[NewEvent]]]) -> list[int]:
         """Append to many new streams at once (imports); any existing one fails it all."""
+
+    def append_many(self, appends: Sequence[StreamAppend]) -> list[int]:
+        """Append to many streams in one statement, each after the version its writer knows
+        (several appends may follow one another on a stream); return the positions written,
+        in order. A stream that is not at that version fails it all with ConcurrencyConflict.
+        """
 
     def change_and_append(
         self,

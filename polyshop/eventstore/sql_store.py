@@ -27,7 +27,13 @@ from sqlalchemy.exc import IntegrityError
 
 from polyshop import correlation
 from polyshop.eventstore.errors import ConcurrencyConflict
-from polyshop.eventstore.events import AppendResult, EventMetadata, NewEvent, RecordedEvent
+from polyshop.eventstore.events import (
+    AppendResult,
+    EventMetadata,
+    NewEvent,
+    RecordedEvent,
+    StreamAppend,
+)
 from polyshop.eventstore.ports import ANY_VERSION, EventNotifier
 from polyshop.eventstore.schema import events
 from polyshop.eventstore.upcasting import Upcasters
@@ -126,19 +132,35 @@ class SqlUnitOfWork:
         Each stream must not exist yet: one that does fails the whole unit of work with
         ConcurrencyConflict. Returns the positions written, in order.
         """
-        meta = _ambient_metadata().to_dict()
+        return self.append_many([StreamAppend(s, t, e) for s, t, e in streams])
+
+    def append_many(self, appends: Sequence[StreamAppend]) -> list[int]:
+        """Append to many streams in one statement, each after the version its writer
+        already knows (a new stream: 0; else read under the lock of a row that keeps it).
+
+        No version lookup: the unique (stream, version) key refuses an append to a stream
+        that has moved past that version, failing the whole unit of work.
+        """
+        ambient = _ambient_metadata().to_dict()
         now = self._store._clock()
         rows = [
             row
-            for stream_id, stream_type, stream_events in streams
-            for row in PendingAppend(stream_id, stream_type, stream_events, 0, meta, now).rows(0)
+            for append in appends
+            for row in PendingAppend(
+                append.stream_id,
+                append.stream_type,
+                append.events,
+                append.after_version,
+                append.metadata.to_dict() if append.metadata is not None else ambient,
+                now,
+            ).rows(append.after_version)
         ]
         if not rows:
             return []
         try:
             positions = self._store._insert_rows(self.connection, rows)
         except IntegrityError as exc:
-            raise ConcurrencyConflict("(one of a batch)", 0, None) from exc
+            raise ConcurrencyConflict("(one of a batch)", None, None) from exc
         self._position = max(self._position, positions[-1])
         return positions
 

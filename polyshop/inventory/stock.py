@@ -11,14 +11,14 @@ product read model learns availability from.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Update, bindparam, delete, insert, select, update
 
-from polyshop.eventstore.events import NewEvent
+from polyshop.eventstore.events import EventMetadata, NewEvent, StreamAppend
 from polyshop.eventstore.ports import UnitOfWork
 from polyshop.eventstore.upcasting import Upcasters
 from polyshop.inventory.schema import reservations, stock
@@ -92,10 +92,6 @@ def _change(condition: ColumnElement[bool] | None = None, **values: Any) -> Upda
     )
 
 
-_RESERVE = _change(
-    stock.c.on_hand - stock.c.reserved >= bindparam("q"),
-    reserved=stock.c.reserved + bindparam("q"),
-)
 _ADJUST = _change(
     stock.c.on_hand + bindparam("d") >= stock.c.reserved, on_hand=stock.c.on_hand + bindparam("d")
 )
@@ -106,6 +102,24 @@ _RELEASE = _change(reserved=stock.c.reserved - bindparam("q"))
 
 
 _HOLD = insert(reservations)
+# Holds lock every row they need in one statement, in SKU order.
+_LOCK = (
+    select(stock.c.sku, stock.c.on_hand, stock.c.reserved, stock.c.version)
+    .where(stock.c.sku.in_(bindparam("skus", expanding=True)))
+    .order_by(stock.c.sku)
+    .with_for_update()
+)
+# What the granted holds add to one SKU: `q` units over `n - v` events. Conditional all the
+# same: the row must be as it was locked and able to cover what is added.
+_BOOK = (
+    update(stock)
+    .where(
+        stock.c.sku == bindparam("s"),
+        stock.c.version == bindparam("v"),
+        stock.c.on_hand - stock.c.reserved >= bindparam("q"),
+    )
+    .values(reserved=stock.c.reserved + bindparam("q"), version=bindparam("n"))
+)
 
 
 def _level(connection: Connection, sku: str) -> StockLevel | None:
@@ -193,6 +207,16 @@ def adjust(
     return level
 
 
+@dataclass(frozen=True, slots=True)
+class Hold:
+    """One holder's request to reserve: every line or none."""
+
+    holder: str
+    lines: Mapping[str, int]
+    #: Who asked, for the events; None: the ambient request's.
+    metadata: EventMetadata | None = None
+
+
 def reserve(
     uow: UnitOfWork, holder: str, lines: Mapping[str, int], expires_at: datetime
 ) -> list[StockLevel]:
@@ -201,36 +225,86 @@ def reserve(
     On failure the caller's transaction must roll back (the unit of work does when the
     exception leaves it), which undoes the lines already reserved.
     """
-    if any(q <= 0 for q in lines.values()):
+    booked = reserve_many(uow, [Hold(holder, lines)], expires_at)
+    if holder in booked.refused:
+        raise InsufficientStock(booked.refused[holder])
+    return [booked.levels[sku] for sku in sorted(lines)]
+
+
+@dataclass(frozen=True, slots=True)
+class Booked:
+    """What `reserve_many` did: the holds refused (with the SKUs each fell short on) and
+    the resulting level of every SKU touched."""
+
+    refused: dict[str, list[str]]
+    levels: dict[str, StockLevel]
+
+
+def reserve_many(uow: UnitOfWork, holds: Sequence[Hold], expires_at: datetime) -> Booked:
+    """Reserve each hold all or nothing, first come first served, in a few statements.
+
+    Every SKU the holds name is locked at once, in SKU order (one global lock order: two
+    writers locking overlapping SKUs cannot deadlock), and the holds are granted against
+    what those locked rows say is available: the check happens under the lock, against
+    what is already reserved. A refused hold changes nothing. The granted units are then
+    written with one conditional UPDATE per SKU, which re-checks what it adds.
+    """
+    if any(q <= 0 for hold in holds for q in hold.lines.values()):
         raise ValueError("quantities must be positive")
-    # Everything that needs no stock row lock goes first, so the locks taken below are held
-    # for as few statements as possible: a hot SKU's throughput is one over that hold time.
-    uow.connection.execute(
-        _HOLD,
-        [
-            {"holder": holder, "sku": s, "quantity": lines[s], "expires_at": expires_at}
-            for s in sorted(lines)
-        ],
-    )
-    short: list[str] = []
-    levels: list[StockLevel] = []
-    for sku in sorted(lines):  # one global lock order: no deadlocks between overlapping carts
-        level = _apply(
-            uow,
-            _RESERVE,
-            {"s": sku, "q": lines[sku]},
-            STOCK_RESERVED,
-            holder=holder,
-            quantity=lines[sku],
-            expires_at=expires_at.isoformat(),
-        )
-        if level is None:
-            short.append(sku)
-        else:
-            levels.append(level)
-    if short:
-        raise InsufficientStock(short)
-    return levels
+    skus = sorted({sku for hold in holds for sku in hold.lines})
+    locked = {
+        row.sku: [row.on_hand, row.reserved, row.version]
+        for row in uow.connection.execute(_LOCK, {"skus": skus})
+    }
+    start = {sku: (figures[1], figures[2]) for sku, figures in locked.items()}
+    refused: dict[str, list[str]] = {}
+    appends: list[StreamAppend] = []
+    held: list[dict[str, Any]] = []
+    for hold in holds:
+        short = [
+            sku
+            for sku in sorted(hold.lines)
+            if sku not in locked or locked[sku][0] - locked[sku][1] < hold.lines[sku]
+        ]
+        if short:
+            refused[hold.holder] = short
+            continue
+        for sku in sorted(hold.lines):
+            figures = locked[sku]
+            quantity = hold.lines[sku]
+            figures[1] += quantity
+            event = NewEvent(
+                STOCK_RESERVED,
+                {
+                    "sku": sku,
+                    "holder": hold.holder,
+                    "quantity": quantity,
+                    "expires_at": expires_at.isoformat(),
+                    "on_hand": figures[0],
+                    "reserved": figures[1],
+                    "available": figures[0] - figures[1],
+                },
+            )
+            appends.append(
+                StreamAppend(stream_id(sku), STREAM_TYPE, [event], figures[2], hold.metadata)
+            )
+            figures[2] += 1
+            held.append(
+                {"holder": hold.holder, "sku": sku, "quantity": quantity, "expires_at": expires_at}
+            )
+    changes = [
+        {"s": sku, "q": figures[1] - start[sku][0], "v": start[sku][1], "n": figures[2]}
+        for sku, figures in locked.items()
+        if figures[2] != start[sku][1]
+    ]
+    if changes:
+        result = uow.connection.execute(_BOOK, changes)
+        if result.rowcount != len(changes):  # a locked row moved: never expected
+            raise RuntimeError("stock rows changed under their lock")
+        uow.connection.execute(_HOLD, held)
+        uow.append_many(appends)
+    levels = {sku: StockLevel(sku, f[0], f[1]) for sku, f in locked.items()}
+    return Booked(refused, levels)
 
 
 def _held(connection: Connection, holder: str) -> list[tuple[str, int]]:

@@ -1,36 +1,43 @@
 """Placing an order: the cart becomes an order in one transaction, or nothing happens.
 
 Inside one unit of work on the write database: prices and names come from the catalog's
-write model (whatever the client sent is ignored); `OrderPlaced` is appended and the
-idempotency key recorded with the answer; last, every line is reserved with conditional
-updates in SKU order (all or nothing: no oversell, no deadlock) and the inventory events
-appended, so stock rows are locked only for those final statements. The
-cart is cleared only after the commit. A retry with the same key and body gets the stored
-answer (found when the key's row stops the retry's transaction, or when its cart is already
-empty); a crash before the cart is cleared leaves a placed order that the retry returns.
+write model (whatever the client sent is ignored); every line is reserved against the
+locked stock rows (all or nothing: no oversell, no deadlock); `OrderPlaced` and the
+inventory events are appended and the idempotency key recorded with the answer. The cart
+is cleared only after the commit. A retry with the same key and body gets the stored answer
+(found before its batch reserves anything, when the key's row stops the retry's
+transaction, or when its cart is already empty); a crash before the cart is cleared leaves
+a placed order that the retry returns.
+
+Orders placed at the same moment share that unit of work (group commit, see
+`polyshop.group_commit`): under a flash sale, one transaction, one lock hold of the hot
+SKU's row and one commit serve every order that arrived while the previous one ran, each
+still granted or refused on its own, first come first served.
 """
 
 from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import orjson
 import structlog
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, tuple_
 from sqlalchemy.exc import IntegrityError
 
 from polyshop import correlation
 from polyshop.cart.ports import CartStore
 from polyshop.catalog import pricing
-from polyshop.eventstore.events import EventMetadata
-from polyshop.eventstore.ports import NO_STREAM
+from polyshop.catalog.domain import Offer
+from polyshop.eventstore.errors import ConcurrencyConflict
+from polyshop.eventstore.events import EventMetadata, NewEvent, StreamAppend
 from polyshop.eventstore.sql_store import SqlEventStore, utc_now
+from polyshop.group_commit import GroupCommit
 from polyshop.inventory import stock
 from polyshop.orders import domain
 from polyshop.orders.domain import OrderItem
@@ -81,114 +88,218 @@ def request_hash(body: Mapping[str, Any]) -> str:
     return hashlib.sha256(orjson.dumps(body, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
-def place_order(
-    store: SqlEventStore,
-    carts: CartStore,
-    *,
-    user_id: str,
-    cart_owner: str,
-    key: str,
-    body: Mapping[str, Any],
-    hold: timedelta,
-) -> Placed:
-    fingerprint = request_hash(body)
-    try:
-        return _place(store, carts, user_id, cart_owner, key, fingerprint, body, hold)
-    except (EmptyCart, NotOrderable, TooLarge, stock.InsufficientStock, IntegrityError):
-        # Only now look for an earlier request with this key (the common path, a first
-        # request, saves the round trips): it may have committed, emptied the cart or taken
-        # the stock, and its key row stops ours (IntegrityError). Its answer is ours too.
-        earlier = _earlier_answer(store, user_id, key, fingerprint)
-        if earlier is None:
-            raise
-        return earlier
+@dataclass(frozen=True, slots=True)
+class _Request:
+    """One order to place, as its batch sees it: the cart read and the caller's context."""
+
+    user_id: str
+    key: str
+    fingerprint: str
+    lines: dict[str, int]
+    body: Mapping[str, Any]
+    #: The placing request's correlation, actor and key, for every event the order writes.
+    metadata: EventMetadata
 
 
-def _place(
-    store: SqlEventStore,
-    carts: CartStore,
-    user_id: str,
-    cart_owner: str,
-    key: str,
-    fingerprint: str,
-    body: Mapping[str, Any],
-    hold: timedelta,
-) -> Placed:
-    lines = {line.sku: line.quantity for line in carts.snapshot(cart_owner).lines}
-    if not lines:
-        raise EmptyCart
-    order_id = str(uuid.uuid4())
-    now = utc_now()
-    metadata = EventMetadata(
-        correlation_id=correlation.correlation_id.get(),
-        actor=f"user:{user_id}",
-        idempotency_key=key,
-    )
-    with store.unit_of_work() as uow:
-        offers = pricing.offers(uow.connection, lines)
-        refused = sorted(s for s in lines if s not in offers or not offers[s].active)
-        if refused:
-            raise NotOrderable(refused)
-        items = [
-            OrderItem(
-                sku=sku,
-                product_id=offers[sku].product_id,
-                name=offers[sku].name,
-                quantity=quantity,
-                unit_price=offers[sku].unit_price,
-                image=offers[sku].image,
-                size=offers[sku].size,
-                color=offers[sku].color,
+# Answers already recorded for any of a batch's keys: retries the batch need not place.
+_EARLIER = select(
+    idempotency.c.user_id,
+    idempotency.c.key,
+    idempotency.c.request_hash,
+    idempotency.c.status_code,
+    idempotency.c.response,
+)
+
+
+class Checkout:
+    """Places carts as orders; what arrives together is placed together (group commit)."""
+
+    def __init__(
+        self, store: SqlEventStore, carts: CartStore, hold: timedelta, *, max_batch: int = 64
+    ) -> None:
+        self._store = store
+        self._carts = carts
+        self._hold = hold
+        # Two requests with one key must not share a transaction: the second is its retry.
+        self._batches: GroupCommit[_Request, Placed] = GroupCommit(
+            self._place_batch, max_batch=max_batch, key=lambda r: (r.user_id, r.key)
+        )
+
+    def place(self, *, user_id: str, cart_owner: str, key: str, body: Mapping[str, Any]) -> Placed:
+        fingerprint = request_hash(body)
+        try:
+            lines = {line.sku: line.quantity for line in self._carts.snapshot(cart_owner).lines}
+            if not lines:
+                raise EmptyCart
+            placed = self._batches.submit(
+                _Request(
+                    user_id,
+                    key,
+                    fingerprint,
+                    lines,
+                    body,
+                    EventMetadata(
+                        correlation_id=correlation.correlation_id.get(),
+                        actor=f"user:{user_id}",
+                        idempotency_key=key,
+                    ),
+                )
             )
-            for sku, quantity in sorted(lines.items())
-        ]
-        placed = domain.placed_event(
-            order_id,
-            user_id,
-            items,
-            offers[items[0].sku].currency,
-            dict(body["shipping_address"]),
-            str(body["payment_method_id"]),
-            now + hold,
-        )
-        if (total := Decimal(placed.data["total"])) >= MAX_TOTAL:
-            raise TooLarge(total)
-        uow.append(
-            domain.stream_id(order_id),
-            domain.ORDER_STREAM,
-            [placed],
-            expected_version=NO_STREAM,
-            metadata=metadata,
-        )
-        response = {
-            "order_id": order_id,
+        except (
+            EmptyCart,
+            NotOrderable,
+            TooLarge,
+            stock.InsufficientStock,
+            IntegrityError,
+            ConcurrencyConflict,
+        ):
+            # Only now look for an earlier request with this key that committed after our
+            # batch looked: it may have emptied the cart or taken the stock, and its key
+            # row stops ours (IntegrityError). Its answer is ours too.
+            earlier = _earlier_answer(self._store, user_id, key, fingerprint)
+            if earlier is None:
+                raise
+            return earlier
+        if not placed.replayed:
+            try:
+                self._carts.clear(cart_owner)
+            except Exception as exc:  # the order stands; the shopper can empty the cart
+                log.warning(
+                    "cart not cleared after order",
+                    order_id=placed.response["order_id"],
+                    error=str(exc),
+                )
+        return placed
+
+    def _place_batch(self, requests: Sequence[_Request]) -> list[Placed | Exception]:
+        """Place each request or refuse it on its own, all in one unit of work."""
+        now = utc_now()
+        hold_until = now + self._hold
+        outcomes: list[Placed | Exception] = [EmptyCart()] * len(requests)
+        with self._store.unit_of_work() as uow:
+            earlier = {
+                (row.user_id, row.key): row
+                for row in uow.connection.execute(
+                    _EARLIER.where(
+                        tuple_(idempotency.c.user_id, idempotency.c.key).in_(
+                            [(r.user_id, r.key) for r in requests]
+                        )
+                    )
+                )
+            }
+            offers = pricing.offers(uow.connection, {sku for r in requests for sku in r.lines})
+            drafts: list[_Draft] = []
+            for i, request in enumerate(requests):
+                answered = earlier.get((request.user_id, request.key))
+                if answered is not None:
+                    outcomes[i] = _replayed(answered, request.fingerprint)
+                    continue
+                try:
+                    drafts.append(_draft(i, request, offers, hold_until))
+                except (NotOrderable, TooLarge) as refusal:
+                    outcomes[i] = refusal
+            booked = stock.reserve_many(
+                uow,
+                [stock.Hold(d.order_id, requests[d.index].lines, d.metadata) for d in drafts],
+                hold_until,
+            )
+            for draft in drafts:
+                if draft.order_id in booked.refused:
+                    outcomes[draft.index] = stock.InsufficientStock(booked.refused[draft.order_id])
+            accepted = [d for d in drafts if d.order_id not in booked.refused]
+            if not accepted:
+                return outcomes
+            uow.append_many(
+                [
+                    StreamAppend(
+                        domain.stream_id(d.order_id), domain.ORDER_STREAM, [d.placed], 0, d.metadata
+                    )
+                    for d in accepted
+                ]
+            )
+            remembered = []
+            for draft in accepted:
+                request = requests[draft.index]
+                response = draft.response(uow.position)
+                outcomes[draft.index] = Placed(201, response, replayed=False)
+                remembered.append(
+                    {
+                        "user_id": request.user_id,
+                        "key": request.key,
+                        "request_hash": request.fingerprint,
+                        "order_id": draft.order_id,
+                        "status_code": 201,
+                        "response": response,
+                        "created_at": now,
+                    }
+                )
+            uow.connection.execute(_REMEMBER, remembered)
+        return outcomes
+
+
+@dataclass(frozen=True, slots=True)
+class _Draft:
+    """An order its batch may place, priced, waiting for its stock."""
+
+    index: int
+    order_id: str
+    items: list[OrderItem]
+    placed: NewEvent
+    metadata: EventMetadata
+
+    def response(self, position: int) -> dict[str, Any]:
+        data = self.placed.data
+        return {
+            "order_id": self.order_id,
             "status": domain.Status.PENDING_PAYMENT.value,
-            "total": placed.data["total"],
-            "currency": placed.data["currency"],
-            "items": [domain.item_document(item) for item in items],
-            "hold_until": placed.data["hold_until"],
-            "position": uow.position,
+            "total": data["total"],
+            "currency": data["currency"],
+            "items": [domain.item_document(item) for item in self.items],
+            "hold_until": data["hold_until"],
+            "position": position,
         }
-        uow.connection.execute(
-            _REMEMBER,
-            {
-                "user_id": user_id,
-                "key": key,
-                "request_hash": fingerprint,
-                "order_id": order_id,
-                "status_code": 201,
-                "response": response,
-                "created_at": now,
-            },
+
+
+def _draft(
+    index: int, request: _Request, offers: Mapping[str, Offer], hold_until: datetime
+) -> _Draft:
+    """The request as an order priced from the catalog; refuse what cannot be sold."""
+    lines = request.lines
+    refused = sorted(s for s in lines if s not in offers or not offers[s].active)
+    if refused:
+        raise NotOrderable(refused)
+    items = [
+        OrderItem(
+            sku=sku,
+            product_id=offers[sku].product_id,
+            name=offers[sku].name,
+            quantity=quantity,
+            unit_price=offers[sku].unit_price,
+            image=offers[sku].image,
+            size=offers[sku].size,
+            color=offers[sku].color,
         )
-        # Last: the stock rows stay locked from here to the commit, so nothing else waits
-        # on a hot SKU's lock but the inventory events that record it.
-        stock.reserve(uow, order_id, lines, now + hold)
-    try:
-        carts.clear(cart_owner)
-    except Exception as exc:  # the order stands; the shopper can empty the cart by hand
-        log.warning("cart not cleared after order", order_id=order_id, error=str(exc))
-    return Placed(201, response, replayed=False)
+        for sku, quantity in sorted(lines.items())
+    ]
+    order_id = str(uuid.uuid4())
+    placed = domain.placed_event(
+        order_id,
+        request.user_id,
+        items,
+        offers[items[0].sku].currency,
+        dict(request.body["shipping_address"]),
+        str(request.body["payment_method_id"]),
+        hold_until,
+    )
+    if (total := Decimal(placed.data["total"])) >= MAX_TOTAL:
+        raise TooLarge(total)
+    return _Draft(index, order_id, items, placed, request.metadata)
+
+
+def _replayed(row: Any, fingerprint: str) -> Placed | Exception:
+    if row.request_hash != fingerprint:
+        return KeyReused()
+    return Placed(row.status_code, dict(row.response), replayed=True)
 
 
 def _earlier_answer(
@@ -196,12 +307,11 @@ def _earlier_answer(
 ) -> Placed | None:
     with store.read_engine.connect() as connection:  # the primary, never a replica
         row = connection.execute(
-            select(
-                idempotency.c.request_hash, idempotency.c.status_code, idempotency.c.response
-            ).where(idempotency.c.user_id == user_id, idempotency.c.key == key)
+            _EARLIER.where(idempotency.c.user_id == user_id, idempotency.c.key == key)
         ).first()
     if row is None:
         return None
-    if row.request_hash != fingerprint:
-        raise KeyReused
-    return Placed(row.status_code, dict(row.response), replayed=True)
+    outcome = _replayed(row, fingerprint)
+    if isinstance(outcome, Exception):
+        raise outcome
+    return outcome

@@ -8,7 +8,6 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from datetime import timedelta
 from decimal import Decimal
 
 from polyshop.cart.domain import CartLine
@@ -17,7 +16,6 @@ from polyshop.catalog.domain import ProductDraft, Variant
 from polyshop.container import Container
 from polyshop.inventory import stock
 from polyshop.inventory.stock import InsufficientStock
-from polyshop.orders import checkout
 from tests.e2e.shoppers import ORDER_BODY as BODY
 
 
@@ -52,14 +50,11 @@ def race(
     def buy(user: str) -> None:
         barrier.wait()
         try:
-            placed = checkout.place_order(
-                container.store,
-                container.carts.store,
+            placed = container.checkout.place(
                 user_id=user,
                 cart_owner=f"user:{user}",
                 key=f"flash-{user}",
                 body=BODY,
-                hold=timedelta(minutes=15),
             )
             with lock:
                 orders.append(placed.response["order_id"])
@@ -137,14 +132,11 @@ def test_a_burst_of_retries_with_one_key_places_one_order(
     def retry() -> None:
         barrier.wait()
         try:
-            placed = checkout.place_order(
-                container.store,
-                container.carts.store,
+            placed = container.checkout.place(
                 user_id=user,
                 cart_owner=f"user:{user}",
                 key="one-key",
                 body=BODY,
-                hold=timedelta(minutes=15),
             )
             answers.append(placed.response["order_id"])
         except BaseException as exc:

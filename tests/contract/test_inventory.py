@@ -170,3 +170,34 @@ def test_adjustments_written_before_returns_were_marked_read_as_marked(container
     new = container.store.read_stream("inventory-NEW")
     assert old == [True, True, False]
     assert [(e.schema_version, e.data["returned"]) for e in new] == [(2, False), (2, True)]
+
+
+def test_many_holds_at_once_are_granted_first_come_first_served(container: Container):
+    stocked(container, A=5, B=2)
+    holds = [
+        stock.Hold("first", {"A": 3, "B": 1}),
+        stock.Hold("too-many", {"A": 3}),  # 2 left of A: refused, changes nothing
+        stock.Hold("second", {"A": 2, "B": 1}),
+        stock.Hold("late", {"B": 1, "NOPE": 1}),  # B is gone, and NOPE has no stock
+    ]
+
+    with container.store.unit_of_work() as uow:
+        booked = stock.reserve_many(uow, holds, LATER)
+
+    assert booked.refused == {"too-many": ["A"], "late": ["B", "NOPE"]}
+    assert level(container, "A") == stock.StockLevel("A", on_hand=5, reserved=5)
+    assert level(container, "B") == stock.StockLevel("B", on_hand=2, reserved=2)
+    reserved = [
+        (e.version, e.data["holder"], e.data["available"])
+        for e in container.store.read_stream("inventory-A")
+        if e.type == stock.STOCK_RESERVED
+    ]
+    assert reserved == [(2, "first", 2), (3, "second", 0)]  # one version after another
+    with container.store.read_engine.connect() as connection:
+        assert sorted(stock.expired_holders(connection, LATER + timedelta(seconds=1))) == [
+            "first",
+            "second",
+        ]
+    with container.store.unit_of_work() as uow:  # the row kept its stream's version
+        stock.release(uow, "first")
+    assert [e.version for e in container.store.read_stream("inventory-A")] == [1, 2, 3, 4]

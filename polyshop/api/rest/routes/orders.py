@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query
@@ -36,7 +36,7 @@ from polyshop.api.rest.pagination import PageParams
 from polyshop.api.rest.problems import Problem, unprocessable
 from polyshop.container import Container
 from polyshop.eventstore.events import NewEvent
-from polyshop.orders import checkout, domain, history, lifecycle
+from polyshop.orders import domain, history, lifecycle
 from polyshop.orders.domain import Order, Status
 
 router = APIRouter(prefix="/api/v1/orders", tags=["orders"])
@@ -71,14 +71,11 @@ def place_order(
             slug="idempotency-key-required",
         )
     Address(**body.shipping_address.model_dump())  # the same rules as the address book
-    placed = checkout.place_order(
-        container.store,
-        container.carts.store,
+    placed = container.checkout.place(
         user_id=user.id,
         cart_owner=caller.session.cart_owner,
         key=idempotency_key.strip(),
         body=body.model_dump(mode="json"),
-        hold=_hold(container),
     )
     content = OrderPlacedOut.model_validate(placed.response).model_dump(mode="json")
     headers = {"Idempotent-Replayed": "true"} if placed.replayed else {}
@@ -226,7 +223,3 @@ def _utc(name: str, value: datetime | None) -> datetime | None:
     if value.tzinfo is None:
         raise unprocessable(name, "needs a time zone (e.g. 2026-11-25T12:00:00Z)")
     return value.astimezone(UTC)
-
-
-def _hold(container: Container) -> timedelta:
-    return timedelta(seconds=container.settings.order_hold)
