@@ -118,6 +118,8 @@ _APPEND = text(
 )
 
 
+_LAST_VALUE = text(f"SELECT coalesce(pg_sequence_last_value('{POSITION_SEQUENCE}'), 0)")
+
 # Appenders in flight: every transaction that has started an INSERT into the log.
 _APPENDERS = text(
     "SELECT coalesce(array_agg(virtualtransaction), '{}') FROM pg_locks"
@@ -181,11 +183,7 @@ class _Horizon:
 
     def advance(self) -> int:
         with self._lock, self._engine.connect() as connection:
-            last_value = int(
-                connection.execute(
-                    text(f"SELECT coalesce(pg_sequence_last_value('{POSITION_SEQUENCE}'), 0)")
-                ).scalar_one()
-            )
+            last_value = int(connection.execute(_LAST_VALUE).scalar_one())
             if last_value <= self._head and not self._pending:
                 return self._head  # nothing drawn since the horizon last moved
             # A separate statement, so the list is taken after the sequence was read.
@@ -260,7 +258,7 @@ class PostgresEventStore(SqlEventStore):
         ).first()
         return None if row is None else (row, row.event_position)
 
-    def head(self) -> int:
+    def _read_head(self) -> int:
         return self._horizon.advance()
 
     @property

@@ -36,6 +36,7 @@ from polyshop.eventstore.events import (
 )
 from polyshop.eventstore.ports import ANY_VERSION, EventNotifier
 from polyshop.eventstore.schema import events
+from polyshop.eventstore.shared_read import SharedRead
 from polyshop.eventstore.upcasting import Upcasters
 
 _COLUMNS = (
@@ -56,6 +57,14 @@ _CURRENT_VERSION = select(func.coalesce(func.max(events.c.version), 0)).where(
     events.c.stream_id == bindparam("stream_id")
 )
 
+
+_RANGE = (
+    select(*_COLUMNS)
+    .where(events.c.position > bindparam("after"), events.c.position <= bindparam("up_to"))
+    .order_by(events.c.position)
+    .limit(bindparam("limit"))
+)
+_RANGE_OF_TYPES = _RANGE.where(events.c.type.in_(bindparam("types", expanding=True)))
 
 _INSERT_ROWS = insert(events).returning(events.c.position, sort_by_parameter_order=True)
 
@@ -235,6 +244,7 @@ class SqlEventStore:
         self.notifier = notifier
         self.upcasters = upcasters or Upcasters()
         self._clock = clock
+        self._shared_head = SharedRead(self._read_head)
 
     # -- dialect hooks -------------------------------------------------------------------
     def _insert(self, connection: Connection, batch: PendingAppend) -> tuple[int, list[int]]:
@@ -272,6 +282,13 @@ class SqlEventStore:
         return int(connection.execute(_CURRENT_VERSION, {"stream_id": stream_id}).scalar_one())
 
     def head(self) -> int:
+        """The highest position below which every event is committed or never will be.
+
+        Workers woken by one append ask at once; they share the database's answer.
+        """
+        return self._shared_head()
+
+    def _read_head(self) -> int:
         raise NotImplementedError
 
     @property
@@ -335,15 +352,15 @@ class SqlEventStore:
         types: Collection[str] | None = None,
     ) -> list[RecordedEvent]:
         """Events in (after, up_to] in order; `up_to` must not exceed a `head()` already read."""
-        query = select(*_COLUMNS).where(events.c.position > after, events.c.position <= up_to)
+        params: dict[str, Any] = {"after": after, "up_to": up_to, "limit": limit}
+        query = _RANGE
         if types is not None:
-            query = query.where(events.c.type.in_(sorted(types)))
-        query = query.order_by(events.c.position).limit(limit)
+            query, params["types"] = _RANGE_OF_TYPES, sorted(types)
         if connection is not None:
-            rows = connection.execute(query).mappings().all()
+            rows = connection.execute(query, params).mappings().all()
         else:
             with self.read_engine.connect() as own:
-                rows = own.execute(query).mappings().all()
+                rows = own.execute(query, params).mappings().all()
         return [self._to_event(row) for row in rows]
 
     def last_position(self) -> int:

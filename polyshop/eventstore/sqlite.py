@@ -14,6 +14,7 @@ from polyshop.eventstore.schema import events
 from polyshop.eventstore.sql_store import PendingAppend, SqlEventStore
 
 _INSERT_ONE = insert(events).returning(events.c.position)
+_HEAD = text("SELECT coalesce(max(position), 0) FROM events")
 
 
 class SqliteEventStore(SqlEventStore):
@@ -29,10 +30,6 @@ class SqliteEventStore(SqlEventStore):
             return current + 1, [connection.execute(_INSERT_ONE, rows[0]).scalar_one()]
         return current + len(rows), self._insert_rows(connection, rows)
 
-    def head(self) -> int:
+    def _read_head(self) -> int:
         with self.read_engine.connect() as connection:
-            return int(
-                connection.execute(
-                    text("SELECT coalesce(max(position), 0) FROM events")
-                ).scalar_one()
-            )
+            return int(connection.execute(_HEAD).scalar_one())

@@ -16,11 +16,12 @@ from datetime import datetime
 from typing import Any, NoReturn
 
 import structlog
-from sqlalchemy import Connection, Row, delete, func, insert, select, update
+from sqlalchemy import Connection, Row, bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from polyshop.eventstore.events import RecordedEvent
 from polyshop.eventstore.projections.ports import Lease, Projection, ProjectionStatus
+from polyshop.eventstore.projections.recent import RecentEvents
 from polyshop.eventstore.schema import projections as table
 from polyshop.eventstore.sql_store import SqlEventStore, as_utc, utc_now
 
@@ -46,6 +47,39 @@ class ProjectionFailed(Exception):
     def __init__(self, name: str, position: int, error: str) -> None:
         self.name, self.position, self.error = name, position, error
         super().__init__(f"projection {name!r} failed at position {position}: {error}")
+
+
+@dataclass(frozen=True, slots=True)
+class _Checkpoint:
+    generation: int
+    position: int
+
+
+# Moving a checkpoint on from where its worker knows it to be, in one statement that also
+# locks it; a checkpoint somewhere else, failed or swapped out matches nothing.
+_CLAIM = (
+    update(table)
+    .where(
+        table.c.name == bindparam("n"),
+        table.c.generation == bindparam("g"),
+        table.c.position == bindparam("old"),
+        table.c.state != FAILED,
+    )
+    .values(position=bindparam("new"), updated_at=bindparam("now"))
+)
+_CLAIM_ACTIVE = _CLAIM.where(table.c.is_active.is_(True))
+
+
+_OF = select(table).where(table.c.name == bindparam("n"))
+_ACTIVE = _OF.where(table.c.is_active.is_(True))
+_GENERATION = _OF.where(table.c.generation == bindparam("g"))
+# A checkpoint row by (active or a given generation, locked or not).
+_CHECKPOINTS = {
+    (True, False): _ACTIVE,
+    (True, True): _ACTIVE.with_for_update(),
+    (False, False): _GENERATION,
+    (False, True): _GENERATION.with_for_update(),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +128,11 @@ class ProjectionRunner:
         # What this process's workers have committed to each active read model: lets
         # read-your-writes waits be answered from memory instead of polling checkpoints.
         self._applied: dict[str, int] = {}
+        # The checkpoints this process's workers last moved, by (name, generation or None
+        # for the active one): the next batch starts there without asking the database.
+        # A checkpoint moved by anyone else (a swap, a failure) makes the next claim miss.
+        self._claimed: dict[tuple[str, int | None], _Checkpoint] = {}
+        self._recent = RecentEvents(store, capacity=4 * batch_size)
         self._threads: list[threading.Thread] = []
 
     @property
@@ -270,33 +309,78 @@ class ProjectionRunner:
         limit: int,
         prefetched: _Fetched | None = None,
     ) -> int:
-        if projection.transactional:
-            with self._engine.begin() as connection:
-                row = self._checkpoint(connection, projection.name, generation, lock=True)
-                if row is None or row.position >= head:
-                    return 0
-                self._raise_if_failed(row)
-                if prefetched is not None and prefetched.after == row.position and limit > 1:
-                    batch, new_position = prefetched.batch, prefetched.end
-                else:
-                    batch, new_position = self._read(
-                        connection, projection, row.position, head, limit
-                    )
-                self._apply(projection, batch, row.generation, connection)
-                self._move(connection, projection.name, row.generation, row.position, new_position)
-            self._note_applied(projection.name, generation, new_position)
-            return max(len(batch), 1 if new_position > row.position else 0)
-        with self._reader.connect() as connection:
-            row = self._checkpoint(connection, projection.name, generation, lock=False)
-            if row is None or row.position >= head:
+        name = projection.name
+        for _ in range(3):  # a checkpoint moved under us is read again, and the batch retried
+            known = self._known(name, generation)
+            if known is None or known.position >= head:
                 return 0
-            self._raise_if_failed(row)
-            batch, new_position = self._read(connection, projection, row.position, head, limit)
-        self._apply(projection, batch, row.generation, None)
-        with self._engine.begin() as connection:
-            self._move(connection, projection.name, row.generation, row.position, new_position)
-        self._note_applied(projection.name, generation, new_position)
-        return max(len(batch), 1)
+            if prefetched is not None and prefetched.after == known.position and limit > 1:
+                batch, new_position = prefetched.batch, prefetched.end
+            else:
+                batch, new_position = self._read_tail(projection, known.position, head, limit)
+            if projection.transactional:
+                # The claim comes first: it locks the checkpoint, so the view and its
+                # checkpoint commit together or not at all.
+                with self._engine.begin() as connection:
+                    claimed = self._claim(
+                        connection, projection.name, generation, known, new_position
+                    )
+                    if claimed:
+                        self._apply(projection, batch, known.generation, connection)
+            else:  # an external index: the batch is applied first (replays are harmless)
+                self._apply(projection, batch, known.generation, None)
+                with self._engine.begin() as connection:
+                    claimed = self._claim(
+                        connection, projection.name, generation, known, new_position
+                    )
+            if claimed:
+                self._claimed[(name, generation)] = _Checkpoint(known.generation, new_position)
+                self._note_applied(name, generation, new_position)
+                return max(len(batch), 1)
+            self._claimed.pop((name, generation), None)
+        return 0
+
+    def _known(self, name: str, generation: int | None) -> _Checkpoint | None:
+        """Where the projection stands: as this process last moved it, else as stored."""
+        known = self._claimed.get((name, generation))
+        if known is not None:
+            return known
+        with self._reader.connect() as connection:
+            row = self._checkpoint(connection, name, generation, lock=False)
+        if row is None:
+            return None
+        self._raise_if_failed(row)
+        return _Checkpoint(row.generation, row.position)
+
+    def _claim(
+        self,
+        connection: Connection,
+        name: str,
+        generation: int | None,
+        known: _Checkpoint,
+        new_position: int,
+    ) -> bool:
+        """Move the checkpoint from where it was known to be; False if it was not there
+        (moved, failed, or no longer the active generation)."""
+        result = connection.execute(
+            _CLAIM_ACTIVE if generation is None else _CLAIM,
+            {
+                "n": name,
+                "g": known.generation,
+                "old": known.position,
+                "new": new_position,
+                "now": self._clock(),
+            },
+        )
+        return result.rowcount == 1
+
+    def _read_tail(
+        self, projection: Projection, after: int, head: int, limit: int
+    ) -> tuple[list[RecordedEvent], int]:
+        if self._recent.covers(after, head):
+            return self._recent.read(after, head, projection.event_types, limit)
+        with self._reader.connect() as connection:
+            return self._read(connection, projection, after, head, limit)
 
     def _note_applied(self, name: str, generation: int | None, position: int) -> None:
         if generation is None:  # the active generation, the one queries read
@@ -339,6 +423,7 @@ class ProjectionRunner:
                             updated_at=self._clock(),
                         )
                     )
+                self._claimed.pop((projection.name, generation), None)
                 raise ProjectionFailed(projection.name, failure.position, error) from failure.cause
         raise ProjectionFailed(projection.name, -1, "failed on a batch but on no single event")
 
@@ -353,23 +438,8 @@ class ProjectionRunner:
     def _checkpoint(
         self, connection: Connection, name: str, generation: int | None, *, lock: bool
     ) -> Row[Any] | None:
-        query = select(table).where(table.c.name == name)
-        if generation is None:
-            query = query.where(table.c.is_active.is_(True))
-        else:
-            query = query.where(table.c.generation == generation)
-        if lock:
-            query = query.with_for_update()
-        return connection.execute(query).first()
-
-    def _move(self, connection: Connection, name: str, generation: int, old: int, new: int) -> None:
-        result = connection.execute(
-            update(table)
-            .where(table.c.name == name, table.c.generation == generation, table.c.position == old)
-            .values(position=new, updated_at=self._clock())
-        )
-        if result.rowcount != 1:
-            raise RuntimeError(f"checkpoint of {name!r} moved under us; another runner is active")
+        query = _CHECKPOINTS[generation is None, lock]
+        return connection.execute(query, {"n": name, "g": generation}).first()
 
     @staticmethod
     def _raise_if_failed(row: Row[Any]) -> None:
@@ -520,18 +590,18 @@ class ProjectionRunner:
         started = time.monotonic()
         deadline = started + timeout
         check_at = started + 0.1 if name in self._applied else started
-        while self._applied.get(name, 0) < position:
+        while True:
             now = time.monotonic()
             if now >= check_at:
                 if self.position(name) >= position:
                     return True
                 check_at = now + (0.1 if name in self._applied else 0.01)
-            remaining = deadline - now
-            if remaining <= 0:
+            if now >= deadline:
                 return False
-            with self._progress:
-                self._progress.wait(min(remaining, 0.01))
-        return True
+            with self._progress:  # checked under the lock that progress is announced with
+                if self._applied.get(name, 0) >= position:
+                    return True
+                self._progress.wait(min(deadline, check_at) - now)
 
     def status(self) -> list[ProjectionStatus]:
         head = self._store.head()
