@@ -1,12 +1,18 @@
 """Carts in the embedded TTL database (see `ttlstore.sql`): a row per line, a row per cart
-holding its revision and expiry. Every change is one short write transaction."""
+holding its revision and expiry. Every change is one short write transaction.
+
+The statements on the paths every shopper takes (add, read, clear) are built once and kept
+few: the TTL file has one writer at a time, and each statement inside its transaction is a
+moment when a busy process may hand the interpreter to another thread while the write lock
+waits.
+"""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Iterable
 
-from sqlalchemy import Connection, delete, select, update
+from sqlalchemy import Connection, bindparam, delete, exists, select, update
 from sqlalchemy.dialects.sqlite import insert
 
 from polyshop.cart.domain import CartLine, QuantityLimit
@@ -17,6 +23,49 @@ from polyshop.ttlstore.sql import (
     cart_views,
     carts,
     unavailable_as_store_error,
+)
+
+_LIVE_REVISION = select(carts.c.revision).where(
+    carts.c.owner == bindparam("owner"), carts.c.expires_at > bindparam("now")
+)
+_LINES = select(cart_lines).where(cart_lines.c.owner == bindparam("owner"))
+_QUANTITY = select(cart_lines.c.quantity).where(
+    cart_lines.c.owner == bindparam("owner"), cart_lines.c.sku == bindparam("sku")
+)
+# Add units to a line, or start it; nothing happens (no row returned) past the limit.
+_ADD_UNITS = (
+    insert(cart_lines)
+    .values(
+        owner=bindparam("owner"),
+        sku=bindparam("sku"),
+        product_id=bindparam("product_id"),
+        quantity=bindparam("quantity"),
+        unit_price_cents=bindparam("unit_price_cents"),
+        added_at=bindparam("added_at"),
+    )
+    .on_conflict_do_update(
+        index_elements=[cart_lines.c.owner, cart_lines.c.sku],
+        set_={"quantity": cart_lines.c.quantity + bindparam("quantity")},
+        where=cart_lines.c.quantity + bindparam("quantity") <= bindparam("limit"),
+    )
+    .returning(cart_lines.c.quantity)
+)
+_DROP_LINES = delete(cart_lines).where(cart_lines.c.owner == bindparam("owner"))
+_DROP_VIEW = delete(cart_views).where(cart_views.c.owner == bindparam("owner"))
+# Lines of an expired cart the sweeper has not removed yet go before the cart is revived.
+_DROP_EXPIRED_LINES = _DROP_LINES.where(
+    exists().where(carts.c.owner == bindparam("owner"), carts.c.expires_at <= bindparam("now"))
+)
+# Refresh the cart's expiry and bump its revision (a new cart's revision starts from the
+# clock, so a cart swept and started again never reuses a revision an old cached view
+# could carry).
+_TOUCH = (
+    insert(carts)
+    .values(owner=bindparam("owner"), revision=bindparam("first"), expires_at=bindparam("until"))
+    .on_conflict_do_update(
+        index_elements=[carts.c.owner],
+        set_={"revision": carts.c.revision + 1, "expires_at": bindparam("until")},
+    )
 )
 
 
@@ -30,7 +79,7 @@ class SqlCartStore:
             revision = self._live_revision(connection, owner)
             if revision is None:
                 return CartSnapshot([], 0)
-            rows = connection.execute(select(cart_lines).where(cart_lines.c.owner == owner))
+            rows = connection.execute(_LINES, {"owner": owner})
             lines = [
                 CartLine(r.sku, r.product_id, r.quantity, r.unit_price_cents, r.added_at)
                 for r in rows
@@ -40,23 +89,15 @@ class SqlCartStore:
     def add(self, owner: str, line: CartLine, limit: int) -> int:
         with unavailable_as_store_error(), self._db.writer.begin() as connection:
             self._touch(connection, owner)
-            current = connection.execute(
-                select(cart_lines.c.quantity).where(
-                    cart_lines.c.owner == owner, cart_lines.c.sku == line.sku
-                )
-            ).scalar()
-            quantity = (current or 0) + line.quantity
-            if quantity > limit:
-                raise QuantityLimit(line.sku, current or 0)  # rolls the touch back
-            if current is None:
-                connection.execute(insert(cart_lines).values(owner=owner, **_row(line)))
-            else:
-                connection.execute(
-                    update(cart_lines)
-                    .where(cart_lines.c.owner == owner, cart_lines.c.sku == line.sku)
-                    .values(quantity=quantity)
-                )
-        return quantity
+            quantity = None
+            if line.quantity <= limit:
+                quantity = connection.execute(
+                    _ADD_UNITS, {"owner": owner, "limit": limit, **_row(line)}
+                ).scalar()
+            if quantity is None:
+                current = connection.execute(_QUANTITY, {"owner": owner, "sku": line.sku})
+                raise QuantityLimit(line.sku, current.scalar() or 0)  # rolls the touch back
+        return int(quantity)
 
     def set_quantity(self, owner: str, sku: str, quantity: int) -> bool:
         with unavailable_as_store_error(), self._db.writer.begin() as connection:
@@ -98,9 +139,9 @@ class SqlCartStore:
         # The cart row stays, its revision bumped: a view priced before the clear must not
         # match a revision the emptied cart could reach again.
         with unavailable_as_store_error(), self._db.writer.begin() as connection:
-            connection.execute(delete(cart_lines).where(cart_lines.c.owner == owner))
-            connection.execute(delete(cart_views).where(cart_views.c.owner == owner))
-            self._touch(connection, owner)
+            connection.execute(_DROP_LINES, {"owner": owner})
+            connection.execute(_DROP_VIEW, {"owner": owner})
+            self._touch(connection, owner, drop_expired=False)  # the lines are gone already
 
     def cached_view(self, owner: str) -> bytes | None:
         now = time.time()
@@ -139,28 +180,16 @@ class SqlCartStore:
             connection.execute(delete(cart_views).where(cart_views.c.owner.in_(owners)))
 
     def _live_revision(self, connection: Connection, owner: str) -> int | None:
-        return connection.execute(
-            select(carts.c.revision).where(carts.c.owner == owner, carts.c.expires_at > time.time())
-        ).scalar()
+        return connection.execute(_LIVE_REVISION, {"owner": owner, "now": time.time()}).scalar()
 
-    def _touch(self, connection: Connection, owner: str) -> None:
+    def _touch(self, connection: Connection, owner: str, *, drop_expired: bool = True) -> None:
         """Refresh the cart's expiry and bump its revision; an expired cart starts empty."""
         now = time.time()
-        # A new cart's revision starts from the clock, so a cart swept and started again
-        # never reuses a revision an old cached view could carry.
-        first = time.time_ns() // 1000
-        statement = insert(carts).values(owner=owner, revision=first, expires_at=now + self._ttl)
-        expired = carts.c.expires_at <= now
-        revived = statement.on_conflict_do_update(
-            index_elements=[carts.c.owner],
-            set_={"revision": carts.c.revision + 1, "expires_at": now + self._ttl},
+        if drop_expired:
+            connection.execute(_DROP_EXPIRED_LINES, {"owner": owner, "now": now})
+        connection.execute(
+            _TOUCH, {"owner": owner, "first": time.time_ns() // 1000, "until": now + self._ttl}
         )
-        stale = connection.execute(
-            select(carts.c.owner).where(carts.c.owner == owner, expired)
-        ).first()
-        if stale is not None:  # lines of an expired cart the sweeper has not removed yet
-            connection.execute(delete(cart_lines).where(cart_lines.c.owner == owner))
-        connection.execute(revived)
 
 
 def _row(line: CartLine) -> dict[str, object]:
