@@ -57,6 +57,19 @@ return 1
 """
 
 
+# Reading and emptying a cart, each in one command: a MULTI/EXEC pipeline costs the client
+# a reply to parse per queued command, and these run on every checkout.
+_SNAPSHOT = """
+return {redis.call('HGETALL', KEYS[1]), redis.call('GET', KEYS[2])}
+"""
+
+_CLEAR = """
+redis.call('DEL', KEYS[1], KEYS[3])
+redis.call('INCR', KEYS[2])
+redis.call('PEXPIRE', KEYS[2], ARGV[1])
+"""
+
+
 class RedisCartStore:
     def __init__(self, client: redis.Redis, keys: RedisKeys, ttl: float) -> None:
         self._redis = client
@@ -64,14 +77,15 @@ class RedisCartStore:
         self._ttl_ms = int(ttl * 1000)
         self._add = client.register_script(_ADD)
         self._set_quantity = client.register_script(_SET_QUANTITY)
+        self._snapshot = client.register_script(_SNAPSHOT)
+        self._clear = client.register_script(_CLEAR)
 
     def snapshot(self, owner: str) -> CartSnapshot:
         with unavailable_as_store_error():
-            pipe = self._redis.pipeline(transaction=True)
-            pipe.hgetall(self._keys("cart", owner))
-            pipe.get(self._keys("cart-rev", owner))
-            fields, revision = pipe.execute()
-        lines = [_line(sku.decode(), orjson.loads(value)) for sku, value in fields.items()]
+            flat, revision = self._snapshot(
+                keys=[self._keys("cart", owner), self._keys("cart-rev", owner)]
+            )
+        lines = [_line(flat[i].decode(), orjson.loads(flat[i + 1])) for i in range(0, len(flat), 2)]
         return CartSnapshot(lines, int(revision or 0))
 
     def add(self, owner: str, line: CartLine, limit: int) -> int:
@@ -133,10 +147,14 @@ class RedisCartStore:
 
     def clear(self, owner: str) -> None:
         with unavailable_as_store_error():
-            pipe = self._redis.pipeline(transaction=True)
-            pipe.delete(self._keys("cart", owner), self._keys("cart-view", owner))
-            self._bump(pipe, owner)
-            pipe.execute()
+            self._clear(
+                keys=[
+                    self._keys("cart", owner),
+                    self._keys("cart-rev", owner),
+                    self._keys("cart-view", owner),
+                ],
+                args=[self._ttl_ms],
+            )
 
     def cached_view(self, owner: str) -> bytes | None:
         with unavailable_as_store_error():
