@@ -299,9 +299,16 @@ class SqlEventStore:
     # -- writing -------------------------------------------------------------------------
     @contextmanager
     def unit_of_work(self) -> Iterator[SqlUnitOfWork]:
-        with self.write_engine.connect() as connection, connection.begin():
-            uow = SqlUnitOfWork(self, connection)
-            yield uow
+        try:
+            with self.write_engine.connect() as connection, connection.begin():
+                uow = SqlUnitOfWork(self, connection)
+                yield uow
+        except BaseException:
+            # A rolled-back append may have drawn positions that a tailing horizon waits
+            # on (PostgreSQL); now they will never commit, tailers may move on: say so,
+            # rather than have them poll to find out.
+            self.notifier.notify_appended()
+            raise
         if uow.position:
             self.notifier.notify_appended()
         uow._committed()

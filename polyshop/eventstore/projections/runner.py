@@ -224,8 +224,10 @@ class ProjectionRunner:
                 # still applies the first event the moment it is woken.
                 self._stopping.wait(self._linger)
             else:
-                # A PostgreSQL head held back by an open transaction moves without a new append.
-                timeout = self._poll_interval if self._store.is_settled else 0.005
+                # A PostgreSQL head held back by an open transaction moves when it ends,
+                # which wakes us (commits and rollbacks both notify); this poll is for an
+                # appender that died without either.
+                timeout = self._poll_interval if self._store.is_settled else 0.05
                 self._store.notifier.wait(token, timeout)
             if time.monotonic() - checked > 2.0:
                 if not lease.is_held():
