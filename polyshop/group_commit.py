@@ -15,6 +15,7 @@ outcome: one request's fault never becomes its neighbours'.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Hashable, Sequence
 from typing import Generic, TypeVar
 
@@ -41,10 +42,14 @@ class GroupCommit(Generic[Request, Outcome]):
         *,
         max_batch: int = 64,
         key: Callable[[Request], Hashable] | None = None,
+        settle: float = 0.0,
     ) -> None:
         """`key`: requests with equal keys never share a batch (a later one waits for the
-        next), for requests that would conflict with each other, such as retries."""
+        next), for requests that would conflict with each other, such as retries.
+        `settle`: how long a leader waits before taking its batch, for callers known to
+        arrive together (woken by one signal) but a moment apart."""
         self._run = run
+        self._settle = settle
         self._max_batch = max_batch
         self._key = key
         self._queue: list[_Slot[Request, Outcome]] = []
@@ -69,8 +74,11 @@ class GroupCommit(Generic[Request, Outcome]):
                 if slot.done:
                     return self._result(slot)
                 self._running = True
-                batch = self._take()
             try:
+                if self._settle:
+                    time.sleep(self._settle)  # let requests already on their way join
+                with self._changed:
+                    batch = self._take()
                 self._execute(batch)
             finally:
                 with self._changed:

@@ -24,6 +24,7 @@ from polyshop.eventstore.projections.ports import Lease, Projection, ProjectionS
 from polyshop.eventstore.projections.recent import RecentEvents
 from polyshop.eventstore.schema import projections as table
 from polyshop.eventstore.sql_store import SqlEventStore, as_utc, utc_now
+from polyshop.group_commit import GroupCommit
 
 log = structlog.get_logger(__name__)
 
@@ -133,6 +134,11 @@ class ProjectionRunner:
         # A checkpoint moved by anyone else (a swap, a failure) makes the next claim miss.
         self._claimed: dict[tuple[str, int | None], _Checkpoint] = {}
         self._recent = RecentEvents(store, capacity=4 * batch_size)
+        # Woken by one append, the transactional projections step together (one
+        # transaction); a projection never shares a step with itself.
+        self._live: GroupCommit[str, int] = GroupCommit(
+            self._step_live, key=lambda name: name, settle=0.001
+        )
         self._threads: list[threading.Thread] = []
 
     @property
@@ -214,7 +220,10 @@ class ProjectionRunner:
         checked = time.monotonic()
         while not self._stopping.is_set():
             token = self._store.notifier.token()
-            applied = self.step(projection.name)
+            if projection.transactional:  # with whichever others were woken with it
+                applied = self._live.submit(projection.name)
+            else:
+                applied = self.step(projection.name)
             if applied >= self._batch_size:  # far behind: switch to the pipelined catch-up
                 self._drain(projection.name)
             elif applied:
@@ -321,26 +330,80 @@ class ProjectionRunner:
             else:
                 batch, new_position = self._read_tail(projection, known.position, head, limit)
             if projection.transactional:
-                # The claim comes first: it locks the checkpoint, so the view and its
-                # checkpoint commit together or not at all.
                 with self._engine.begin() as connection:
-                    claimed = self._claim(
-                        connection, projection.name, generation, known, new_position
+                    claimed = self._claim_and_apply(
+                        connection, projection, generation, known, batch, new_position
                     )
-                    if claimed:
-                        self._apply(projection, batch, known.generation, connection)
             else:  # an external index: the batch is applied first (replays are harmless)
                 self._apply(projection, batch, known.generation, None)
                 with self._engine.begin() as connection:
-                    claimed = self._claim(
-                        connection, projection.name, generation, known, new_position
-                    )
+                    claimed = self._claim(connection, name, generation, known, new_position)
             if claimed:
-                self._claimed[(name, generation)] = _Checkpoint(known.generation, new_position)
-                self._note_applied(name, generation, new_position)
+                self._moved_on(name, generation, known, new_position)
                 return max(len(batch), 1)
             self._claimed.pop((name, generation), None)
         return 0
+
+    def _step_live(self, names: Sequence[str]) -> list[int]:
+        """Step the live transactional projections woken together, in one transaction.
+
+        One head, one connection, one commit for all of them instead of one each. Any
+        trouble (a failing handler, a checkpoint moved) rolls the whole step back, and the
+        group commit runs each projection's step alone, where it is dealt with as usual.
+        """
+        if len(names) == 1:
+            return [self.step(names[0])]
+        head = self._store.head()
+        stepped: list[tuple[str, _Checkpoint, int] | None] = []
+        applied: list[int] = []
+        with self._engine.begin() as connection:
+            for name in names:
+                projection = self._projections[name]
+                known = self._known(name, None)
+                if known is None or known.position >= head:
+                    stepped.append(None)
+                    applied.append(0)
+                    continue
+                batch, new_position = self._read_tail(
+                    projection, known.position, head, self._batch_size
+                )
+                if not self._claim_and_apply(
+                    connection, projection, None, known, batch, new_position
+                ):
+                    self._claimed.pop((name, None), None)
+                    raise RuntimeError(f"the checkpoint of {name!r} moved; stepping alone")
+                stepped.append((name, known, new_position))
+                applied.append(max(len(batch), 1))
+        for moved in stepped:
+            if moved is not None:
+                self._moved_on(moved[0], None, moved[1], moved[2])
+        if any(applied):
+            with self._progress:
+                self._progress.notify_all()
+        return applied
+
+    def _claim_and_apply(
+        self,
+        connection: Connection,
+        projection: Projection,
+        generation: int | None,
+        known: _Checkpoint,
+        batch: list[RecordedEvent],
+        new_position: int,
+    ) -> bool:
+        """Claim first: it locks the checkpoint, so the view and its checkpoint commit
+        together or not at all."""
+        if not self._claim(connection, projection.name, generation, known, new_position):
+            return False
+        self._apply(projection, batch, known.generation, connection)
+        return True
+
+    def _moved_on(
+        self, name: str, generation: int | None, known: _Checkpoint, position: int
+    ) -> None:
+        """A claim committed: remember where the checkpoint now stands."""
+        self._claimed[(name, generation)] = _Checkpoint(known.generation, position)
+        self._note_applied(name, generation, position)
 
     def _known(self, name: str, generation: int | None) -> _Checkpoint | None:
         """Where the projection stands: as this process last moved it, else as stored."""
