@@ -31,7 +31,7 @@ class Tally(SqlTableProjection):
     def define_tables(self, metadata: MetaData, suffix: str) -> list[Table]:
         return [
             Table(
-                f"tally{suffix}",
+                f"{self.name}{suffix}",
                 metadata,
                 Column("type", String(50), primary_key=True),
                 Column("n", Integer, nullable=False),
@@ -41,7 +41,7 @@ class Tally(SqlTableProjection):
     def apply(self, events: Sequence[RecordedEvent], generation: int, connection: Any) -> None:
         self.batches += 1
         time.sleep(self.delay)
-        t = self.tables(generation)["tally"]
+        t = self.tables(generation)[self.name]
         for event in events:
             if self.poison and event.type == "Poison":
                 raise ValueError(f"cannot digest event {event.position}")
@@ -52,9 +52,15 @@ class Tally(SqlTableProjection):
                 connection.execute(t.insert().values(type=event.type, n=1))
 
 
-def tally(container: Container) -> dict[str, int]:
+class Census(Tally):
+    """Another tally, under a name and tables of its own."""
+
+    name = "census"
+
+
+def tally(container: Container, view: str = "tally") -> dict[str, int]:
     with container.read_engine.connect() as connection:
-        return dict(connection.execute(text("SELECT type, n FROM tally")).all())
+        return dict(connection.execute(text(f"SELECT type, n FROM {view}")).all())
 
 
 def runner(
@@ -168,6 +174,27 @@ def test_a_failed_projection_stays_stopped_without_spinning(container: Container
     assert run.status()[0].state == "failed"
     assert projection.batches == batches  # no retries, no hot loop
     assert "E" not in tally(container)
+
+
+def test_live_projections_woken_together_fail_alone(container: Container):
+    """Woken by the same appends, live projections step in one transaction; one failing
+    there must neither stop the other nor undo what the other applies."""
+    healthy, sick = Census(), Tally(poison=True)
+    run = runner(container, healthy, sick)
+    run.start()
+    append_many(container, 5)
+    container.store.append("bad", "t", [NewEvent("Poison", {})])
+    last = append_many(container, 5)
+
+    assert run.wait_for("census", last, timeout=10)
+    deadline = time.monotonic() + 5
+    while run.status()[1].state != "failed" and time.monotonic() < deadline:
+        time.sleep(0.02)
+    run.stop()
+
+    assert tally(container, "census") == {"E": 10, "Poison": 1}
+    assert tally(container) == {"E": 5}
+    assert [s.state for s in run.status()] == ["live", "failed"]
 
 
 def test_rebuild_builds_beside_the_serving_copy_then_swaps(container: Container):
