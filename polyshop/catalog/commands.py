@@ -7,13 +7,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Row, insert, select, update
+from sqlalchemy import Row, select, update
 from sqlalchemy.exc import IntegrityError
 
+from polyshop.bulk import insert_rows
 from polyshop.catalog import domain
 from polyshop.catalog.domain import ProductDraft, Variant
 from polyshop.catalog.schema import products, variants
-from polyshop.eventstore.events import NewEvent
+from polyshop.eventstore.events import NewEvent, StreamAppend
 from polyshop.eventstore.ports import EventStore, UnitOfWork
 from polyshop.eventstore.sql_store import utc_now
 from polyshop.inventory import stock as inventory
@@ -55,8 +56,9 @@ def import_products(
     now = utc_now()
     with store.unit_of_work() as uow:
         _refuse_existing_skus(uow, [v.sku for _, d in pairs for v in d.variants])
-        uow.connection.execute(
-            insert(products),
+        insert_rows(
+            uow.connection,
+            products,
             [
                 {
                     "id": pid,
@@ -77,18 +79,23 @@ def import_products(
             ],
         )
         _insert_variants(uow, [(pid, v) for pid, d in pairs for v in d.variants])
-        uow.start_streams(
+        levels = [{v.sku: stock.get(v.sku, 0) for v in d.variants} for d, stock in items]
+        inventory.start_keeping(uow, {sku: n for level in levels for sku, n in level.items()})
+        # Each product's stock right after the product: a read model built from the log
+        # meets a product and its availability in the same batch, and writes it once.
+        uow.append_many(
             [
-                (
-                    domain.stream_id(pid),
-                    domain.PRODUCT_STREAM,
-                    [NewEvent(domain.PRODUCT_CREATED, domain.created_event(pid, d))],
+                append
+                for (pid, draft), level in zip(pairs, levels, strict=True)
+                for append in (
+                    StreamAppend(
+                        domain.stream_id(pid),
+                        domain.PRODUCT_STREAM,
+                        [NewEvent(domain.PRODUCT_CREATED, domain.created_event(pid, draft))],
+                    ),
+                    *inventory.first_events(level),
                 )
-                for pid, d in pairs
             ]
-        )
-        inventory.initialize(
-            uow, {v.sku: stock.get(v.sku, 0) for d, stock in items for v in d.variants}
         )
     return [Written(pid, uow.position) for pid in ids]
 
@@ -208,8 +215,9 @@ def _refuse_existing_skus(uow: UnitOfWork, skus: list[str]) -> None:
 
 def _insert_variants(uow: UnitOfWork, new: list[tuple[str, Variant]]) -> None:
     try:
-        uow.connection.execute(
-            insert(variants),
+        insert_rows(
+            uow.connection,
+            variants,
             [
                 {
                     "sku": v.sku,

@@ -32,6 +32,7 @@ from polyshop.eventstore.events import RecordedEvent
 from polyshop.eventstore.projections.sql_tables import (
     AFTER_BULK,
     SqlTableProjection,
+    bulk_insert,
     bulk_upsert,
 )
 from polyshop.eventstore.schema import Json
@@ -199,8 +200,9 @@ class ProductDocumentProjection(SqlTableProjection):
         listing = tables[LISTING]
         if docs:  # a product may have moved category: replace all its listing rows
             connection.execute(listing.delete().where(listing.c.product_id.in_(sorted(docs))))
-            connection.execute(
-                listing.insert(),
+            bulk_insert(
+                connection,
+                listing,
                 [row for d in docs.values() for row in _listing_rows(d, units.get(d["id"], 0))],
             )
         bulk_upsert(

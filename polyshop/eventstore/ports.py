@@ -32,9 +32,6 @@ class UnitOfWork(Protocol):
         expected_version: int | None = ANY_VERSION,
     ) -> AppendResult: ...
 
-    def start_streams(self, streams: Sequence[tuple[str, str, Sequence[NewEvent]]]) -> list[int]:
-        """Append to many new streams at once (imports); any existing one fails it all."""
-
     def append_many(self, appends: Sequence[StreamAppend]) -> list[int]:
         """Append to many streams in one statement, each after the version its writer knows
         (several appends may follow one another on a stream); return the positions written,

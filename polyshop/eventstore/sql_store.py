@@ -135,14 +135,6 @@ class SqlUnitOfWork:
         self._position = max(self._position, positions[-1])
         return AppendResult(stream_id, version, tuple(positions))
 
-    def start_streams(self, streams: Sequence[tuple[str, str, Sequence[NewEvent]]]) -> list[int]:
-        """Append to many brand-new streams in one statement (imports, seeding).
-
-        Each stream must not exist yet: one that does fails the whole unit of work with
-        ConcurrencyConflict. Returns the positions written, in order.
-        """
-        return self.append_many([StreamAppend(s, t, e) for s, t, e in streams])
-
     def append_many(self, appends: Sequence[StreamAppend]) -> list[int]:
         """Append to many streams in one statement, each after the version its writer
         already knows (a new stream: 0; else read under the lock of a row that keeps it).

@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Update, bindparam, delete, insert, select, update
 
+from polyshop.bulk import insert_rows
 from polyshop.eventstore.events import EventMetadata, NewEvent, StreamAppend
 from polyshop.eventstore.ports import UnitOfWork
 from polyshop.eventstore.upcasting import Upcasters
@@ -145,38 +146,47 @@ def _apply(
 
 def initialize(uow: UnitOfWork, levels: Mapping[str, int], reason: str = "initial stock") -> None:
     """Start keeping stock for new SKUs, in one statement for the rows and one for the events."""
+    start_keeping(uow, levels)
+    uow.append_many(first_events(levels, reason))
+
+
+def start_keeping(uow: UnitOfWork, levels: Mapping[str, int]) -> None:
+    """The stock rows of new SKUs; their first events (`first_events`) must be appended in
+    the same unit of work. For importers that order the log themselves."""
     if any(on_hand < 0 for on_hand in levels.values()):
         raise InvalidAdjustment("initial stock cannot be negative")
-    if not levels:
-        return
-    uow.connection.execute(
-        insert(stock),
-        [{"sku": s, "on_hand": n, "reserved": 0, "version": 1} for s, n in levels.items()],
-    )
-    uow.start_streams(
-        [
-            (
-                stream_id(sku),
-                STREAM_TYPE,
-                [
-                    NewEvent(
-                        STOCK_ADJUSTED,
-                        {
-                            "sku": sku,
-                            "delta": on_hand,
-                            "reason": reason,
-                            "returned": False,
-                            "on_hand": on_hand,
-                            "reserved": 0,
-                            "available": on_hand,
-                        },
-                        ADJUSTED_SCHEMA,
-                    )
-                ],
-            )
-            for sku, on_hand in levels.items()
-        ]
-    )
+    if levels:
+        insert_rows(
+            uow.connection,
+            stock,
+            [{"sku": s, "on_hand": n, "reserved": 0, "version": 1} for s, n in levels.items()],
+        )
+
+
+def first_events(levels: Mapping[str, int], reason: str = "initial stock") -> list[StreamAppend]:
+    """Each new SKU's first inventory event: its stock on hand."""
+    return [
+        StreamAppend(
+            stream_id(sku),
+            STREAM_TYPE,
+            [
+                NewEvent(
+                    STOCK_ADJUSTED,
+                    {
+                        "sku": sku,
+                        "delta": on_hand,
+                        "reason": reason,
+                        "returned": False,
+                        "on_hand": on_hand,
+                        "reserved": 0,
+                        "available": on_hand,
+                    },
+                    ADJUSTED_SCHEMA,
+                )
+            ],
+        )
+        for sku, on_hand in levels.items()
+    ]
 
 
 def adjust(

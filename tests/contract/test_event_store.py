@@ -13,7 +13,7 @@ from sqlalchemy import text
 from polyshop import correlation
 from polyshop.container import Container
 from polyshop.eventstore.errors import ConcurrencyConflict
-from polyshop.eventstore.events import EventMetadata, NewEvent
+from polyshop.eventstore.events import EventMetadata, NewEvent, StreamAppend
 from polyshop.eventstore.ports import NO_STREAM
 
 
@@ -267,11 +267,16 @@ def test_tailing_concurrent_writers_sees_every_event_once_in_order(container: Co
     assert seen == sorted(written)
 
 
-def test_start_streams_appends_many_new_streams_at_once(container: Container):
+def test_append_many_appends_to_many_streams_at_known_versions_at_once(container: Container):
     store = container.store
     with store.unit_of_work() as uow:
-        positions = uow.start_streams(
-            [("a", "t", events("A1", "A2")), ("b", "t", events("B1")), ("c", "t", events("C1"))]
+        positions = uow.append_many(
+            [
+                StreamAppend("a", "t", events("A1", "A2")),
+                StreamAppend("b", "t", events("B1")),
+                StreamAppend("a", "t", events("A3"), after_version=2),
+                StreamAppend("c", "t", events("C1"), metadata=EventMetadata(actor="importer")),
+            ]
         )
 
     assert positions == sorted(positions)
@@ -279,8 +284,15 @@ def test_start_streams_appends_many_new_streams_at_once(container: Container):
         ("a", 1, "A1"),
         ("a", 2, "A2"),
         ("b", 1, "B1"),
+        ("a", 3, "A3"),
         ("c", 1, "C1"),
     ]
+    assert store.read_stream("c")[0].metadata.actor == "importer"
     with pytest.raises(ConcurrencyConflict), store.unit_of_work() as uow:
-        uow.start_streams([("d", "t", events("D1")), ("b", "t", events("B1"))])
-    assert store.stream_version("d") == 0
+        uow.append_many(
+            [StreamAppend("d", "t", events("D1")), StreamAppend("b", "t", events("B1"))]
+        )
+    assert store.stream_version("d") == 0  # all or nothing
+    with pytest.raises(ConcurrencyConflict), store.unit_of_work() as uow:
+        uow.append_many([StreamAppend("a", "t", events("A3 again"), after_version=2)])
+    assert store.stream_version("a") == 3

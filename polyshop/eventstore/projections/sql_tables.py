@@ -11,10 +11,10 @@ from abc import abstractmethod
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import orjson
-from sqlalchemy import Connection, MetaData, Table, bindparam, text
+from sqlalchemy import Connection, MetaData, Table
 from sqlalchemy.schema import CreateTable
 
+from polyshop.bulk import insert_rows
 from polyshop.eventstore.projections.ports import Projection
 
 #: `Index(..., info={AFTER_BULK: True})`: an index a bulk build creates at its end. Only
@@ -85,6 +85,11 @@ class SqlTableProjection(Projection):
         self._tables.pop(generation, None)
 
 
+def bulk_insert(connection: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Insert `rows` in as few round trips as possible (`polyshop.bulk`)."""
+    insert_rows(connection, table, rows)
+
+
 def bulk_upsert(
     connection: Connection,
     table: Table,
@@ -96,28 +101,9 @@ def bulk_upsert(
     """Insert `rows`, or update those whose `key` exists, in as few round trips as possible.
 
     `assignments` maps a column to its SQL on conflict; `excluded.<col>` is the new value and
-    `<table>.<col>` the old (e.g. `{"n": "tally__g1.n + excluded.n"}`). PostgreSQL gets one
-    statement over the rows sent as one JSON document (orjson encodes it in C, the server
-    parses it faster than psycopg adapts arrays); SQLite gets executemany, which runs in C
-    with no network between.
+    `<table>.<col>` the old (e.g. `{"n": "tally__g1.n + excluded.n"}`).
     """
-    if not rows:
-        return
-    columns = list(rows[0].keys())
-    names = ", ".join(columns)
     conflict = f" ON CONFLICT ({', '.join(key)}) DO UPDATE SET " + ", ".join(
         f"{column} = {sql}" for column, sql in assignments.items()
     )
-    if connection.dialect.name == "postgresql":
-        shape = ", ".join(f"{c} {table.c[c].type.compile(connection.dialect)}" for c in columns)
-        statement = text(
-            f"INSERT INTO {table.name} ({names}) SELECT {names}"
-            f" FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS r({shape}){conflict}"
-        )
-        connection.execute(statement, {"rows": orjson.dumps(list(rows)).decode()})
-        return
-    values = ", ".join(f":{c}" for c in columns)
-    statement = text(f"INSERT INTO {table.name} ({names}) VALUES ({values}){conflict}").bindparams(
-        *(bindparam(c, type_=table.c[c].type) for c in columns)
-    )
-    connection.execute(statement, list(rows))
+    insert_rows(connection, table, rows, conflict)
