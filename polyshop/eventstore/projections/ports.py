@@ -52,6 +52,14 @@ class Projection(ABC):
     def teardown(self, generation: int, connection: Any) -> None:
         """Drop a generation that is no longer needed."""
 
+    def build_from_log(self, generation: int, connection: Any, up_to: int) -> bool:
+        """Fill a new, empty generation with the effect of every event up to `up_to`, set
+        based, in the database that holds the log (`connection`, inside the runner's
+        transaction, which moves the checkpoint to `up_to` with it). For read models that
+        are plain aggregates of the log; it must equal applying those events one by one.
+        False: this projection cannot, and is built event by event."""
+        return False
+
     def finish_bulk(self, generation: int, connection: Any) -> None:  # noqa: B027
         """After a bulk build, before the generation serves: build what `setup` deferred."""
 

@@ -595,6 +595,8 @@ class ProjectionRunner:
                 generation = self._new_generation(
                     connection, projection, is_active=not has_active, bulk=has_active
                 )
+            if projection.transactional:
+                self._build_from_log(projection, generation)
             self._drain(name, generation, on_progress, refresh=not has_active)
             if has_active and not self._stopping.is_set():  # a stopped build stays aside
                 with self._engine.begin() as connection:
@@ -605,6 +607,15 @@ class ProjectionRunner:
             return generation
         finally:
             lease.release()
+
+    def _build_from_log(self, projection: Projection, generation: int) -> None:
+        """Let the database build what it can set-based; following then starts from there."""
+        head = self._store.head()
+        with self._engine.begin() as connection:
+            if projection.build_from_log(generation, connection, head):
+                known = _Checkpoint(generation, 0)
+                if not self._claim(connection, projection.name, generation, known, head):
+                    raise RuntimeError(f"the new generation of {projection.name!r} moved")
 
     def _swap(self, projection: Projection, generation: int) -> None:
         with self._engine.begin() as connection:
