@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 import threading
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -38,6 +38,7 @@ _TEXT_FIELDS = ("name", "brand_text", "tags", "category_text", "description")
 _BOOSTS = {"name": 3.0, "brand_text": 2.0, "tags": 1.5, "category_text": 1.2, "description": 1.0}
 _FUZZY = (("name", 0.6), ("brand_text", 0.4), ("category_text", 0.3), ("tags", 0.3))
 _WRITER_HEAP = 64_000_000
+_BULK_COMMIT = 100_000
 
 
 def _schema() -> tantivy.Schema:
@@ -61,6 +62,28 @@ def _schema() -> tantivy.Schema:
 SCHEMA = _schema()
 
 
+class _Uncommitted:
+    """Documents a bulk build wrote since its last commit, by product and by SKU."""
+
+    def __init__(self) -> None:
+        self.docs: dict[str, dict[str, Any]] = {}
+        self.owners: dict[str, str] = {}
+
+    def add(self, docs: Sequence[dict[str, Any]]) -> None:
+        for doc in docs:
+            self.docs[doc["id"]] = doc
+            self.owners.update((v["sku"], doc["id"]) for v in doc["variants"])
+
+    def find(self, product_ids: set[str], skus: set[str]) -> dict[str, dict[str, Any]]:
+        wanted = {p for p in product_ids if p in self.docs}
+        wanted.update(self.owners[s] for s in skus if s in self.owners)
+        return {p: self.docs[p] for p in wanted}
+
+    def clear(self) -> None:
+        self.docs.clear()
+        self.owners.clear()
+
+
 class TantivyCatalogIndex:
     """The generations of the index on disk, and which one answers queries."""
 
@@ -70,6 +93,8 @@ class TantivyCatalogIndex:
         self._indexes: dict[int, tantivy.Index] = {}
         self._writers: dict[int, tantivy.IndexWriter] = {}
         self._active: tuple[int, float] | None = None  # (generation, pointer mtime)
+        # Generations built in bulk: what was written since their last commit.
+        self._uncommitted: dict[int, _Uncommitted] = {}
 
     # -- generations -----------------------------------------------------------------------
     def _dir(self, generation: int) -> Path:
@@ -101,6 +126,7 @@ class TantivyCatalogIndex:
                 writer.rollback()
                 del writer
             self._indexes.pop(generation, None)
+            self._uncommitted.pop(generation, None)
         shutil.rmtree(self._dir(generation), ignore_errors=True)
 
     def activate(self, generation: int) -> None:
@@ -129,10 +155,24 @@ class TantivyCatalogIndex:
             self._indexes.clear()
 
     # -- writing ---------------------------------------------------------------------------
+    def start_bulk(self, generation: int) -> None:
+        """Build this generation without a commit per batch (see `write`)."""
+        self._uncommitted[generation] = _Uncommitted()
+
+    def finish_bulk(self, generation: int) -> None:
+        if self._uncommitted.pop(generation, None) is not None:
+            self.writer(generation).commit()
+
     def load(
         self, generation: int, product_ids: set[str], skus: set[str]
     ) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
         """The stored documents of these products, and of the products owning these SKUs."""
+        docs: dict[str, dict[str, Any]] = {}
+        uncommitted = self._uncommitted.get(generation)
+        if uncommitted is not None:  # written in this bulk build, not yet searchable
+            docs.update(uncommitted.find(product_ids, skus))
+            product_ids = product_ids - docs.keys()
+            skus = {s for s in skus if s not in uncommitted.owners}
         index = self.index(generation)
         index.reload()
         searcher = index.searcher()
@@ -147,7 +187,6 @@ class TantivyCatalogIndex:
                 (tantivy.Occur.Should, tantivy.Query.term_set_query(SCHEMA, "sku", sorted(skus)))
             )
         wanted = len(product_ids) + len(skus)
-        docs: dict[str, dict[str, Any]] = {}
         if wanted:
             hits = searcher.search(tantivy.Query.boolean_query(clauses), limit=wanted).hits
             for _score, address in hits:
@@ -156,12 +195,29 @@ class TantivyCatalogIndex:
         owners = {v["sku"]: d["id"] for d in docs.values() for v in d["variants"]}
         return docs, owners
 
-    def write(self, generation: int, docs: Sequence[dict[str, Any]]) -> None:
+    def write(
+        self, generation: int, docs: Sequence[dict[str, Any]], stored: Collection[str]
+    ) -> None:
+        """Write these documents, replacing those of the `stored` ids (what `load` found):
+        a product the index has never held has nothing to delete.
+
+        Committed at once, unless the generation is being built in bulk: nothing reads it
+        before the build ends (and a build that stops is thrown away, never resumed), so
+        it commits once per `_BULK_COMMIT` documents, its uncommitted documents kept in
+        memory for `load`."""
         writer = self.writer(generation)
         for doc in docs:
-            writer.delete_documents_by_term("product_id", doc["id"])
+            if doc["id"] in stored:
+                writer.delete_documents_by_term("product_id", doc["id"])
             writer.add_document(_to_tantivy(doc))
-        writer.commit()
+        uncommitted = self._uncommitted.get(generation)
+        if uncommitted is None:
+            writer.commit()
+            return
+        uncommitted.add(docs)
+        if len(uncommitted.docs) >= _BULK_COMMIT:
+            writer.commit()
+            uncommitted.clear()
 
     # -- reading ---------------------------------------------------------------------------
     def _searcher(self) -> tantivy.Searcher | None:
@@ -364,13 +420,19 @@ class TantivySearchProjection(Projection):
 
     def setup(self, generation: int, connection: Any, *, bulk: bool = False) -> None:
         self._index.create(generation)
+        if bulk:
+            self._index.start_bulk(generation)
+
+    def finish_bulk(self, generation: int, connection: Any) -> None:
+        self._index.finish_bulk(generation)
 
     def apply(self, events: Sequence[RecordedEvent], generation: int, connection: Any) -> None:
         product_ids = {e.data["product_id"] for e in events if e.type in CATALOG_EVENTS}
         skus = {e.data["sku"] for e in events if e.type in STOCK_EVENTS}
         docs, owners = self._index.load(generation, product_ids, skus)
+        stored = set(docs)
         fold(events, docs, owners)
-        self._index.write(generation, list(docs.values()))
+        self._index.write(generation, list(docs.values()), stored)
 
     def activate(self, generation: int, connection: Any) -> None:
         self._index.activate(generation)

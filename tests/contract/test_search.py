@@ -11,6 +11,7 @@ from polyshop.catalog import commands
 from polyshop.catalog.domain import ProductDraft, Variant
 from polyshop.container import Container
 from polyshop.inventory import stock
+from polyshop.search import tantivy_index
 from polyshop.search.ports import SearchQuery, SearchSort
 
 CATALOG = [
@@ -172,3 +173,54 @@ def test_a_stock_change_is_searchable_within_a_second(shop: Container):
     while "Wireless Earbuds" not in names(shop, "earbuds", in_stock=True):
         assert time.monotonic() - changed < 1.0, "not visible in search within 1 s"
         time.sleep(0.01)
+
+
+def test_an_index_rebuilt_in_bulk_answers_as_the_one_kept_live(
+    backend: str, container_for, monkeypatch: pytest.MonkeyPatch
+):
+    # Small batches and a commit every six documents: a product changed after its
+    # document was written, committed or not, must come out of the build as it is now.
+    monkeypatch.setattr(tantivy_index, "_BULK_COMMIT", 6)
+    container = container_for(backend, projection_batch_size=3)
+    for i, (name, brand, category, price, units, description) in enumerate(CATALOG):
+        draft = ProductDraft(
+            name=name,
+            description=description,
+            brand=brand,
+            category=category,
+            price=Decimal(price),
+            variants=(Variant(f"SKU-{i}"),),
+        )
+        commands.import_products(container.store, [(draft, {f"SKU-{i}": units})])
+    index_up_to_date(container)
+    laptop = container.search.search(SearchQuery("ultra laptop")).documents[0]
+    lamp = container.search.search(SearchQuery("lamp")).documents[0]
+    commands.update_product(container.store, laptop["id"], {"price": Decimal("899.00")})
+    commands.discontinue_product(container.store, lamp["id"])
+    with container.store.unit_of_work() as uow:
+        stock.adjust(uow, "SKU-6", 4, "delivery")
+    index_up_to_date(container)
+    queries = [
+        SearchQuery("laptop"),
+        SearchQuery("wireless", in_stock=True),
+        SearchQuery("lamp"),
+        SearchQuery("shoe light", sort=SearchSort.PRICE_ASC),
+        SearchQuery("", max_price=Decimal(500)),
+    ]
+
+    def answers() -> list[tuple]:
+        answered = []
+        for query in queries:
+            result = container.search.search(query)
+            hits = [(d["id"], d["price_min"], d["in_stock"]) for d in result.documents]
+            if query.sort is SearchSort.RELEVANCE:  # scores weigh in the documents replaced
+                hits.sort()
+            answered.append((result.total, hits, result.facets))
+        return answered
+
+    live = answers()
+    container.runner.rebuild("search_index" if backend == "sqlite" else "product_documents")
+
+    assert answers() == live
+    assert ("899.00", True) in [hit[1:] for hit in live[0][1]]  # the changes are in them
+    assert live[2][0] == 0
