@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +15,7 @@ from polyshop.accounts.schema import users
 from polyshop.eventstore.events import NewEvent
 from polyshop.eventstore.ports import NO_STREAM, EventStore
 from polyshop.eventstore.sql_store import SqlEventStore, as_utc, utc_now
+from polyshop.ids import new_id
 
 
 class EmailTaken(Exception):
@@ -40,7 +40,7 @@ def register(
     domain.check_password(password, address)
     display = domain.check_name(name)
     hashed = passwords.hash_password(password)  # before the transaction: ~20 ms of CPU
-    user_id = str(uuid.uuid4())
+    user_id = new_id()
     now = utc_now()
     try:
         with store.unit_of_work() as uow:

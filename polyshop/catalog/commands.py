@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +16,7 @@ from polyshop.catalog.schema import products, variants
 from polyshop.eventstore.events import NewEvent, StreamAppend
 from polyshop.eventstore.ports import EventStore, UnitOfWork
 from polyshop.eventstore.sql_store import utc_now
+from polyshop.ids import new_id
 from polyshop.inventory import stock as inventory
 from polyshop.money import from_cents, parse_amount, to_cents
 
@@ -51,7 +51,7 @@ def import_products(
     store: EventStore, items: Sequence[tuple[ProductDraft, Mapping[str, int]]]
 ) -> list[Written]:
     """Create many products (with their stock) in one transaction and a few statements."""
-    ids = [str(uuid.uuid4()) for _ in items]
+    ids = [new_id() for _ in items]
     pairs = list(zip(ids, (draft for draft, _ in items), strict=True))
     now = utc_now()
     with store.unit_of_work() as uow:

@@ -18,7 +18,6 @@ still granted or refused on its own, first come first served.
 from __future__ import annotations
 
 import hashlib
-import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -38,6 +37,7 @@ from polyshop.eventstore.errors import ConcurrencyConflict
 from polyshop.eventstore.events import EventMetadata, NewEvent, StreamAppend
 from polyshop.eventstore.sql_store import SqlEventStore, utc_now
 from polyshop.group_commit import GroupCommit
+from polyshop.ids import new_id
 from polyshop.inventory import stock
 from polyshop.orders import domain
 from polyshop.orders.domain import OrderItem
@@ -281,7 +281,7 @@ def _draft(
         )
         for sku, quantity in sorted(lines.items())
     ]
-    order_id = str(uuid.uuid4())
+    order_id = new_id()
     placed = domain.placed_event(
         order_id,
         request.user_id,
