@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import secrets
+import subprocess
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -130,6 +133,7 @@ def _wire(
         lease_factory,
         batch_size=settings.projection_batch_size,
         poll_interval=settings.projection_poll_interval,
+        rebuild_apart=rebuild_in_a_process(settings),
     )
     if migrate:
         runner.prepare()
@@ -213,6 +217,32 @@ def _wire(
     )
 
 
+def rebuild_in_a_process(
+    settings: Settings,
+) -> Callable[[Projection], subprocess.Popen[bytes] | None]:
+    """Start `polyshop projections rebuild NAME` on the same shop, in a process of its own.
+
+    Embedded, only for a read model outside the SQLite file (the search index): the file
+    has one writer at a time, and a second process's bulk transactions (an index over a
+    million rows is one statement) would hold this process's writes past their timeout.
+    The child itself writes only checkpoints there, and may wait long for them.
+    """
+    environment = {**os.environ, **settings.to_environment()}
+    if settings.mode is Mode.EMBEDDED:
+        environment["POLYSHOP_SQLITE_BUSY_TIMEOUT"] = "600"
+
+    def start(projection: Projection) -> subprocess.Popen[bytes] | None:
+        if settings.mode is Mode.EMBEDDED and projection.transactional:
+            return None
+        command = [
+            sys.executable,
+            *("-m", "polyshop", "projections", "rebuild", "--quiet", projection.name),
+        ]
+        return subprocess.Popen(command, env=environment, stdout=subprocess.DEVNULL)  # noqa: S603
+
+    return start
+
+
 def _analytics_store(settings: Settings, store: SqlEventStore) -> AnalyticsStore:
     """Views in DuckDB beside the embedded shop; in server mode, a partitioned table in the
     primary database (every process writes its own batches; DuckDB allows one writer)."""
@@ -269,7 +299,9 @@ def _embedded(
     settings: Settings, upcasters: Upcasters
 ) -> tuple[SqlEventStore, Engine, Callable[[str], Lease]]:
     path = settings.sqlite_path
-    write_engine = create_sqlite_engine(path, writer=True)
+    write_engine = create_sqlite_engine(
+        path, writer=True, busy_timeout=settings.sqlite_busy_timeout
+    )
     read_engine = create_sqlite_engine(path, writer=False)
     store = SqliteEventStore(write_engine, read_engine, InProcessNotifier(), upcasters)
     locks = settings.data_dir / "locks"

@@ -181,8 +181,9 @@ def projections_run(data_dir: Path | None) -> None:
 
 @projections.command("rebuild")
 @click.argument("name")
+@click.option("--quiet", is_flag=True, help="No progress lines (for a parent process).")
 @data_dir_option
-def projections_rebuild(name: str, data_dir: Path | None) -> None:
+def projections_rebuild(name: str, quiet: bool, data_dir: Path | None) -> None:
     """Rebuild NAME from position 0 beside the serving copy, then swap it in."""
     settings = _settings(data_dir)
     configure_logging(settings.log_level, settings.log_json)
@@ -194,7 +195,10 @@ def projections_rebuild(name: str, data_dir: Path | None) -> None:
             )
         started = time.monotonic()
         generation = container.runner.rebuild(
-            name, on_progress=lambda p: click.echo(f"\r  at position {p}", nl=False, err=True)
+            name,
+            on_progress=None
+            if quiet
+            else lambda p: click.echo(f"\r  at position {p}", nl=False, err=True),
         )
         click.echo(
             f"\n{name}: generation {generation} built and active "

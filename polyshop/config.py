@@ -48,6 +48,9 @@ class Settings(BaseSettings):
         default=None, description="bearer token for operator endpoints (admin/projections)"
     )
     db_pool_size: int = Field(default=20, ge=1, le=500)
+    sqlite_busy_timeout: float = Field(
+        default=10.0, gt=0, le=3600, description="seconds a SQLite write waits for another process"
+    )
     redis_prefix: str = Field(
         default="polyshop:", max_length=100, description="prefix of every Redis key"
     )
@@ -89,6 +92,19 @@ class Settings(BaseSettings):
         if value is not None and value.startswith("postgres://"):
             value = "postgresql://" + value.removeprefix("postgres://")
         return value
+
+    def to_environment(self) -> dict[str, str]:
+        """These settings as the `POLYSHOP_*` variables that give them back, for a child
+        process that must act on the same shop."""
+        environment = {}
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if value is None:
+                continue
+            if isinstance(value, bool):
+                value = "true" if value else "false"
+            environment[f"POLYSHOP_{name.upper()}"] = str(value)
+        return environment
 
     @property
     def mode(self) -> Mode:

@@ -17,7 +17,6 @@ from sqlalchemy.pool import QueuePool
 _PRAGMAS = (
     "PRAGMA journal_mode=WAL",
     "PRAGMA synchronous=NORMAL",
-    "PRAGMA busy_timeout=10000",
     "PRAGMA foreign_keys=ON",
     "PRAGMA cache_size=-65536",
     "PRAGMA temp_store=MEMORY",
@@ -28,8 +27,11 @@ def _dumps(value: Any) -> str:
     return orjson.dumps(value).decode()
 
 
-def create_sqlite_engine(path: Path, *, writer: bool) -> Engine:
-    """An engine on the database file; `writer=True` gives the single-connection write engine."""
+def create_sqlite_engine(path: Path, *, writer: bool, busy_timeout: float = 10.0) -> Engine:
+    """An engine on the database file; `writer=True` gives the single-connection write engine.
+
+    `busy_timeout`: seconds a statement waits for another process's write lock (writers of
+    this process queue on the pool instead)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(
         f"sqlite+pysqlite:///{path}",
@@ -53,6 +55,7 @@ def create_sqlite_engine(path: Path, *, writer: bool) -> Engine:
         cursor = dbapi_connection.cursor()
         for pragma in _PRAGMAS:
             cursor.execute(pragma)
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
         cursor.close()
 
     @event.listens_for(engine, "begin")

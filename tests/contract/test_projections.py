@@ -5,16 +5,22 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import Any
 
 import pytest
 from sqlalchemy import Column, Index, Integer, MetaData, String, Table, inspect, select, text
 
+from polyshop.bootstrap import rebuild_in_a_process
+from polyshop.catalog import commands
+from polyshop.catalog.domain import ProductDraft, Variant
 from polyshop.container import Container
 from polyshop.eventstore.events import NewEvent, RecordedEvent
 from polyshop.eventstore.projections.runner import ProjectionFailed, ProjectionRunner
 from polyshop.eventstore.projections.sql_tables import AFTER_BULK, SqlTableProjection
-from polyshop.eventstore.stream_summaries import list_stream_summaries
+from polyshop.eventstore.stream_summaries import StreamSummaryProjection, list_stream_summaries
+from polyshop.search.ports import SearchQuery
+from polyshop.search.tantivy_index import TantivySearchProjection
 
 
 class Tally(SqlTableProjection):
@@ -366,3 +372,70 @@ def test_a_read_model_far_behind_is_rebuilt_in_bulk_and_then_followed(container:
     append_many(container, 20)
     live.catch_up("tally")  # a little behind: followed, not rebuilt
     assert (live.status()[0].generation, tally(container)) == (2, {"E": 170})
+
+
+def far_behind_runner(container: Container, projection: Any, launched: list[str]):
+    """A runner that calls a read model 100 events behind far behind, and notes which
+    rebuilds it starts in a process of their own."""
+    start = rebuild_in_a_process(container.settings)
+
+    def apart(projection: Any):
+        process = start(projection)
+        if process is not None:
+            launched.append(projection.name)
+        return process
+
+    return ProjectionRunner(
+        container.store, [projection], container.lease_factory, bulk_after=100, rebuild_apart=apart
+    )
+
+
+def test_a_read_model_far_behind_is_rebuilt_in_a_process_of_its_own(
+    backend: str, container: Container
+):
+    # Embedded, only what lives outside the SQLite file goes (the search index); on
+    # PostgreSQL every read model may.
+    embedded = backend == "sqlite"
+    projection = (
+        TantivySearchProjection(container.search) if embedded else StreamSummaryProjection()
+    )
+    launched: list[str] = []
+    live = far_behind_runner(container, projection, launched)
+    live.catch_up(projection.name)
+    for i in range(60):
+        draft = ProductDraft(
+            name="Marble Run",
+            description="",
+            brand="Brio",
+            category="toys",
+            price=Decimal("30.00"),
+            variants=(Variant(f"RUN-{i}"),),
+        )
+        commands.create_product(container.store, draft, {f"RUN-{i}": 1})
+    head = container.store.head()
+
+    live.catch_up(projection.name)  # 120 behind, more than it has applied
+
+    assert launched == [projection.name]
+    (status,) = live.status()
+    assert (status.generation, status.position, status.state) == (2, head, "live")
+    if embedded:
+        assert container.search.search(SearchQuery("marble")).total == 60
+    else:
+        assert list_stream_summaries(container.read_engine)[1] == 120
+
+
+def test_embedded_a_read_model_in_the_sqlite_file_is_rebuilt_in_this_process(
+    container_for,
+):
+    container = container_for("sqlite")
+    launched: list[str] = []
+    live = far_behind_runner(container, StreamSummaryProjection(), launched)
+    live.catch_up("stream_summaries")
+    head = append_many(container, 300)
+
+    live.catch_up("stream_summaries")
+
+    assert launched == []
+    assert live.status()[0].position == head
+    assert sum(s.event_count for s in list_stream_summaries(container.read_engine)[0]) == 300
