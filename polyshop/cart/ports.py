@@ -41,7 +41,8 @@ class CartStore(Protocol):
 
     def remove(self, owner: str, sku: str) -> bool: ...
 
-    def clear(self, owner: str) -> None: ...
+    def clear(self, *owners: str) -> None:
+        """Empty these carts (one round trip or transaction for all of them)."""
 
     def cached_view(self, owner: str) -> bytes | None: ...
 

@@ -145,16 +145,22 @@ class RedisCartStore:
             removed, *_ = pipe.execute()
         return bool(removed)
 
-    def clear(self, owner: str) -> None:
+    def clear(self, *owners: str) -> None:
+        if not owners:
+            return
         with unavailable_as_store_error():
-            self._clear(
-                keys=[
-                    self._keys("cart", owner),
-                    self._keys("cart-rev", owner),
-                    self._keys("cart-view", owner),
-                ],
-                args=[self._ttl_ms],
-            )
+            pipe = self._redis.pipeline(transaction=False)
+            for owner in owners:
+                self._clear(
+                    keys=[
+                        self._keys("cart", owner),
+                        self._keys("cart-rev", owner),
+                        self._keys("cart-view", owner),
+                    ],
+                    args=[self._ttl_ms],
+                    client=pipe,
+                )
+            pipe.execute()
 
     def cached_view(self, owner: str) -> bytes | None:
         with unavailable_as_store_error():

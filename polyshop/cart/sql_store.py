@@ -135,13 +135,16 @@ class SqlCartStore:
             self._touch(connection, owner)
         return bool(removed)
 
-    def clear(self, owner: str) -> None:
+    def clear(self, *owners: str) -> None:
         # The cart row stays, its revision bumped: a view priced before the clear must not
         # match a revision the emptied cart could reach again.
+        if not owners:
+            return
+        each = [{"owner": owner} for owner in owners]
         with unavailable_as_store_error(), self._db.writer.begin() as connection:
-            connection.execute(_DROP_LINES, {"owner": owner})
-            connection.execute(_DROP_VIEW, {"owner": owner})
-            self._touch(connection, owner, drop_expired=False)  # the lines are gone already
+            connection.execute(_DROP_LINES, each)
+            connection.execute(_DROP_VIEW, each)
+            connection.execute(_TOUCH, [self._touched(owner) for owner in owners])
 
     def cached_view(self, owner: str) -> bytes | None:
         now = time.time()
@@ -182,14 +185,13 @@ class SqlCartStore:
     def _live_revision(self, connection: Connection, owner: str) -> int | None:
         return connection.execute(_LIVE_REVISION, {"owner": owner, "now": time.time()}).scalar()
 
-    def _touch(self, connection: Connection, owner: str, *, drop_expired: bool = True) -> None:
+    def _touch(self, connection: Connection, owner: str) -> None:
         """Refresh the cart's expiry and bump its revision; an expired cart starts empty."""
-        now = time.time()
-        if drop_expired:
-            connection.execute(_DROP_EXPIRED_LINES, {"owner": owner, "now": now})
-        connection.execute(
-            _TOUCH, {"owner": owner, "first": time.time_ns() // 1000, "until": now + self._ttl}
-        )
+        connection.execute(_DROP_EXPIRED_LINES, {"owner": owner, "now": time.time()})
+        connection.execute(_TOUCH, self._touched(owner))
+
+    def _touched(self, owner: str) -> dict[str, object]:
+        return {"owner": owner, "first": time.time_ns() // 1000, "until": time.time() + self._ttl}
 
 
 def _row(line: CartLine) -> dict[str, object]:

@@ -172,6 +172,21 @@ def test_carts_of_different_owners_are_apart(stores: Stores) -> None:
     assert [entry.sku for entry in stores.carts.snapshot("user:1").lines] == ["A"]
 
 
+def test_many_carts_are_emptied_at_once_and_no_other(stores: Stores) -> None:
+    carts = stores.carts
+    for owner in ("user:x", "user:y", "user:z"):
+        carts.add(owner, line("A"), 99)
+    before = {owner: carts.snapshot(owner).revision for owner in ("user:x", "user:y")}
+
+    carts.clear("user:x", "user:y")
+
+    for owner in ("user:x", "user:y"):
+        emptied = carts.snapshot(owner)
+        assert emptied.lines == []
+        assert emptied.revision > before[owner]  # a view priced before cannot be served
+    assert [entry.sku for entry in carts.snapshot("user:z").lines] == ["A"]
+
+
 def test_put_replaces_whole_lines(stores: Stores) -> None:
     carts = stores.carts
     carts.add("user:d", line("A", 2), 99)
