@@ -227,7 +227,8 @@ def rebuild_in_a_process(
     million rows is one statement) would hold this process's writes past their timeout.
     The child itself writes only checkpoints there, and may wait long for them.
     """
-    environment = {**os.environ, **settings.to_environment()}
+    # The child's start-up warnings are this process's own, already said; its errors are not.
+    environment = {**os.environ, **settings.to_environment(), "POLYSHOP_LOG_LEVEL": "error"}
     if settings.mode is Mode.EMBEDDED:
         environment["POLYSHOP_SQLITE_BUSY_TIMEOUT"] = "600"
 

@@ -181,7 +181,7 @@ def projections_run(data_dir: Path | None) -> None:
 
 @projections.command("rebuild")
 @click.argument("name")
-@click.option("--quiet", is_flag=True, help="No progress lines (for a parent process).")
+@click.option("--quiet", is_flag=True, help="Say nothing unless it fails (for a parent process).")
 @data_dir_option
 def projections_rebuild(name: str, quiet: bool, data_dir: Path | None) -> None:
     """Rebuild NAME from position 0 beside the serving copy, then swap it in."""
@@ -200,11 +200,12 @@ def projections_rebuild(name: str, quiet: bool, data_dir: Path | None) -> None:
             if quiet
             else lambda p: click.echo(f"\r  at position {p}", nl=False, err=True),
         )
-        click.echo(
-            f"\n{name}: generation {generation} built and active "
-            f"in {time.monotonic() - started:.1f} s",
-            err=True,
-        )
+        if not quiet:
+            click.echo(
+                f"\n{name}: generation {generation} built and active "
+                f"in {time.monotonic() - started:.1f} s",
+                err=True,
+            )
     finally:
         container.close()
 
