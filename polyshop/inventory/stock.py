@@ -1,11 +1,13 @@
 """Reserve, commit, release and adjust stock, inside the caller's unit of work.
 
-Every change is a conditional UPDATE (`... WHERE on_hand - reserved >= :qty`): the database
-row lock, not a read-then-write in Python, decides who gets the last unit, so there is no
-window in which two buyers both see it available. SKUs are always touched in sorted order,
-so two transactions locking overlapping SKUs cannot deadlock. Each change appends an
-inventory event carrying the resulting figures: the audit trail of stock, and what the
-product read model learns availability from.
+Every change is a conditional UPDATE (`... WHERE on_hand - reserved >= :qty`), and the
+table's check constraints refuse a row with more reserved than on hand. Reservations decide
+who gets the last unit while holding the rows' locks (`SELECT ... FOR UPDATE`, taken before
+anything is read), so there is no window in which two buyers both see it available; the
+conditional UPDATE that writes the decision checks it once more. SKUs are always locked in
+sorted order, so two transactions locking overlapping SKUs cannot deadlock. Each change
+appends an inventory event carrying the resulting figures: the audit trail of stock, and
+what the product read model learns availability from.
 """
 
 from __future__ import annotations
