@@ -287,7 +287,7 @@ class TantivyCatalogIndex:
             # Tolerate one typo, two in long words, but only in a word the catalog does not
             # have: `shirt` should not find shorts and skirts, and a fuzzy match over every
             # field is most of a query's cost at a million products.
-            if len(term) >= 5 and not searcher.search(exact, limit=1, count=True).count:
+            if len(term) >= 5 and not _in_vocabulary(searcher, term):
                 variants.append((False, 2 if len(term) >= 8 else 1, 0.5))
             for prefix, distance, weight in variants:
                 for field, boost in _FUZZY:
@@ -338,6 +338,24 @@ class TantivyCatalogIndex:
                 (tantivy.Occur.Must, tantivy.Query.term_query(SCHEMA, "in_stock", query.in_stock))
             )
         return tantivy.Query.boolean_query(clauses)
+
+
+# What the `en_stem` tokenizer makes of a word (Tantivy's definition of it), to look the
+# word up in the term dictionaries as the index holds it.
+_EN_STEM = (
+    tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
+    .filter(tantivy.Filter.remove_long(40))
+    .filter(tantivy.Filter.lowercase())
+    .filter(tantivy.Filter.stemmer("english"))
+    .build()
+)
+
+
+def _in_vocabulary(searcher: tantivy.Searcher, word: str) -> bool:
+    """Whether any text field holds the word: a term-dictionary lookup per field, where a
+    search would score every matching document to count them."""
+    tokens = _EN_STEM.analyze(word)
+    return any(searcher.doc_freq(field, token) for token in tokens for field in _TEXT_FIELDS)
 
 
 def _active() -> tantivy.Query:
