@@ -32,9 +32,8 @@ def index_up_to_date(container: Container) -> None:
         container.runner.catch_up(name)
 
 
-@pytest.fixture
-def shop(container: Container) -> Container:
-    items = []
+def import_catalog(container: Container) -> None:
+    """One product at a time, so "newest" has an order; each tagged with its last category."""
     for i, (name, brand, category, price, units, description) in enumerate(CATALOG):
         draft = ProductDraft(
             name=name,
@@ -45,9 +44,12 @@ def shop(container: Container) -> Container:
             variants=(Variant(f"SKU-{i}"),),
             tags=(category.split("/")[-1],),
         )
-        items.append((draft, {f"SKU-{i}": units}))
-    for item in items:  # one by one, so "newest" has an order
-        commands.import_products(container.store, [item])
+        commands.import_products(container.store, [(draft, {f"SKU-{i}": units})])
+
+
+@pytest.fixture
+def shop(container: Container) -> Container:
+    import_catalog(container)
     index_up_to_date(container)
     return container
 
@@ -182,16 +184,7 @@ def test_an_index_rebuilt_in_bulk_answers_as_the_one_kept_live(
     # document was written, committed or not, must come out of the build as it is now.
     monkeypatch.setattr(tantivy_index, "_BULK_COMMIT", 6)
     container = container_for(backend, projection_batch_size=3)
-    for i, (name, brand, category, price, units, description) in enumerate(CATALOG):
-        draft = ProductDraft(
-            name=name,
-            description=description,
-            brand=brand,
-            category=category,
-            price=Decimal(price),
-            variants=(Variant(f"SKU-{i}"),),
-        )
-        commands.import_products(container.store, [(draft, {f"SKU-{i}": units})])
+    import_catalog(container)
     index_up_to_date(container)
     laptop = container.search.search(SearchQuery("ultra laptop")).documents[0]
     lamp = container.search.search(SearchQuery("lamp")).documents[0]
