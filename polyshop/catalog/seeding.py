@@ -16,9 +16,10 @@ from sqlalchemy import func, select
 
 from polyshop.catalog.commands import import_products
 from polyshop.catalog.domain import ProductDraft, Variant
-from polyshop.catalog.schema import variants
+from polyshop.catalog.schema import products, variants
 from polyshop.eventstore.ports import EventStore
 from polyshop.eventstore.sql_store import SqlEventStore
+from polyshop.inventory.schema import stock as stock_levels
 
 
 @dataclass(frozen=True, slots=True)
@@ -279,13 +280,18 @@ def seed(
     batch: int = 500,
     on_progress: Callable[[int], None] | None = None,
 ) -> int:
-    """Create demo products `start` .. `total - 1`; return how many were created."""
+    """Create demo products `start` .. `total - 1`; return how many were created.
+
+    Ends by refreshing the planner's statistics of the tables it filled: the read models
+    are built next, from a log the planner would otherwise believe still empty."""
     created = 0
     for chunk in _chunks(range(start, total), batch):
         import_products(store, [product_at(i) for i in chunk])
         created += len(chunk)
         if on_progress is not None:
             on_progress(chunk[-1] + 1)
+    if created:
+        store.refresh_statistics(products.name, variants.name, stock_levels.name)
     return created
 
 

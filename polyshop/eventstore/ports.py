@@ -98,6 +98,10 @@ class EventStore(Protocol):
     def check(self) -> None:
         """Raise if the database cannot be reached (readiness)."""
 
+    def refresh_statistics(self, *tables: str) -> None:
+        """Bring the planner's statistics of the log, and of the `tables` named, up to date:
+        after a bulk load, before a rebuild reads the whole log."""
+
     def close(self) -> None: ...
 
 

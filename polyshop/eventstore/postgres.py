@@ -261,6 +261,21 @@ class PostgresEventStore(SqlEventStore):
     def _read_head(self) -> int:
         return self._horizon.advance()
 
+    def refresh_statistics(self, *tables: str) -> None:
+        """ANALYZE the log and the `tables` named.
+
+        A log filled faster than autovacuum looks (a seed; autovacuum may also be off) has
+        statistics that put its highest position far below the real one, so for a
+        rebuild's next 1,000 events of some types the planner sorts the whole rest of the
+        log instead of walking the primary key: at 1,000,000 seeded products, 1.3 s per
+        batch instead of 0.7 ms, a product-documents rebuild of half an hour. ANALYZE
+        samples; at that size it takes about 3 s."""
+        with self.write_engine.connect().execution_options(
+            isolation_level="AUTOCOMMIT"
+        ) as connection:
+            for name in (events.name, *tables):
+                connection.exec_driver_sql(f"ANALYZE {name}")
+
     @property
     def is_settled(self) -> bool:
         return self._horizon.is_settled

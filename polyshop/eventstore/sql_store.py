@@ -399,6 +399,10 @@ class SqlEventStore:
         with self.write_engine.connect() as connection:
             connection.exec_driver_sql("SELECT 1")
 
+    def refresh_statistics(self, *tables: str) -> None:
+        """Nothing on SQLite: without statistics its planner walks the position key, which
+        is what reading the log in order wants (PostgreSQL's does not: see its store)."""
+
     def close(self) -> None:
         self.notifier.close()
         self.write_engine.dispose()

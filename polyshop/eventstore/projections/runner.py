@@ -623,6 +623,7 @@ class ProjectionRunner:
                 generation = self._new_generation(
                     connection, projection, is_active=not has_active, bulk=has_active
                 )
+            self._store.refresh_statistics()  # a rebuild reads all the log: tell the planner
             if projection.transactional:
                 self._build_from_log(projection, generation)
             self._drain(name, generation, on_progress, refresh=not has_active)
