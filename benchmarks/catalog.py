@@ -87,8 +87,33 @@ def prepared(mode: str, products: int) -> Container:
         container.runner.wait_for(name, head, timeout=4 * 3600)
         if time.perf_counter() - t > 1:
             print(f"  {name}: live after {time.perf_counter() - t:.0f} s", flush=True)
+    swapped_in_rebuilds(container)
+    if time.perf_counter() - t > 1:
+        print(f"  read models current after {time.perf_counter() - t:.0f} s", flush=True)
     container.runner.stop()
     return container
+
+
+def swapped_in_rebuilds(container: Container, settle: float = 10, stuck: float = 120) -> None:
+    """Wait for rebuilds beside a serving copy (a projection's version changed: the copy
+    serving is already at the head) to be swapped in; give up on one that stops moving."""
+    time.sleep(settle)  # the workers decide within a few seconds of starting
+    last: dict[str, int | None] = {}
+    moved = time.monotonic()
+    while True:
+        building = {
+            s.name: s.rebuilding_position
+            for s in container.runner.status()
+            if s.rebuilding_generation is not None
+        }
+        if not building:
+            return
+        if building != last:
+            last, moved = building, time.monotonic()
+        elif time.monotonic() - moved > stuck:
+            print(f"    ! rebuilds not moving: {building}", flush=True)
+            return
+        time.sleep(2)
 
 
 def wrk(

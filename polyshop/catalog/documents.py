@@ -24,10 +24,9 @@ from sqlalchemy import (
     String,
     Table,
     select,
-    text,
 )
 
-from polyshop.catalog import domain
+from polyshop.catalog import domain, postgres_search
 from polyshop.eventstore.events import RecordedEvent
 from polyshop.eventstore.projections.sql_tables import (
     AFTER_BULK,
@@ -39,55 +38,8 @@ from polyshop.eventstore.schema import Json
 from polyshop.inventory import stock as inventory
 from polyshop.money import to_cents
 
-DOCUMENTS, LISTING, SKUS, TERMS = (
-    "product_documents",
-    "product_listing",
-    "product_skus",
-    "product_terms",
-)
+DOCUMENTS, LISTING, SKUS = ("product_documents", "product_listing", "product_skus")
 _WORDS = re.compile(r"[a-z0-9]+")
-
-# Weighted full-text vector of a document (PostgreSQL): name first, then brand and tags,
-# then category and description. A generated column, so it can never disagree with the row.
-# Hyphens become spaces, as the query's words are split: PostgreSQL's parser reads
-# "2-in-1" as 2 and -1, so a shopper typing the name would never find it.
-_SEARCH_VECTOR = " || ".join(
-    f"setweight(to_tsvector('english', translate(coalesce({source}, ''), '-/', '  ')), '{w}')"
-    for source, w in (
-        ("document->>'name'", "A"),
-        ("document->>'brand'", "B"),
-        ("document->>'tags'", "B"),
-        ("document->>'category'", "C"),
-        ("document->>'description'", "D"),
-    )
-)
-
-
-def add_postgres_search(connection: Connection, generation: int, *, indexes: bool) -> None:
-    """Full-text vector and a vocabulary for typo correction (PostgreSQL); with `indexes`,
-    their GIN indexes too (a bulk build adds them at its end)."""
-    table = f"{DOCUMENTS}__g{generation}"
-    connection.exec_driver_sql(
-        f"ALTER TABLE {table} ADD COLUMN search tsvector"
-        f" GENERATED ALWAYS AS ({_SEARCH_VECTOR}) STORED"
-    )
-    connection.exec_driver_sql(
-        f"CREATE TABLE IF NOT EXISTS {TERMS}__g{generation} (term text PRIMARY KEY)"
-    )
-    if indexes:
-        add_postgres_search_indexes(connection, generation)
-
-
-def add_postgres_search_indexes(connection: Connection, generation: int) -> None:
-    table = f"{DOCUMENTS}__g{generation}"
-    connection.exec_driver_sql(
-        f"CREATE INDEX IF NOT EXISTS {table}_search_idx ON {table} USING gin (search)"
-    )
-    connection.exec_driver_sql(
-        f"CREATE INDEX IF NOT EXISTS {TERMS}__g{generation}_trgm_idx"
-        f" ON {TERMS}__g{generation} USING gin (term gin_trgm_ops)"
-    )
-
 
 CATALOG_EVENTS = {
     domain.PRODUCT_CREATED,
@@ -168,8 +120,12 @@ def define_document_tables(metadata: MetaData, suffix: str) -> list[Table]:
 
 class ProductDocumentProjection(SqlTableProjection):
     name = "product_documents"
-    version = 6
+    version = 7
     event_types = frozenset(CATALOG_EVENTS | STOCK_EVENTS)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._bulk: set[int] = set()  # generations being built in bulk in this process
 
     def define_tables(self, metadata: MetaData, suffix: str) -> list[Table]:
         return define_document_tables(metadata, suffix)
@@ -213,37 +169,48 @@ class ProductDocumentProjection(SqlTableProjection):
             assignments={"product_id": "excluded.product_id"},
         )
         if connection.dialect.name == "postgresql":
-            terms = sorted({t for d in docs.values() for t in vocabulary(d)})
-            connection.execute(
-                text(
-                    f"INSERT INTO {TERMS}__g{generation} (term)"
-                    " SELECT unnest(CAST(:terms AS text[])) ON CONFLICT DO NOTHING"
-                ),
-                {"terms": terms},
-            )
+            terms = {t for d in docs.values() for t in vocabulary(d)}
+            if generation in self._bulk:  # its search rows are written at the end, in order
+                postgres_search.add_terms(connection, generation, terms)
+            else:
+                postgres_search.write(connection, generation, docs.keys(), terms)
 
     def setup(self, generation: int, connection: Any, *, bulk: bool = False) -> None:
         super().setup(generation, connection, bulk=bulk)
         if connection.dialect.name == "postgresql":
-            add_postgres_search(connection, generation, indexes=not bulk)
+            postgres_search.bridge_older(connection)
+            postgres_search.create_tables(connection, generation, indexes=not bulk)
+            if bulk:
+                self._bulk.add(generation)
 
     def finish_bulk(self, generation: int, connection: Any) -> None:
         super().finish_bulk(generation, connection)
         if connection.dialect.name == "postgresql":
-            add_postgres_search_indexes(connection, generation)
+            postgres_search.fill(connection, generation)
+            postgres_search.create_indexes(connection, generation)
+            self._bulk.discard(generation)
+
+    def refresh_statistics(self, generation: int, connection: Any) -> None:
+        super().refresh_statistics(generation, connection)
+        if connection.dialect.name == "postgresql":
+            with connection.engine.connect().execution_options(
+                isolation_level="AUTOCOMMIT"
+            ) as vacuuming:
+                postgres_search.vacuum(vacuuming, generation)
 
     def activate(self, generation: int, connection: Any) -> None:
+        postgres = connection.dialect.name == "postgresql"
+        if postgres:
+            postgres_search.drop_views(connection)
         super().activate(generation, connection)
-        if connection.dialect.name == "postgresql":
-            connection.exec_driver_sql(f"DROP VIEW IF EXISTS {TERMS}")
-            connection.exec_driver_sql(
-                f"CREATE VIEW {TERMS} AS SELECT * FROM {TERMS}__g{generation}"
-            )
+        if postgres:
+            postgres_search.activate(connection, generation)
 
     def teardown(self, generation: int, connection: Any) -> None:
         super().teardown(generation, connection)
         if connection.dialect.name == "postgresql":
-            connection.exec_driver_sql(f"DROP TABLE IF EXISTS {TERMS}__g{generation} CASCADE")
+            postgres_search.drop(connection, generation)
+        self._bulk.discard(generation)
 
     @staticmethod
     def _preload(
