@@ -20,26 +20,31 @@ from sqlalchemy import Connection, text
 
 SEARCH, TERMS = "product_search", "product_terms"
 
-# Weighted full-text vector of a document: name first, then brand and tags, then category
-# and description. Hyphens become spaces, as the query's words are split: PostgreSQL's
-# parser reads "2-in-1" as 2 and -1, so a shopper typing the name would never find it.
-_VECTOR = " || ".join(
-    f"setweight(to_tsvector('english', translate(coalesce({source}, ''), '-/', '  ')), '{w}')"
-    for source, w in (
-        ("d.document->>'name'", "A"),
-        ("d.document->>'brand'", "B"),
-        ("d.document->>'tags'", "B"),
-        ("d.document->>'category'", "C"),
-        ("d.document->>'description'", "D"),
+
+def vector(document: str = "d.document") -> str:
+    """The weighted full-text vector of a document, as SQL: name first, then brand and tags,
+    then category and description. Hyphens become spaces, as the query's words are split:
+    PostgreSQL's parser reads "2-in-1" as 2 and -1, so a shopper typing it would not find it."""
+    return " || ".join(
+        f"setweight(to_tsvector('english', translate(coalesce({document}->>'{field}', ''),"
+        f" '-/', '  ')), '{weight}')"
+        for field, weight in (
+            ("name", "A"),
+            ("brand", "B"),
+            ("tags", "B"),
+            ("category", "C"),
+            ("description", "D"),
+        )
     )
-)
+
+
 _COLUMNS = (
     "product_id, name, category, brand, status, price_min_cents, price_max_cents, in_stock,"
     " created_at, search"
 )
 
 
-def _rows(documents: str, listing: str, vector: str = _VECTOR) -> str:
+def _rows(documents: str, listing: str, vector: str = vector()) -> str:
     """Each product's row from its document and its whole-catalog listing row ('' prefix),
     which already holds the typed columns."""
     return (

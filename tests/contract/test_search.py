@@ -6,8 +6,10 @@ import time
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import text
 
-from polyshop.catalog import commands
+from polyshop.catalog import commands, postgres_search
+from polyshop.catalog.documents import ProductDocumentProjection
 from polyshop.catalog.domain import ProductDraft, Variant
 from polyshop.container import Container
 from polyshop.inventory import stock
@@ -217,3 +219,36 @@ def test_an_index_rebuilt_in_bulk_answers_as_the_one_kept_live(
     assert answers() == live
     assert ("899.00", True) in [hit[1:] for hit in live[0][1]]  # the changes are in them
     assert live[2][0] == 0
+
+
+def test_postgres_search_answers_from_an_older_copy_while_the_new_one_is_built(
+    container_for,
+):
+    # Product documents version 6 and older kept the vector in the documents and had no
+    # search rows. Made so here, the old copy must answer searches until the swap.
+    container = container_for("postgres")
+    import_catalog(container)
+    index_up_to_date(container)
+    before = names(container, "wireless")
+    with container.store.write_engine.begin() as connection:
+        (generation,) = connection.execute(
+            text("SELECT generation FROM projections WHERE name = 'product_documents'")
+        ).scalars()
+        connection.execute(text("DROP VIEW product_search"))
+        connection.execute(text("DROP VIEW product_documents"))
+        connection.execute(
+            text(
+                f"ALTER TABLE product_documents__g{generation} ADD COLUMN search tsvector"
+                f" GENERATED ALWAYS AS ({postgres_search.vector('document')}) STORED"
+            )
+        )
+        connection.execute(
+            text(f"CREATE VIEW product_documents AS SELECT * FROM product_documents__g{generation}")
+        )
+        # What a rebuild's start does: the new copy is set up beside the serving one.
+        ProductDocumentProjection().setup(generation + 1, connection, bulk=True)
+    assert before
+    assert names(container, "wireless") == before
+
+    container.runner.rebuild("product_documents")
+    assert names(container, "wireless") == before
