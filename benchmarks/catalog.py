@@ -96,19 +96,18 @@ def prepared(mode: str, products: int) -> Container:
 
 def swapped_in_rebuilds(container: Container, settle: float = 10, stuck: float = 120) -> None:
     """Wait for rebuilds beside a serving copy (a projection's version changed: the copy
-    serving is already at the head) to be swapped in; give up on one that stops moving."""
+    serving is already at the head) to be swapped in; give up on one that stops moving
+    short of the head (at the head it is building its indexes)."""
     time.sleep(settle)  # the workers decide within a few seconds of starting
     last: dict[str, int | None] = {}
     moved = time.monotonic()
     while True:
-        building = {
-            s.name: s.rebuilding_position
-            for s in container.runner.status()
-            if s.rebuilding_generation is not None
-        }
-        if not building:
+        rebuilding = [s for s in container.runner.status() if s.rebuilding_generation is not None]
+        if not rebuilding:
             return
-        if building != last:
+        building = {s.name: s.rebuilding_position for s in rebuilding}
+        finishing = any((s.rebuilding_position or 0) >= s.head for s in rebuilding)
+        if building != last or finishing:
             last, moved = building, time.monotonic()
         elif time.monotonic() - moved > stuck:
             print(f"    ! rebuilds not moving: {building}", flush=True)

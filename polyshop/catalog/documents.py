@@ -178,10 +178,13 @@ class ProductDocumentProjection(SqlTableProjection):
     def setup(self, generation: int, connection: Any, *, bulk: bool = False) -> None:
         super().setup(generation, connection, bulk=bulk)
         if connection.dialect.name == "postgresql":
-            postgres_search.bridge_older(connection)
             postgres_search.create_tables(connection, generation, indexes=not bulk)
             if bulk:
                 self._bulk.add(generation)
+
+    def adapt_older(self, generation: int, version: int, connection: Any) -> None:
+        if connection.dialect.name == "postgresql" and version <= 6:
+            postgres_search.bridge_older(connection, generation)
 
     def finish_bulk(self, generation: int, connection: Any) -> None:
         super().finish_bulk(generation, connection)
@@ -199,11 +202,8 @@ class ProductDocumentProjection(SqlTableProjection):
                 postgres_search.vacuum(vacuuming, generation)
 
     def activate(self, generation: int, connection: Any) -> None:
-        postgres = connection.dialect.name == "postgresql"
-        if postgres:
-            postgres_search.drop_views(connection)
         super().activate(generation, connection)
-        if postgres:
+        if connection.dialect.name == "postgresql":
             postgres_search.activate(connection, generation)
 
     def teardown(self, generation: int, connection: Any) -> None:

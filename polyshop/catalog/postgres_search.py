@@ -127,30 +127,28 @@ def fill(connection: Connection, generation: int) -> None:
     )
 
 
-def bridge_older(connection: Connection) -> None:
+def bridge_older(connection: Connection, generation: int) -> None:
     """While a generation written before the search rows existed (product documents
-    version 6 and older, whose documents carry the vector themselves) serves, a view gives
-    the search adapter the same rows from it, until the rebuilt one is swapped in."""
+    version 6 and older, whose documents carry the vector themselves) serves, a view over
+    its tables gives the search adapter the same rows, until the rebuilt one swaps in.
+
+    Over the generation's tables, not the documents' views: older code that still runs
+    beside this (a rolling deploy, a rollback) replaces those views, and may."""
     older = connection.exec_driver_sql(
         "SELECT to_regclass('product_search') IS NULL AND EXISTS (SELECT 1 FROM"
-        " information_schema.columns WHERE table_name = 'product_documents'"
-        " AND column_name = 'search')"
+        " information_schema.columns WHERE table_name = %(table)s AND column_name = 'search')",
+        {"table": f"product_documents__g{generation}"},
     ).scalar_one()
     if older:
-        connection.exec_driver_sql(
-            f"CREATE VIEW {SEARCH} AS {_rows('product_documents', 'product_listing', 'd.search')}"
+        rows = _rows(
+            f"product_documents__g{generation}", f"product_listing__g{generation}", "d.search"
         )
-
-
-def drop_views(connection: Connection) -> None:
-    """Before the documents' own views are replaced: the bridge (above) reads them."""
-    for name in (SEARCH, TERMS):
-        connection.exec_driver_sql(f"DROP VIEW IF EXISTS {name}")
+        connection.exec_driver_sql(f"CREATE OR REPLACE VIEW {SEARCH} AS {rows}")
 
 
 def activate(connection: Connection, generation: int) -> None:
-    drop_views(connection)
     for name in (SEARCH, TERMS):
+        connection.exec_driver_sql(f"DROP VIEW IF EXISTS {name}")
         connection.exec_driver_sql(f"CREATE VIEW {name} AS SELECT * FROM {name}__g{generation}")
 
 

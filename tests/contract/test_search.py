@@ -9,7 +9,6 @@ import pytest
 from sqlalchemy import text
 
 from polyshop.catalog import commands, postgres_search
-from polyshop.catalog.documents import ProductDocumentProjection
 from polyshop.catalog.domain import ProductDraft, Variant
 from polyshop.container import Container
 from polyshop.inventory import stock
@@ -224,15 +223,19 @@ def test_an_index_rebuilt_in_bulk_answers_as_the_one_kept_live(
 def test_postgres_search_answers_from_an_older_copy_while_the_new_one_is_built(
     container_for,
 ):
-    # Product documents version 6 and older kept the vector in the documents and had no
-    # search rows. Made so here, the old copy must answer searches until the swap.
+    # Product documents version 6 kept the vector in the documents and had no search
+    # rows. A shop left so by it, started with this code, must answer searches from that
+    # copy until the rebuilt one is swapped in.
     container = container_for("postgres")
     import_catalog(container)
     index_up_to_date(container)
     before = names(container, "wireless")
     with container.store.write_engine.begin() as connection:
         (generation,) = connection.execute(
-            text("SELECT generation FROM projections WHERE name = 'product_documents'")
+            text(
+                "UPDATE projections SET projection_version = 6"
+                " WHERE name = 'product_documents' RETURNING generation"
+            )
         ).scalars()
         connection.execute(text("DROP VIEW product_search"))
         connection.execute(text("DROP VIEW product_documents"))
@@ -245,10 +248,9 @@ def test_postgres_search_answers_from_an_older_copy_while_the_new_one_is_built(
         connection.execute(
             text(f"CREATE VIEW product_documents AS SELECT * FROM product_documents__g{generation}")
         )
-        # What a rebuild's start does: the new copy is set up beside the serving one.
-        ProductDocumentProjection().setup(generation + 1, connection, bulk=True)
+
+    container.runner.prepare()  # what every start does before it serves
     assert before
     assert names(container, "wireless") == before
-
     container.runner.rebuild("product_documents")
     assert names(container, "wireless") == before

@@ -60,6 +60,11 @@ class Projection(ABC):
         False: this projection cannot, and is built event by event."""
         return False
 
+    def adapt_older(self, generation: int, version: int, connection: Any) -> None:  # noqa: B027
+        """The active generation was written by projection `version`, older than this
+        code's, and serves until its rebuild is swapped in. Before anything queries it, give
+        this code's queries what they read, where the shape changed (a view, say)."""
+
     def finish_bulk(self, generation: int, connection: Any) -> None:  # noqa: B027
         """After a bulk build, before the generation serves: build what `setup` deferred."""
 

@@ -158,15 +158,21 @@ class ProjectionRunner:
 
     # -- lifecycle -------------------------------------------------------------------------
     def prepare(self) -> None:
-        """Give every projection a first generation, so queries never meet a missing table.
+        """Give every projection a first generation, so queries never meet a missing table;
+        let one written by an older version serve this code until its rebuild swaps in.
 
         Filling it is the workers' job; this only creates the empty storage and its views.
         """
         for projection in self._projections.values():
             try:
                 with self._engine.begin() as connection:
-                    if self._checkpoint(connection, projection.name, None, lock=False) is None:
+                    active = self._checkpoint(connection, projection.name, None, lock=False)
+                    if active is None:
                         self._new_generation(connection, projection, is_active=True)
+                    elif active.projection_version != projection.version:
+                        projection.adapt_older(
+                            active.generation, active.projection_version, connection
+                        )
             except IntegrityError:
                 pass  # another process created it at the same moment
 
