@@ -129,6 +129,15 @@ def test_a_session_store_outage_is_degraded_not_unready(client: TestClient):
     }
 
 
+def test_the_shop_address_leads_to_the_api_documentation(client: TestClient):
+    home = client.get("/", follow_redirects=False)
+    assert home.status_code == 307
+    assert home.headers["location"] == "/docs"
+    docs = client.get("/")
+    assert docs.status_code == 200
+    assert "swagger" in docs.text.lower()
+
+
 def test_unknown_path_is_a_problem_document(client: TestClient):
     body = assert_problem(client.get("/api/v1/nothing-here"), 404)
     assert body["title"] == "Not Found"

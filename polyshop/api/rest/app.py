@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.responses import RedirectResponse
 from prometheus_client import CollectorRegistry
 
 from polyshop import __version__
@@ -61,6 +62,12 @@ def create_app(container: Container, *, start_projections: bool | None = None) -
     registry.register(SignalCollector(container.signals))
     app.state.metrics_registry = registry
     problems.install(app)
+
+    @app.get("/", include_in_schema=False)
+    def home() -> RedirectResponse:
+        """Someone opening the shop's address in a browser finds the API, not a 404."""
+        return RedirectResponse("/docs")
+
     domain_errors.install(app)
     app.include_router(health.router)
     app.include_router(admin.router)
