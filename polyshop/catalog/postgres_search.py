@@ -42,6 +42,7 @@ _COLUMNS = (
     "product_id, name, category, brand, status, price_min_cents, price_max_cents, in_stock,"
     " created_at, search"
 )
+_UPDATES = ", ".join(f"{c} = excluded.{c}" for c in _COLUMNS.split(", ")[1:])
 
 
 def _rows(documents: str, listing: str, vector: str = vector()) -> str:
@@ -96,12 +97,11 @@ def write(
 ) -> None:
     """Bring these products' rows in line with their documents just written; add the terms."""
     if product_ids:
-        updates = ", ".join(f"{c} = excluded.{c}" for c in _COLUMNS.split(", ")[1:])
         connection.execute(
             text(
                 f"INSERT INTO {SEARCH}__g{generation} ({_COLUMNS}) {_rows_of(generation)}"
                 " WHERE d.product_id = ANY(CAST(:ids AS text[]))"
-                f" ON CONFLICT (product_id) DO UPDATE SET {updates}"
+                f" ON CONFLICT (product_id) DO UPDATE SET {_UPDATES}"
             ),
             {"ids": sorted(product_ids)},
         )
