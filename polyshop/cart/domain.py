@@ -14,6 +14,8 @@ from polyshop.catalog.domain import CURRENCY, Offer
 from polyshop.money import from_cents
 
 MAX_QUANTITY = 99
+#: Different items (lines) one cart may hold, unless the shop sets another limit.
+MAX_LINES = 250
 
 
 class CartError(ValueError):
@@ -49,6 +51,16 @@ class QuantityLimit(Exception):
         self.current = current
         super().__init__(
             f"at most {MAX_QUANTITY} of one SKU per cart; {current} of {sku} already in it"
+        )
+
+
+class CartFull(Exception):
+    """A new line would take the cart past its number of lines (a setting): nothing changed."""
+
+    def __init__(self, max_lines: int) -> None:
+        self.max_lines = max_lines
+        super().__init__(
+            f"a cart holds at most {max_lines} different items; remove one to add another"
         )
 
 

@@ -27,10 +27,12 @@ class CartSnapshot:
 class CartStore(Protocol):
     def snapshot(self, owner: str) -> CartSnapshot: ...
 
-    def add(self, owner: str, line: CartLine, limit: int) -> int:
+    def add(self, owner: str, line: CartLine, limit: int, max_lines: int) -> int:
         """Add `line.quantity` to the line (created with `line`'s price and time if new).
 
-        Returns the new quantity; raises `QuantityLimit` (nothing changed) beyond `limit`.
+        Returns the new quantity; raises `QuantityLimit` (nothing changed) beyond `limit`,
+        and `CartFull` (nothing changed) when the line is new and the cart already holds
+        `max_lines` lines. Both checks are atomic with the write.
         """
 
     def set_quantity(self, owner: str, sku: str, quantity: int) -> bool:

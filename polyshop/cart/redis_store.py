@@ -19,7 +19,7 @@ from typing import Any
 import orjson
 import redis
 
-from polyshop.cart.domain import CartLine, QuantityLimit
+from polyshop.cart.domain import CartFull, CartLine, QuantityLimit
 from polyshop.cart.ports import CartSnapshot
 from polyshop.ttlstore.redis_client import RedisKeys, unavailable_as_store_error
 
@@ -33,6 +33,7 @@ if current then
   line.q = line.q + wanted
 else
   if wanted > tonumber(ARGV[6]) then return -1 end
+  if redis.call('HLEN', KEYS[1]) >= tonumber(ARGV[9]) then return -1000000 end
   line = {q = wanted, p = tonumber(ARGV[3]), t = tonumber(ARGV[4]), pid = ARGV[5]}
 end
 redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(line))
@@ -43,6 +44,10 @@ redis.call('SADD', KEYS[3], ARGV[8])
 redis.call('PEXPIRE', KEYS[3], ARGV[7])
 return line.q
 """
+
+#: What `_ADD` answers when a new line would pass the cart's number of lines (a quantity
+#: answer is never this low: quantities are capped far below).
+_FULL = -1000000
 
 _SET_QUANTITY = """
 local current = redis.call('HGET', KEYS[1], ARGV[1])
@@ -88,7 +93,7 @@ class RedisCartStore:
         lines = [_line(flat[i].decode(), orjson.loads(flat[i + 1])) for i in range(0, len(flat), 2)]
         return CartSnapshot(lines, int(revision or 0))
 
-    def add(self, owner: str, line: CartLine, limit: int) -> int:
+    def add(self, owner: str, line: CartLine, limit: int, max_lines: int) -> int:
         with unavailable_as_store_error():
             quantity = int(
                 self._add(
@@ -106,9 +111,12 @@ class RedisCartStore:
                         limit,
                         self._ttl_ms,
                         owner,
+                        max_lines,
                     ],
                 )
             )
+        if quantity == _FULL:
+            raise CartFull(max_lines)
         if quantity < 0:
             raise QuantityLimit(line.sku, -1 - quantity)
         return quantity

@@ -69,7 +69,7 @@ class Carts:
             raise domain.QuantityLimit(code, have)
         offer = domain.check_offer(code, offer, have + quantity)
         line = CartLine(code, offer.product_id, quantity, to_cents(offer.unit_price), time.time())
-        new_quantity = self.store.add(owner, line, domain.MAX_QUANTITY)
+        new_quantity = self.store.add(owner, line, domain.MAX_QUANTITY, domain.MAX_LINES)
         self._on_added(owner, offer.product_id)
         lines = [entry for entry in snapshot.lines if entry.sku != code]
         existing = next((entry for entry in snapshot.lines if entry.sku == code), line)

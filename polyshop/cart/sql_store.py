@@ -12,10 +12,10 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable
 
-from sqlalchemy import Connection, bindparam, delete, exists, select, update
+from sqlalchemy import Connection, bindparam, delete, exists, func, select, update
 from sqlalchemy.dialects.sqlite import insert
 
-from polyshop.cart.domain import CartLine, QuantityLimit
+from polyshop.cart.domain import CartFull, CartLine, QuantityLimit
 from polyshop.cart.ports import CartSnapshot
 from polyshop.ttlstore.sql import (
     TtlDatabase,
@@ -50,6 +50,7 @@ _ADD_UNITS = (
     )
     .returning(cart_lines.c.quantity)
 )
+_LINE_COUNT = select(func.count()).where(cart_lines.c.owner == bindparam("owner"))
 _DROP_LINES = delete(cart_lines).where(cart_lines.c.owner == bindparam("owner"))
 _DROP_VIEW = delete(cart_views).where(cart_views.c.owner == bindparam("owner"))
 # Lines of an expired cart the sweeper has not removed yet go before the cart is revived.
@@ -86,9 +87,14 @@ class SqlCartStore:
             ]
         return CartSnapshot(lines, revision)
 
-    def add(self, owner: str, line: CartLine, limit: int) -> int:
+    def add(self, owner: str, line: CartLine, limit: int, max_lines: int) -> int:
         with unavailable_as_store_error(), self._db.writer.begin() as connection:
             self._touch(connection, owner)
+            params = {"owner": owner, "sku": line.sku}
+            if connection.execute(_QUANTITY, params).first() is None and (
+                connection.execute(_LINE_COUNT, params).scalar_one() >= max_lines
+            ):
+                raise CartFull(max_lines)  # rolls the touch back
             quantity = None
             if line.quantity <= limit:
                 quantity = connection.execute(

@@ -14,7 +14,7 @@ import pytest
 from polyshop.accounts.ports import AttemptCounter, Session, SessionStore
 from polyshop.accounts.redis_store import RedisAttemptCounter, RedisSessionStore
 from polyshop.accounts.sql_store import SqlAttemptCounter, SqlSessionStore
-from polyshop.cart.domain import CartLine, QuantityLimit
+from polyshop.cart.domain import CartFull, CartLine, QuantityLimit
 from polyshop.cart.ports import CartStore
 from polyshop.cart.redis_store import RedisCartStore
 from polyshop.cart.sql_store import SqlCartStore
@@ -136,25 +136,57 @@ def test_an_attempt_window_closes_by_itself(stores: Stores) -> None:
 
 def test_adding_sums_quantities_and_keeps_the_first_price(stores: Stores) -> None:
     carts = stores.carts
-    assert carts.add("guest:a", line(quantity=2, price=1000), 99) == 2
-    assert carts.add("guest:a", line(quantity=3, price=1200), 99) == 5
+    assert carts.add("guest:a", line(quantity=2, price=1000), 99, 250) == 2
+    assert carts.add("guest:a", line(quantity=3, price=1200), 99, 250) == 5
     (only,) = carts.snapshot("guest:a").lines
     assert (only.quantity, only.unit_price_cents, only.product_id) == (5, 1000, "p1")
 
 
 def test_the_limit_refuses_and_changes_nothing(stores: Stores) -> None:
     carts = stores.carts
-    carts.add("guest:b", line(quantity=98), 99)
+    carts.add("guest:b", line(quantity=98), 99, 250)
     with pytest.raises(QuantityLimit) as refused:
-        carts.add("guest:b", line(quantity=2), 99)
+        carts.add("guest:b", line(quantity=2), 99, 250)
     assert refused.value.current == 98
     assert carts.snapshot("guest:b").lines[0].quantity == 98
 
 
+def test_a_full_cart_refuses_a_new_line_but_not_more_of_one_it_has(stores: Stores) -> None:
+    carts = stores.carts
+    carts.add("guest:full", line("A"), 99, 2)
+    carts.add("guest:full", line("B"), 99, 2)
+    with pytest.raises(CartFull) as refused:
+        carts.add("guest:full", line("C"), 99, 2)
+    assert refused.value.max_lines == 2
+    assert carts.add("guest:full", line("A", 2), 99, 2) == 3
+    assert sorted(entry.sku for entry in carts.snapshot("guest:full").lines) == ["A", "B"]
+
+
+def test_parallel_new_lines_never_pass_the_line_limit(stores: Stores) -> None:
+    barrier = threading.Barrier(12)
+    added: list[str] = []
+
+    def add(sku: str) -> None:
+        barrier.wait()
+        try:
+            stores.carts.add("guest:race", line(sku), 99, 5)
+            added.append(sku)
+        except CartFull:
+            pass
+
+    threads = [threading.Thread(target=add, args=(f"SKU-{i}",)) for i in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(added) == 5
+    assert sorted(e.sku for e in stores.carts.snapshot("guest:race").lines) == sorted(added)
+
+
 def test_set_remove_and_clear(stores: Stores) -> None:
     carts = stores.carts
-    carts.add("user:c", line("A"), 99)
-    carts.add("user:c", line("B"), 99)
+    carts.add("user:c", line("A"), 99, 250)
+    carts.add("user:c", line("B"), 99, 250)
     assert carts.set_quantity("user:c", "A", 7)
     assert not carts.set_quantity("user:c", "MISSING", 7)
     assert carts.remove("user:c", "B")
@@ -165,8 +197,8 @@ def test_set_remove_and_clear(stores: Stores) -> None:
 
 
 def test_carts_of_different_owners_are_apart(stores: Stores) -> None:
-    stores.carts.add("user:1", line("A"), 99)
-    stores.carts.add("user:2", line("B"), 99)
+    stores.carts.add("user:1", line("A"), 99, 250)
+    stores.carts.add("user:2", line("B"), 99, 250)
     assert [entry.sku for entry in stores.carts.snapshot("user:1").lines] == ["A"]
     stores.carts.clear("user:2")
     assert [entry.sku for entry in stores.carts.snapshot("user:1").lines] == ["A"]
@@ -175,7 +207,7 @@ def test_carts_of_different_owners_are_apart(stores: Stores) -> None:
 def test_many_carts_are_emptied_at_once_and_no_other(stores: Stores) -> None:
     carts = stores.carts
     for owner in ("user:x", "user:y", "user:z"):
-        carts.add(owner, line("A"), 99)
+        carts.add(owner, line("A"), 99, 250)
     before = {owner: carts.snapshot(owner).revision for owner in ("user:x", "user:y")}
 
     carts.clear("user:x", "user:y")
@@ -189,7 +221,7 @@ def test_many_carts_are_emptied_at_once_and_no_other(stores: Stores) -> None:
 
 def test_put_replaces_whole_lines(stores: Stores) -> None:
     carts = stores.carts
-    carts.add("user:d", line("A", 2), 99)
+    carts.add("user:d", line("A", 2), 99, 250)
     carts.put("user:d", [line("A", 5, product="p1"), line("B", 1, product="p2")])
     assert sorted((e.sku, e.quantity) for e in carts.snapshot("user:d").lines) == [
         ("A", 5),
@@ -200,7 +232,7 @@ def test_put_replaces_whole_lines(stores: Stores) -> None:
 def test_every_change_moves_the_revision(stores: Stores) -> None:
     carts = stores.carts
     revisions = [carts.snapshot("user:e").revision]
-    carts.add("user:e", line("A"), 99)
+    carts.add("user:e", line("A"), 99, 250)
     revisions.append(carts.snapshot("user:e").revision)
     carts.set_quantity("user:e", "A", 3)
     revisions.append(carts.snapshot("user:e").revision)
@@ -213,11 +245,11 @@ def test_every_change_moves_the_revision(stores: Stores) -> None:
 
 def test_a_cached_view_is_served_only_for_the_revision_it_was_priced_from(stores: Stores) -> None:
     carts = stores.carts
-    carts.add("user:f", line("A"), 99)
+    carts.add("user:f", line("A"), 99, 250)
     revision = carts.snapshot("user:f").revision
     carts.cache_view("user:f", b'{"total": 19.99}', revision, 30)
     assert carts.cached_view("user:f") == b'{"total": 19.99}'
-    carts.add("user:f", line("A"), 99)
+    carts.add("user:f", line("A"), 99, 250)
     assert carts.cached_view("user:f") is None
     # A slow reader priced the old revision and writes its view after the change: void.
     carts.cache_view("user:f", b'{"total": 19.99}', revision, 30)
@@ -226,8 +258,8 @@ def test_a_cached_view_is_served_only_for_the_revision_it_was_priced_from(stores
 
 def test_a_catalog_change_voids_the_views_of_carts_holding_the_product(stores: Stores) -> None:
     carts = stores.carts
-    carts.add("user:g", line("A", product="changed"), 99)
-    carts.add("user:h", line("B", product="other"), 99)
+    carts.add("user:g", line("A", product="changed"), 99, 250)
+    carts.add("user:h", line("B", product="other"), 99, 250)
     for owner in ("user:g", "user:h"):
         carts.cache_view(owner, b"{}", carts.snapshot(owner).revision, 30)
     revision = carts.snapshot("user:g").revision
@@ -240,7 +272,7 @@ def test_a_catalog_change_voids_the_views_of_carts_holding_the_product(stores: S
 
 def test_cached_views_expire(stores: Stores) -> None:
     carts = stores.carts
-    carts.add("user:i", line("A"), 99)
+    carts.add("user:i", line("A"), 99, 250)
     carts.cache_view("user:i", b"{}", carts.snapshot("user:i").revision, 0.3)
     time.sleep(0.5)
     assert carts.cached_view("user:i") is None
@@ -248,22 +280,22 @@ def test_cached_views_expire(stores: Stores) -> None:
 
 def test_an_abandoned_cart_expires_and_a_touched_one_lives_on(stores: Stores) -> None:
     carts = stores.short_carts
-    carts.add("guest:abandoned", line("A", 2), 99)
-    carts.add("guest:active", line("A"), 99)
+    carts.add("guest:abandoned", line("A", 2), 99, 250)
+    carts.add("guest:active", line("A"), 99, 250)
     for _ in range(3):  # a write every 0.6 s refreshes the 1 s TTL
         time.sleep(0.6)
-        carts.add("guest:active", line("A"), 99)
+        carts.add("guest:active", line("A"), 99, 250)
     assert carts.snapshot("guest:abandoned").lines == []
     assert carts.snapshot("guest:active").lines[0].quantity == 4
     # Adding to an expired cart starts a new one, without the old lines.
-    carts.add("guest:abandoned", line("B"), 99)
+    carts.add("guest:abandoned", line("B"), 99, 250)
     assert [entry.sku for entry in carts.snapshot("guest:abandoned").lines] == ["B"]
 
 
 def test_the_embedded_sweeper_deletes_expired_rows(tmp_path: Path) -> None:
     database = TtlDatabase.open(tmp_path / "ttl.sqlite3")
     try:
-        SqlCartStore(database, 0.1).add("guest:x", line(), 99)
+        SqlCartStore(database, 0.1).add("guest:x", line(), 99, 250)
         SqlSessionStore(database).put("h", Session("s", None, time.time()), 0.1)
         time.sleep(0.2)
         assert purge_expired(database) >= 2
@@ -283,7 +315,7 @@ def test_concurrent_adds_from_many_tabs_all_count(stores: Stores) -> None:
         barrier.wait()
         for _ in range(8):
             try:
-                carts.add("user:tabs", line("A"), 99)
+                carts.add("user:tabs", line("A"), 99, 250)
             except QuantityLimit as exc:
                 refused.append(exc.current)
 
