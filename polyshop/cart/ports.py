@@ -7,11 +7,15 @@ with the revision it was priced from and served only while that is still the car
 revision; a catalog change to a product in the cart bumps the revision too
 (`drop_views_for`). So a view priced before a change can never be served after it, even
 if it is written after the change.
+
+A cart also has an id, which checkout records with the order it places (at most one order
+per id, see `orders.checkout`). The id stays while the cart changes and is replaced when an
+order consumes the cart (`consume`), so what a cart holds can become at most one order.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -22,6 +26,17 @@ from polyshop.cart.domain import CartLine
 class CartSnapshot:
     lines: list[CartLine]
     revision: int
+    #: Set whenever the cart has lines; "" for an empty cart.
+    cart_id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class OrderedCart:
+    """A cart an order was placed from: its owner, its id then, and the quantities ordered."""
+
+    owner: str
+    cart_id: str
+    quantities: Mapping[str, int]
 
 
 class CartStore(Protocol):
@@ -45,6 +60,12 @@ class CartStore(Protocol):
 
     def clear(self, *owners: str) -> None:
         """Empty these carts (one round trip or transaction for all of them)."""
+
+    def consume(self, ordered: Sequence[OrderedCart]) -> None:
+        """Take each order's quantities out of its cart, and give what is left a new id, if
+        the cart still has the id the order was placed from; else change nothing (consumed
+        already, or expired). Idempotent, so the log can replay it; one round trip or
+        transaction for all of them. Lines added after the order was placed stay."""
 
     def cached_view(self, owner: str) -> bytes | None: ...
 

@@ -1,7 +1,8 @@
 """Carts in Redis, laid out as designed:
 
 - `cart:{owner}`: a hash, one field per SKU holding `{q, p, t, pid}` (quantity, unit price in
-  cents when added, time added, product id); its TTL is refreshed on every write;
+  cents when added, time added, product id), and the field `*id` holding the cart's id (no
+  SKU has a `*`); its TTL is refreshed on every write;
 - `cart-rev:{owner}`: the cart's revision, bumped by every change (same TTL);
 - `cart-view:{owner}`: the priced cart as JSON behind its revision, short TTL;
 - `cart-products:{product_id}`: the owners whose carts hold the product, so a price change
@@ -13,14 +14,15 @@ server, one round trip, no WATCH retries when two tabs add at once.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import uuid
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import orjson
 import redis
 
 from polyshop.cart.domain import CartFull, CartLine, QuantityLimit
-from polyshop.cart.ports import CartSnapshot
+from polyshop.cart.ports import CartSnapshot, OrderedCart
 from polyshop.ttlstore.redis_client import RedisKeys, unavailable_as_store_error
 
 _ADD = """
@@ -33,10 +35,12 @@ if current then
   line.q = line.q + wanted
 else
   if wanted > tonumber(ARGV[6]) then return -1 end
-  if redis.call('HLEN', KEYS[1]) >= tonumber(ARGV[9]) then return -1000000 end
+  local lines = redis.call('HLEN', KEYS[1]) - redis.call('HEXISTS', KEYS[1], '*id')
+  if lines >= tonumber(ARGV[9]) then return -1000000 end
   line = {q = wanted, p = tonumber(ARGV[3]), t = tonumber(ARGV[4]), pid = ARGV[5]}
 end
 redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(line))
+redis.call('HSETNX', KEYS[1], '*id', ARGV[10])
 redis.call('PEXPIRE', KEYS[1], ARGV[7])
 redis.call('INCR', KEYS[2])
 redis.call('PEXPIRE', KEYS[2], ARGV[7])
@@ -64,8 +68,37 @@ return 1
 
 # Reading and emptying a cart, each in one command: a MULTI/EXEC pipeline costs the client
 # a reply to parse per queued command, and these run on every checkout.
+# A cart written before carts had ids gets one when first read.
 _SNAPSHOT = """
+if redis.call('HLEN', KEYS[1]) > 0 then redis.call('HSETNX', KEYS[1], '*id', ARGV[1]) end
 return {redis.call('HGETALL', KEYS[1]), redis.call('GET', KEYS[2])}
+"""
+
+# Consume an ordered cart (see `CartStore.consume`): ARGV = ordered id, new id, TTL, then
+# SKU and quantity pairs.
+_CONSUME = """
+if redis.call('HGET', KEYS[1], '*id') ~= ARGV[1] then return 0 end
+for i = 4, #ARGV, 2 do
+  local current = redis.call('HGET', KEYS[1], ARGV[i])
+  if current then
+    local line = cjson.decode(current)
+    line.q = line.q - tonumber(ARGV[i + 1])
+    if line.q > 0 then
+      redis.call('HSET', KEYS[1], ARGV[i], cjson.encode(line))
+    else
+      redis.call('HDEL', KEYS[1], ARGV[i])
+    end
+  end
+end
+if redis.call('HLEN', KEYS[1]) > 1 then
+  redis.call('HSET', KEYS[1], '*id', ARGV[2])
+else
+  redis.call('DEL', KEYS[1])
+end
+redis.call('DEL', KEYS[3])
+redis.call('INCR', KEYS[2])
+redis.call('PEXPIRE', KEYS[2], ARGV[3])
+return 1
 """
 
 _CLEAR = """
@@ -84,14 +117,17 @@ class RedisCartStore:
         self._set_quantity = client.register_script(_SET_QUANTITY)
         self._snapshot = client.register_script(_SNAPSHOT)
         self._clear = client.register_script(_CLEAR)
+        self._consume = client.register_script(_CONSUME)
 
     def snapshot(self, owner: str) -> CartSnapshot:
         with unavailable_as_store_error():
             flat, revision = self._snapshot(
-                keys=[self._keys("cart", owner), self._keys("cart-rev", owner)]
+                keys=[self._keys("cart", owner), self._keys("cart-rev", owner)], args=[_new_id()]
             )
-        lines = [_line(flat[i].decode(), orjson.loads(flat[i + 1])) for i in range(0, len(flat), 2)]
-        return CartSnapshot(lines, int(revision or 0))
+        fields = dict(zip(flat[::2], flat[1::2], strict=True))
+        cart_id = fields.pop(_ID, b"").decode()
+        lines = [_line(sku.decode(), orjson.loads(value)) for sku, value in fields.items()]
+        return CartSnapshot(lines, int(revision or 0), cart_id if lines else "")
 
     def add(self, owner: str, line: CartLine, limit: int, max_lines: int) -> int:
         with unavailable_as_store_error():
@@ -112,6 +148,7 @@ class RedisCartStore:
                         self._ttl_ms,
                         owner,
                         max_lines,
+                        _new_id(),
                     ],
                 )
             )
@@ -137,6 +174,7 @@ class RedisCartStore:
         with unavailable_as_store_error():
             pipe = self._redis.pipeline(transaction=True)
             pipe.hset(cart, mapping={line.sku: _value(line) for line in entries})
+            pipe.hsetnx(cart, _ID, _new_id())
             pipe.pexpire(cart, self._ttl_ms)
             self._bump(pipe, owner)
             for product_id in {line.product_id for line in entries}:
@@ -166,6 +204,28 @@ class RedisCartStore:
                         self._keys("cart-view", owner),
                     ],
                     args=[self._ttl_ms],
+                    client=pipe,
+                )
+            pipe.execute()
+
+    def consume(self, ordered: Sequence[OrderedCart]) -> None:
+        if not ordered:
+            return
+        with unavailable_as_store_error():
+            pipe = self._redis.pipeline(transaction=False)
+            for cart in ordered:
+                self._consume(
+                    keys=[
+                        self._keys("cart", cart.owner),
+                        self._keys("cart-rev", cart.owner),
+                        self._keys("cart-view", cart.owner),
+                    ],
+                    args=[
+                        cart.cart_id,
+                        _new_id(),
+                        self._ttl_ms,
+                        *(x for line in cart.quantities.items() for x in line),
+                    ],
                     client=pipe,
                 )
             pipe.execute()
@@ -208,6 +268,14 @@ class RedisCartStore:
         revision = self._keys("cart-rev", owner)
         pipe.incr(revision)
         pipe.pexpire(revision, self._ttl_ms)
+
+
+#: The cart hash's field that holds the cart's id.
+_ID = b"*id"
+
+
+def _new_id() -> str:
+    return uuid.uuid4().hex
 
 
 def _value(line: CartLine) -> bytes:

@@ -10,13 +10,14 @@ waits.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+import uuid
+from collections.abc import Iterable, Sequence
 
-from sqlalchemy import Connection, bindparam, delete, exists, func, select, update
+from sqlalchemy import Connection, bindparam, case, delete, exists, func, select, update
 from sqlalchemy.dialects.sqlite import insert
 
 from polyshop.cart.domain import CartFull, CartLine, QuantityLimit
-from polyshop.cart.ports import CartSnapshot
+from polyshop.cart.ports import CartSnapshot, OrderedCart
 from polyshop.ttlstore.sql import (
     TtlDatabase,
     cart_lines,
@@ -25,7 +26,7 @@ from polyshop.ttlstore.sql import (
     unavailable_as_store_error,
 )
 
-_LIVE_REVISION = select(carts.c.revision).where(
+_LIVE_CART = select(carts.c.revision, carts.c.cart_id).where(
     carts.c.owner == bindparam("owner"), carts.c.expires_at > bindparam("now")
 )
 _LINES = select(cart_lines).where(cart_lines.c.owner == bindparam("owner"))
@@ -59,14 +60,44 @@ _DROP_EXPIRED_LINES = _DROP_LINES.where(
 )
 # Refresh the cart's expiry and bump its revision (a new cart's revision starts from the
 # clock, so a cart swept and started again never reuses a revision an old cached view
-# could carry).
+# could carry). A new or expired cart gets a new id; a live one keeps its own.
 _TOUCH = (
     insert(carts)
-    .values(owner=bindparam("owner"), revision=bindparam("first"), expires_at=bindparam("until"))
+    .values(
+        owner=bindparam("owner"),
+        revision=bindparam("first"),
+        expires_at=bindparam("until"),
+        cart_id=bindparam("cart_id"),
+    )
     .on_conflict_do_update(
         index_elements=[carts.c.owner],
-        set_={"revision": carts.c.revision + 1, "expires_at": bindparam("until")},
+        set_={
+            "revision": carts.c.revision + 1,
+            "expires_at": bindparam("until"),
+            "cart_id": case(
+                (carts.c.expires_at <= bindparam("now"), bindparam("cart_id")),
+                else_=func.coalesce(carts.c.cart_id, bindparam("cart_id")),
+            ),
+        },
     )
+)
+# Consuming an ordered cart: only while it still has the id the order was placed from.
+_CONSUMED_CART = (
+    update(carts)
+    .where(
+        carts.c.owner == bindparam("of"),
+        carts.c.cart_id == bindparam("ordered_id"),
+        carts.c.expires_at > bindparam("now"),
+    )
+    .values(revision=carts.c.revision + 1, cart_id=bindparam("new_id"))
+)
+_TAKE_ORDERED = (
+    update(cart_lines)
+    .where(cart_lines.c.owner == bindparam("of"), cart_lines.c.sku == bindparam("line"))
+    .values(quantity=cart_lines.c.quantity - bindparam("ordered"))
+)
+_DROP_EMPTY_LINES = delete(cart_lines).where(
+    cart_lines.c.owner == bindparam("owner"), cart_lines.c.quantity <= 0
 )
 
 
@@ -77,15 +108,15 @@ class SqlCartStore:
 
     def snapshot(self, owner: str) -> CartSnapshot:
         with unavailable_as_store_error(), self._db.reader.connect() as connection:
-            revision = self._live_revision(connection, owner)
-            if revision is None:
+            cart = connection.execute(_LIVE_CART, {"owner": owner, "now": time.time()}).first()
+            if cart is None:
                 return CartSnapshot([], 0)
             rows = connection.execute(_LINES, {"owner": owner})
             lines = [
                 CartLine(r.sku, r.product_id, r.quantity, r.unit_price_cents, r.added_at)
                 for r in rows
             ]
-        return CartSnapshot(lines, revision)
+        return CartSnapshot(lines, cart.revision, cart.cart_id if lines else "")
 
     def add(self, owner: str, line: CartLine, limit: int, max_lines: int) -> int:
         with unavailable_as_store_error(), self._db.writer.begin() as connection:
@@ -152,6 +183,28 @@ class SqlCartStore:
             connection.execute(_DROP_VIEW, each)
             connection.execute(_TOUCH, [self._touched(owner) for owner in owners])
 
+    def consume(self, ordered: Sequence[OrderedCart]) -> None:
+        if not ordered:
+            return
+        now = time.time()
+        with unavailable_as_store_error(), self._db.writer.begin() as connection:
+            for cart in ordered:
+                renewed = connection.execute(
+                    _CONSUMED_CART,
+                    {"of": cart.owner, "ordered_id": cart.cart_id, "now": now, "new_id": _id()},
+                ).rowcount
+                if not renewed:
+                    continue  # consumed already, or expired
+                connection.execute(
+                    _TAKE_ORDERED,
+                    [
+                        {"of": cart.owner, "line": sku, "ordered": quantity}
+                        for sku, quantity in cart.quantities.items()
+                    ],
+                )
+                connection.execute(_DROP_EMPTY_LINES, {"owner": cart.owner})
+                connection.execute(_DROP_VIEW, {"owner": cart.owner})
+
     def cached_view(self, owner: str) -> bytes | None:
         now = time.time()
         query = (
@@ -189,7 +242,7 @@ class SqlCartStore:
             connection.execute(delete(cart_views).where(cart_views.c.owner.in_(owners)))
 
     def _live_revision(self, connection: Connection, owner: str) -> int | None:
-        return connection.execute(_LIVE_REVISION, {"owner": owner, "now": time.time()}).scalar()
+        return connection.execute(_LIVE_CART, {"owner": owner, "now": time.time()}).scalar()
 
     def _touch(self, connection: Connection, owner: str) -> None:
         """Refresh the cart's expiry and bump its revision; an expired cart starts empty."""
@@ -197,7 +250,18 @@ class SqlCartStore:
         connection.execute(_TOUCH, self._touched(owner))
 
     def _touched(self, owner: str) -> dict[str, object]:
-        return {"owner": owner, "first": time.time_ns() // 1000, "until": time.time() + self._ttl}
+        now = time.time()
+        return {
+            "owner": owner,
+            "first": time.time_ns() // 1000,
+            "now": now,
+            "until": now + self._ttl,
+            "cart_id": _id(),
+        }
+
+
+def _id() -> str:
+    return uuid.uuid4().hex
 
 
 def _row(line: CartLine) -> dict[str, object]:

@@ -49,6 +49,7 @@ carts = Table(
     Column("owner", String(80), primary_key=True),
     Column("revision", Integer, nullable=False),  # bumped by every change: cached views
     Column("expires_at", Float, nullable=False, index=True),  # of older revisions are void
+    Column("cart_id", String(32)),  # replaced when an order consumes the cart (cart.ports)
 )
 
 cart_lines = Table(
@@ -91,11 +92,22 @@ class TtlDatabase:
     def open(cls, path: Path) -> TtlDatabase:
         writer = create_sqlite_engine(path, writer=True)
         metadata.create_all(writer)
+        _add_cart_ids(writer)
         return cls(writer, create_sqlite_engine(path, writer=False))
 
     def close(self) -> None:
         self.writer.dispose()
         self.reader.dispose()
+
+
+def _add_cart_ids(writer: Engine) -> None:
+    """A file written before carts had ids gets the column, and each cart an id."""
+    with writer.begin() as connection:
+        columns = {row[1] for row in connection.exec_driver_sql("PRAGMA table_info(ttl_carts)")}
+        if "cart_id" in columns:
+            return
+        connection.exec_driver_sql("ALTER TABLE ttl_carts ADD COLUMN cart_id VARCHAR(32)")
+        connection.exec_driver_sql("UPDATE ttl_carts SET cart_id = lower(hex(randomblob(16)))")
 
 
 @contextmanager

@@ -15,7 +15,7 @@ from polyshop.accounts.ports import AttemptCounter, Session, SessionStore
 from polyshop.accounts.redis_store import RedisAttemptCounter, RedisSessionStore
 from polyshop.accounts.sql_store import SqlAttemptCounter, SqlSessionStore
 from polyshop.cart.domain import CartFull, CartLine, QuantityLimit
-from polyshop.cart.ports import CartStore
+from polyshop.cart.ports import CartStore, OrderedCart
 from polyshop.cart.redis_store import RedisCartStore
 from polyshop.cart.sql_store import SqlCartStore
 from polyshop.ttlstore.redis_client import RedisKeys, close_redis, create_redis
@@ -183,6 +183,55 @@ def test_parallel_new_lines_never_pass_the_line_limit(stores: Stores) -> None:
     assert sorted(e.sku for e in stores.carts.snapshot("guest:race").lines) == sorted(added)
 
 
+def test_a_cart_keeps_its_id_while_it_changes(stores: Stores) -> None:
+    carts = stores.carts
+    assert carts.snapshot("user:id").cart_id == ""
+    carts.add("user:id", line("A"), 99, 250)
+    first = carts.snapshot("user:id").cart_id
+    assert first
+    carts.add("user:id", line("B", 2), 99, 250)
+    carts.set_quantity("user:id", "A", 5)
+    carts.remove("user:id", "B")
+    carts.put("user:id", [line("C")])
+    assert carts.snapshot("user:id").cart_id == first
+    carts.add("user:other", line("A"), 99, 250)
+    assert carts.snapshot("user:other").cart_id != first
+
+
+def test_consuming_an_ordered_cart_takes_out_what_was_ordered_once(stores: Stores) -> None:
+    carts = stores.carts
+    carts.add("user:o", line("A", 2), 99, 250)
+    carts.add("user:o", line("B", 1), 99, 250)
+    ordered = carts.snapshot("user:o")
+    # Added after the order was placed, before its cart was consumed: these stay.
+    carts.add("user:o", line("A", 3), 99, 250)
+    carts.add("user:o", line("C", 1), 99, 250)
+    consumed = OrderedCart("user:o", ordered.cart_id, {"A": 2, "B": 1})
+    carts.consume([consumed])
+    after = carts.snapshot("user:o")
+    assert {entry.sku: entry.quantity for entry in after.lines} == {"A": 3, "C": 1}
+    assert after.cart_id not in ("", ordered.cart_id)
+    carts.consume([consumed])  # a replay (the log's, after a crash) changes nothing
+    again = carts.snapshot("user:o")
+    assert {entry.sku: entry.quantity for entry in again.lines} == {"A": 3, "C": 1}
+    assert again.cart_id == after.cart_id
+
+
+def test_consuming_carts_as_ordered_empties_them(stores: Stores) -> None:
+    carts = stores.carts
+    ordered = []
+    for owner in ("user:p", "user:q"):
+        carts.add(owner, line("A", 2), 99, 250)
+        snapshot = carts.snapshot(owner)
+        ordered.append(OrderedCart(owner, snapshot.cart_id, {"A": 2}))
+    carts.consume(ordered)
+    for owner in ("user:p", "user:q"):
+        assert carts.snapshot(owner).lines == []
+        assert carts.snapshot(owner).cart_id == ""
+    carts.add("user:p", line("B"), 99, 250)
+    assert carts.snapshot("user:p").cart_id not in ("", ordered[0].cart_id)
+
+
 def test_set_remove_and_clear(stores: Stores) -> None:
     carts = stores.carts
     carts.add("user:c", line("A"), 99, 250)
@@ -281,15 +330,17 @@ def test_cached_views_expire(stores: Stores) -> None:
 def test_an_abandoned_cart_expires_and_a_touched_one_lives_on(stores: Stores) -> None:
     carts = stores.short_carts
     carts.add("guest:abandoned", line("A", 2), 99, 250)
+    old_id = carts.snapshot("guest:abandoned").cart_id
     carts.add("guest:active", line("A"), 99, 250)
     for _ in range(3):  # a write every 0.6 s refreshes the 1 s TTL
         time.sleep(0.6)
         carts.add("guest:active", line("A"), 99, 250)
     assert carts.snapshot("guest:abandoned").lines == []
     assert carts.snapshot("guest:active").lines[0].quantity == 4
-    # Adding to an expired cart starts a new one, without the old lines.
+    # Adding to an expired cart starts a new one, without the old lines or the old id.
     carts.add("guest:abandoned", line("B"), 99, 250)
     assert [entry.sku for entry in carts.snapshot("guest:abandoned").lines] == ["B"]
+    assert carts.snapshot("guest:abandoned").cart_id != old_id
 
 
 def test_the_embedded_sweeper_deletes_expired_rows(tmp_path: Path) -> None:
