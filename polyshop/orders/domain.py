@@ -129,6 +129,7 @@ class Order:
     hold_until: str
     version: int = 0
     paid_amount: Decimal | None = None
+    paid_payment_id: str | None = None
     tracking_number: str | None = None
     payments: dict[str, dict[str, Any]] = field(default_factory=dict)
     timeline: list[dict[str, Any]] = field(default_factory=list)
@@ -203,11 +204,24 @@ class Order:
         return [NewEvent(ORDER_DELIVERED, {})]
 
     def cancel(self, reason: str) -> list[NewEvent]:
+        """Unpaid: the reservation is released. Paid: the units were taken, so they go back
+        on the shelf, and the payment is recorded as due for refund in the same append, so
+        the money kept for an order that will never ship cannot be forgotten."""
         if self.status not in (Status.PENDING_PAYMENT, Status.PAID):
             raise InvalidTransition(self.status, "cancel")
-        # Unpaid: the reservation is released. Paid: the units were taken, so they go back.
-        restock = "restock" if self.status is Status.PAID else "release"
-        return [NewEvent(ORDER_CANCELLED, {"reason": reason[:500], "stock": restock})]
+        if self.status is Status.PENDING_PAYMENT:
+            return [NewEvent(ORDER_CANCELLED, {"reason": reason[:500], "stock": "release"})]
+        return [
+            NewEvent(ORDER_CANCELLED, {"reason": reason[:500], "stock": "restock"}),
+            NewEvent(
+                PAYMENT_REFUND_DUE,
+                {
+                    "payment_id": self.paid_payment_id,
+                    "amount": str(self.paid_amount),
+                    "reason": "the order was cancelled after it was paid",
+                },
+            ),
+        ]
 
     def refund(self, reason: str) -> list[NewEvent]:
         refundable = (Status.PAID, Status.SHIPPED, Status.DELIVERED)
@@ -248,6 +262,7 @@ def fold(
     if type_ == ORDER_PAID:
         order.status = Status.PAID
         order.paid_amount = Decimal(data["amount"])
+        order.paid_payment_id = data["payment_id"]
         order.payments[data["payment_id"]] = {"status": "succeeded", "amount": data["amount"]}
     elif type_ == PAYMENT_FAILED:
         order.payments[data["payment_id"]] = {
@@ -270,10 +285,19 @@ def fold(
         order.status = Status.CANCELLED
     elif type_ == ORDER_REFUNDED:
         order.status = Status.REFUNDED
+        _settle_paid_payment(order)
     order.version = version
     order.updated_at = at
     order.timeline.append({"event": type_, "status": order.status.value, "at": at.isoformat()})
     return order
+
+
+def _settle_paid_payment(order: Order) -> None:
+    """A refund returns the payment that paid the order (due for refund or not): it no
+    longer shows as owed. Other money due for refund (a second payment) is still owed."""
+    entry = order.payments.get(order.paid_payment_id or "")
+    if entry is not None:
+        entry["status"] = "refunded"
 
 
 def item_document(item: OrderItem) -> dict[str, Any]:
@@ -296,12 +320,16 @@ def document(order: Order) -> dict[str, Any]:
         "hold_until": order.hold_until,
         "tracking_number": order.tracking_number,
         "payments": [{"payment_id": k, **v} for k, v in order.payments.items()],
+        "paid_payment_id": order.paid_payment_id,
         "timeline": order.timeline,
         "version": order.version,
     }
 
 
 def from_document(doc: dict[str, Any]) -> Order:
+    paid_by = doc.get("paid_payment_id") or next(
+        (p["payment_id"] for p in doc["payments"] if p["status"] == "succeeded"), None
+    )
     return Order(
         id=doc["order_id"],
         user_id=doc["user_id"],
@@ -318,8 +346,9 @@ def from_document(doc: dict[str, Any]) -> Order:
         hold_until=doc["hold_until"],
         version=doc["version"],
         paid_amount=next(
-            (Decimal(p["amount"]) for p in doc["payments"] if p["status"] == "succeeded"), None
+            (Decimal(p["amount"]) for p in doc["payments"] if p["payment_id"] == paid_by), None
         ),
+        paid_payment_id=paid_by,
         tracking_number=doc["tracking_number"],
         payments={
             p["payment_id"]: {k: v for k, v in p.items() if k != "payment_id"}

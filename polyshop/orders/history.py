@@ -39,7 +39,9 @@ VIEW = "order_history"
 
 class OrderHistoryProjection(SqlTableProjection):
     name = "order_history"
-    version = 1
+    # 2: documents name the payment that paid (`paid_payment_id`), and a refund marks it
+    # `refunded`, so a refund due shows until it is paid back.
+    version = 2
     event_types = domain.EVENT_TYPES
 
     def define_tables(self, metadata: MetaData, suffix: str) -> list[Table]:

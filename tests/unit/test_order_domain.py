@@ -101,6 +101,54 @@ def test_cancelling_releases_unpaid_and_restocks_paid_stock() -> None:
     assert paid.cancel("r")[0].data["stock"] == "restock"
 
 
+def test_cancelling_a_paid_order_records_its_payment_as_due_for_refund() -> None:
+    paid = apply(placed(), placed().pay("pay_1", Decimal("40.00")))
+    cancelled, due = paid.cancel("changed my mind")
+    assert (cancelled.type, due.type) == (domain.ORDER_CANCELLED, domain.PAYMENT_REFUND_DUE)
+    assert due.data["payment_id"] == "pay_1"
+    assert due.data["amount"] == "40.00"
+    order = apply(paid, [cancelled, due])
+    assert order.status is Status.CANCELLED
+    assert order.refund_due("pay_1")
+    assert domain.document(order)["payments"] == [
+        {
+            "payment_id": "pay_1",
+            "status": "refund_due",
+            "amount": "40.00",
+            "reason": "the order was cancelled after it was paid",
+        }
+    ]
+
+
+def test_cancelling_an_unpaid_order_owes_nothing() -> None:
+    (only,) = placed().cancel("r")
+    assert only.type == domain.ORDER_CANCELLED
+
+
+def test_refunding_settles_the_payment_due_but_not_a_second_payment() -> None:
+    order = apply(placed(), placed().pay("pay_1", Decimal("40.00")))
+    order = apply(order, order.pay("pay_2", Decimal("40.00")))  # paid twice: refund due
+    order = apply(order, order.cancel("r"))
+    assert order.refund_due("pay_1")
+    assert order.refund_due("pay_2")
+    (refunded,) = order.refund("returned the money")
+    assert refunded.data["amount"] == "40.00"
+    order = apply(order, [refunded])
+    assert order.payments["pay_1"]["status"] == "refunded"
+    assert order.refund_due("pay_2")  # the refund returned one payment, not both
+
+
+def test_the_read_model_folds_a_refund_after_a_cancellation_as_a_replay_does() -> None:
+    order = apply(placed(), placed().pay("pay_1", Decimal("40.00")))
+    order = apply(order, order.cancel("r"))
+    from_row = domain.from_document(domain.document(order))
+    assert from_row.paid_amount == Decimal("40.00")
+    (refunded,) = from_row.refund("r")
+    assert domain.document(apply(from_row, [refunded])) == domain.document(
+        apply(order, [refunded])
+    )
+
+
 def test_the_document_round_trips_through_the_read_model() -> None:
     order = apply(placed(), placed().pay("p", Decimal("40.00")))
     order = apply(order, order.ship("1Z"))
