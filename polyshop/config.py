@@ -9,7 +9,7 @@ from __future__ import annotations
 from enum import StrEnum
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -46,6 +46,10 @@ class Settings(BaseSettings):
     )
     ops_token: str | None = Field(
         default=None, description="bearer token for operator endpoints (admin/projections)"
+    )
+    metrics_require_token: bool = Field(
+        default=False,
+        description="/metrics answers only the operator token as a bearer (else 401)",
     )
     db_pool_size: int = Field(default=20, ge=1, le=500)
     sqlite_busy_timeout: float = Field(
@@ -91,6 +95,15 @@ class Settings(BaseSettings):
             raise ValueError("must be a postgresql:// URL (leave unset for embedded SQLite)")
         if value is not None and value.startswith("postgres://"):
             value = "postgresql://" + value.removeprefix("postgres://")
+        return value
+
+    @field_validator("metrics_require_token")
+    @classmethod
+    def _metrics_token_exists(cls, value: bool, info: ValidationInfo) -> bool:
+        """Server mode makes no operator token of its own: requiring one that is not set
+        would lock every scraper out, so it is refused at start-up instead."""
+        if value and info.data.get("database_url") and not info.data.get("ops_token"):
+            raise ValueError("needs POLYSHOP_OPS_TOKEN in server mode (the token to present)")
         return value
 
     def to_environment(self) -> dict[str, str]:

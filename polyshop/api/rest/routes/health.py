@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Callable
 
 from fastapi import APIRouter, Request
@@ -10,6 +11,7 @@ from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from polyshop.api.rest.dependencies import ContainerDep
+from polyshop.api.rest.problems import Problem
 
 router = APIRouter(tags=["ops"])
 
@@ -50,8 +52,37 @@ def _run(checks: dict[str, Callable[[], None]]) -> dict[str, str]:
     return results
 
 
-@router.get("/metrics")
-async def metrics(request: Request) -> Response:
-    """Prometheus metrics of this process."""
+@router.get(
+    "/metrics",
+    responses={
+        401: {
+            "description": "POLYSHOP_METRICS_REQUIRE_TOKEN is set and the request "
+            "did not present the operator token as a bearer"
+        }
+    },
+)
+async def metrics(request: Request, container: ContainerDep) -> Response:
+    """Prometheus metrics of this process. With POLYSHOP_METRICS_REQUIRE_TOKEN, only for
+    `Authorization: Bearer <POLYSHOP_OPS_TOKEN>` (a scraper's bearer token)."""
+    if container.settings.metrics_require_token:
+        _require_ops_bearer(request, container.ops_token)
     payload = await run_in_threadpool(generate_latest, request.app.state.metrics_registry)
     return Response(payload, media_type=CONTENT_TYPE_LATEST)
+
+
+def _require_ops_bearer(request: Request, expected: str | None) -> None:
+    """The operator token as a bearer, compared in constant time; anything else is 401
+    (the metrics name every route and store: not for anyone who asks)."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    token = token.strip()
+    if (
+        expected is None
+        or scheme.lower() != "bearer"
+        or not hmac.compare_digest(token.encode(), expected.encode())
+    ):
+        raise Problem(
+            401,
+            "The metrics need the operator token: Authorization: Bearer <POLYSHOP_OPS_TOKEN>.",
+            slug="unauthenticated",
+            headers={"WWW-Authenticate": 'Bearer realm="metrics"'},
+        )
