@@ -103,7 +103,9 @@ def run(
         mine: list[float] = []
         waits: list[float] = []
         while time.monotonic() < deadline[0]:
-            container.carts.store.add(owner, CartLine(sku, product_id, 1, 2500, time.time()), 99)
+            container.carts.store.add(
+                owner, CartLine(sku, product_id, 1, 2500, time.time()), 99, 250
+            )
             started = time.perf_counter()
             try:
                 placed = container.checkout.place(

@@ -30,6 +30,7 @@ from polyshop.analytics.recorder import SignalRecorder
 from polyshop.analytics.retention import analytics_retention
 from polyshop.analytics.sales import SalesProjection
 from polyshop.analytics.service import Analytics
+from polyshop.cart.ordered import OrderedCartsProjection
 from polyshop.cart.ports import CartStore
 from polyshop.cart.redis_store import RedisCartStore
 from polyshop.cart.service import Carts, price_watcher
@@ -118,8 +119,10 @@ def _wire(
 ) -> Container:
     if migrate:
         migrations.upgrade(store.write_engine)
+    ttl = _ttl_stores(settings)
+    closers.extend(ttl.closers)
     search: SearchIndex
-    extra: list[Projection] = []
+    extra: list[Projection] = [OrderedCartsProjection(ttl.carts)]
     if settings.mode is Mode.SERVER:
         search = PostgresSearchIndex(read_engine)
     else:
@@ -149,8 +152,6 @@ def _wire(
     checks: dict[str, Callable[[], None]] = {"event_store": store.check}
     if read_engine is not store.write_engine and settings.mode is Mode.SERVER:
         checks["read_database"] = lambda: _ping(read_engine)
-    ttl = _ttl_stores(settings)
-    closers.extend(ttl.closers)
     analytics_store = _analytics_store(settings, store)
     closers.append(analytics_store.close)
     signals = SignalRecorder(analytics_store, interval=settings.analytics_flush_interval)

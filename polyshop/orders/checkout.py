@@ -3,11 +3,17 @@
 Inside one unit of work on the write database: prices and names come from the catalog's
 write model (whatever the client sent is ignored); every line is reserved against the
 locked stock rows (all or nothing: no oversell, no deadlock); `OrderPlaced` and the
-inventory events are appended and the idempotency key recorded with the answer. The cart
-is cleared only after the commit. A retry with the same key and body gets the stored answer
+inventory events are appended, the idempotency key recorded with the answer, and the cart's
+id recorded with the order. A retry with the same key and body gets the stored answer
 (found before its batch reserves anything, when the key's row stops the retry's
-transaction, or when its cart is already empty); a crash before the cart is cleared leaves
-a placed order that the retry returns.
+transaction, or when its cart is already empty).
+
+A cart's contents become at most one order, whatever keys the requests carry (a
+double-click, a client that makes a new key per attempt): the order records the id of the
+cart it consumed, a primary key, and any later checkout of that cart id is refused with
+`CartAlreadyOrdered` naming the order. The cart is emptied of what was ordered right after
+the commit and, whatever happens then (a crash, a cart store that is down), again from the
+log by `cart.ordered.OrderedCartsProjection`; both are idempotent.
 
 Orders placed at the same moment share that unit of work (group commit, see
 `polyshop.group_commit`): under a flash sale, one transaction, one lock hold of the hot
@@ -30,7 +36,7 @@ from sqlalchemy import insert, select, tuple_
 from sqlalchemy.exc import IntegrityError
 
 from polyshop import correlation
-from polyshop.cart.ports import CartStore
+from polyshop.cart.ports import CartStore, OrderedCart
 from polyshop.catalog import pricing
 from polyshop.catalog.domain import Offer
 from polyshop.eventstore.errors import ConcurrencyConflict
@@ -41,7 +47,7 @@ from polyshop.ids import new_id
 from polyshop.inventory import stock
 from polyshop.orders import domain
 from polyshop.orders.domain import OrderItem
-from polyshop.orders.schema import idempotency
+from polyshop.orders.schema import idempotency, ordered_carts
 
 log = structlog.get_logger(__name__)
 
@@ -73,8 +79,18 @@ class KeyReused(Exception):
         super().__init__("this Idempotency-Key was used with a different request body")
 
 
+class CartAlreadyOrdered(Exception):
+    """This cart, as it stands, was placed as an order already; nothing was written."""
+
+    def __init__(self, order_id: str) -> None:
+        self.order_id = order_id
+        super().__init__(f"this cart was already placed as order {order_id}")
+
+
 # Built once: constructing a statement per order costs more than running it.
 _REMEMBER = insert(idempotency)
+_RECORD_CART = insert(ordered_carts)
+_ORDER_OF_CART = select(ordered_carts.c.cart_id, ordered_carts.c.order_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +110,7 @@ class _Request:
 
     user_id: str
     cart_owner: str
+    cart_id: str
     key: str
     fingerprint: str
     lines: dict[str, int]
@@ -121,21 +138,24 @@ class Checkout:
         self._store = store
         self._carts = carts
         self._hold = hold
-        # Two requests with one key must not share a transaction: the second is its retry.
+        # Two checkouts of one cart never share a transaction: the later one must see the
+        # earlier one's order (and its retry, with the same key, the earlier answer).
         self._batches: GroupCommit[_Request, Placed] = GroupCommit(
-            self._place_batch, max_batch=max_batch, key=lambda r: (r.user_id, r.key)
+            self._place_batch, max_batch=max_batch, key=lambda r: r.cart_owner
         )
 
     def place(self, *, user_id: str, cart_owner: str, key: str, body: Mapping[str, Any]) -> Placed:
         fingerprint = request_hash(body)
         try:
-            lines = {line.sku: line.quantity for line in self._carts.snapshot(cart_owner).lines}
+            cart = self._carts.snapshot(cart_owner)
+            lines = {line.sku: line.quantity for line in cart.lines}
             if not lines:
                 raise EmptyCart
             placed = self._batches.submit(
                 _Request(
                     user_id,
                     cart_owner,
+                    cart.cart_id,
                     key,
                     fingerprint,
                     lines,
@@ -157,11 +177,14 @@ class Checkout:
         ):
             # Only now look for an earlier request with this key that committed after our
             # batch looked: it may have emptied the cart or taken the stock, and its key
-            # row stops ours (IntegrityError). Its answer is ours too.
+            # row stops ours (IntegrityError). Its answer is ours too. Else another
+            # process may have placed this cart meanwhile: its cart row stopped ours.
             earlier = _earlier_answer(self._store, user_id, key, fingerprint)
-            if earlier is None:
-                raise
-            return earlier
+            if earlier is not None:
+                return earlier
+            if lines and (order_id := _order_of_cart(self._store, cart.cart_id)) is not None:
+                raise CartAlreadyOrdered(order_id) from None
+            raise
         return placed
 
     def _place_batch(self, requests: Sequence[_Request]) -> list[Placed | Exception]:
@@ -181,12 +204,21 @@ class Checkout:
                     )
                 )
             }
+            ordered: dict[str, str] = {
+                row.cart_id: row.order_id
+                for row in uow.connection.execute(
+                    _ORDER_OF_CART.where(ordered_carts.c.cart_id.in_([r.cart_id for r in requests]))
+                )
+            }
             offers = pricing.offers(uow.connection, {sku for r in requests for sku in r.lines})
             drafts: list[_Draft] = []
             for i, request in enumerate(requests):
                 answered = earlier.get((request.user_id, request.key))
                 if answered is not None:
                     outcomes[i] = _replayed(answered, request.fingerprint)
+                    continue
+                if request.cart_id in ordered:
+                    outcomes[i] = CartAlreadyOrdered(ordered[request.cart_id])
                     continue
                 try:
                     drafts.append(_draft(i, request, offers, hold_until))
@@ -228,13 +260,30 @@ class Checkout:
                     }
                 )
             uow.connection.execute(_REMEMBER, remembered)
+            uow.connection.execute(
+                _RECORD_CART,
+                [
+                    {
+                        "cart_id": requests[d.index].cart_id,
+                        "order_id": d.order_id,
+                        "created_at": now,
+                    }
+                    for d in accepted
+                ],
+            )
         # After the commit, every cart of the batch at once: one round trip (Redis) or one
-        # turn of the cart file's single writer (embedded), not one each.
-        owners = [requests[d.index].cart_owner for d in accepted]
+        # turn of the cart file's single writer (embedded), not one each. If this fails, or
+        # the process dies first, the log's `OrderedCartsProjection` does it.
+        consumed = [
+            OrderedCart(
+                requests[d.index].cart_owner, requests[d.index].cart_id, requests[d.index].lines
+            )
+            for d in accepted
+        ]
         try:
-            self._carts.clear(*owners)
-        except Exception as exc:  # the orders stand; a shopper can empty a cart by hand
-            log.warning("carts not cleared after orders", carts=len(owners), error=str(exc))
+            self._carts.consume(consumed)
+        except Exception as exc:  # the orders stand; the log empties their carts
+            log.warning("carts not emptied after orders", carts=len(consumed), error=str(exc))
         return outcomes
 
 
@@ -291,6 +340,7 @@ def _draft(
         dict(request.body["shipping_address"]),
         str(request.body["payment_method_id"]),
         hold_until,
+        cart=(request.cart_owner, request.cart_id),
     )
     if (total := Decimal(placed.data["total"])) >= MAX_TOTAL:
         raise TooLarge(total)
@@ -301,6 +351,12 @@ def _replayed(row: Any, fingerprint: str) -> Placed | Exception:
     if row.request_hash != fingerprint:
         return KeyReused()
     return Placed(row.status_code, dict(row.response), replayed=True)
+
+
+def _order_of_cart(store: SqlEventStore, cart_id: str) -> str | None:
+    with store.read_engine.connect() as connection:  # the primary, never a replica
+        row = connection.execute(_ORDER_OF_CART.where(ordered_carts.c.cart_id == cart_id)).first()
+    return None if row is None else str(row.order_id)
 
 
 def _earlier_answer(

@@ -98,21 +98,24 @@ def placed_event(
     shipping_address: dict[str, str],
     payment_method_id: str,
     hold_until: datetime,
+    cart: tuple[str, str] | None = None,
 ) -> NewEvent:
+    """`cart`: the owner and id of the cart the order was placed from, so the cart can be
+    emptied of what was ordered from the log (see `cart.ordered`)."""
     total = sum((item.subtotal for item in items), Decimal("0.00"))
-    return NewEvent(
-        ORDER_PLACED,
-        {
-            "order_id": order_id,
-            "user_id": user_id,
-            "items": [item.to_event() for item in items],
-            "total": str(total),
-            "currency": currency,
-            "shipping_address": shipping_address,
-            "payment_method_id": payment_method_id,
-            "hold_until": hold_until.isoformat(),
-        },
-    )
+    data: dict[str, Any] = {
+        "order_id": order_id,
+        "user_id": user_id,
+        "items": [item.to_event() for item in items],
+        "total": str(total),
+        "currency": currency,
+        "shipping_address": shipping_address,
+        "payment_method_id": payment_method_id,
+        "hold_until": hold_until.isoformat(),
+    }
+    if cart is not None:
+        data["cart_owner"], data["cart_id"] = cart
+    return NewEvent(ORDER_PLACED, data)
 
 
 @dataclass

@@ -1,7 +1,10 @@
-"""The orders write side's one table beside the log: idempotency keys and their answers.
+"""The orders write side's tables beside the log: idempotency keys and ordered carts.
 
-An order's state is its event stream; this table only remembers, per user and key, which
+An order's state is its event stream; `idempotency` only remembers, per user and key, which
 request body was accepted and what was answered, so a retry gets the same answer.
+`ordered_carts` remembers which cart (by its id, see `cart.ports`) each order was placed
+from: its primary key is what makes a cart's contents become at most one order, whatever
+keys the requests carry and however many arrive at once.
 """
 
 from __future__ import annotations
@@ -19,5 +22,13 @@ idempotency = Table(
     Column("order_id", String(36), nullable=False),
     Column("status_code", Integer, nullable=False),
     Column("response", Json, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+ordered_carts = Table(
+    "orders_carts",
+    metadata,
+    Column("cart_id", String(32), primary_key=True),
+    Column("order_id", String(36), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
 )

@@ -39,7 +39,7 @@ def race(
     for user, skus in zip(users, carts, strict=True):
         for sku in skus:
             container.carts.store.add(
-                f"user:{user}", CartLine(sku, product_id, 1, 19900, time.time()), 99
+                f"user:{user}", CartLine(sku, product_id, 1, 19900, time.time()), 99, 250
             )
     barrier = threading.Barrier(len(users))
     orders: list[str] = []
@@ -124,7 +124,7 @@ def test_a_burst_of_retries_with_one_key_places_one_order(
     product_id = product(container, {"RETRY-1": 5})
     user = str(uuid.uuid4())
     container.carts.store.add(
-        f"user:{user}", CartLine("RETRY-1", product_id, 2, 19900, time.time()), 99
+        f"user:{user}", CartLine("RETRY-1", product_id, 2, 19900, time.time()), 99, 250
     )
     barrier = threading.Barrier(12)
     answers: list[object] = []

@@ -78,7 +78,10 @@ def buyers_with_the_item_in_their_carts(container: Container, product_id: str) -
     for user_id in ids:
         issued = container.accounts.sessions.issue(user_id)
         container.carts.store.add(
-            issued.session.cart_owner, CartLine("DROP-1", product_id, 1, 19900, time.time()), 99
+            issued.session.cart_owner,
+            CartLine("DROP-1", product_id, 1, 19900, time.time()),
+            99,
+            250,
         )
         tokens.append(issued.token)
     return tokens

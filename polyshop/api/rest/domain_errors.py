@@ -14,7 +14,13 @@ from polyshop.api.rest.problems import problem_response, render, unprocessable
 from polyshop.cart.domain import CartError, NotEnoughStock, NotForSale, QuantityLimit
 from polyshop.eventstore.errors import ConcurrencyConflict
 from polyshop.inventory.stock import InsufficientStock
-from polyshop.orders.checkout import EmptyCart, KeyReused, NotOrderable, TooLarge
+from polyshop.orders.checkout import (
+    CartAlreadyOrdered,
+    EmptyCart,
+    KeyReused,
+    NotOrderable,
+    TooLarge,
+)
 from polyshop.orders.domain import InvalidTransition
 from polyshop.orders.lifecycle import OrderNotFound
 from polyshop.ttlstore.errors import StoreUnavailable
@@ -81,6 +87,16 @@ def _handle(exc: Exception) -> JSONResponse:
         case InsufficientStock():
             return problem_response(
                 409,
+        case CartAlreadyOrdered():
+            return problem_response(
+                409,
+                f"This cart was already placed as order {exc.order_id}; nothing new was "
+                "ordered. Change the cart to order again.",
+                slug="cart-already-ordered",
+                title="Cart already ordered",
+                headers={"Location": f"/api/v1/orders/{exc.order_id}"},
+                order_id=exc.order_id,
+            )
                 f"Not enough stock for: {', '.join(exc.skus)}. Nothing was reserved.",
                 slug="insufficient-stock",
                 title="Not enough stock",
@@ -141,6 +157,7 @@ def install(app: FastAPI) -> None:
         StoreUnavailable,
     ):
         app.add_exception_handler(exception, _on_domain_error)
+        CartAlreadyOrdered,
 
 
 def _sentence(message: str) -> str:

@@ -15,6 +15,11 @@ from typing import Any, ClassVar, Protocol
 from polyshop.eventstore.events import RecordedEvent
 
 
+class ReadModelUnavailable(Exception):
+    """The read model's store cannot be reached for now (a stopped Redis, say): not the
+    projection's fault, so the runner retries the batch later instead of failing it."""
+
+
 class Projection(ABC):
     """A named read model fed by the log.
 

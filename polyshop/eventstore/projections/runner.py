@@ -21,7 +21,12 @@ from sqlalchemy import Connection, Row, bindparam, delete, func, insert, select,
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from polyshop.eventstore.events import RecordedEvent
-from polyshop.eventstore.projections.ports import Lease, Projection, ProjectionStatus
+from polyshop.eventstore.projections.ports import (
+    Lease,
+    Projection,
+    ProjectionStatus,
+    ReadModelUnavailable,
+)
 from polyshop.eventstore.projections.recent import RecentEvents
 from polyshop.eventstore.schema import projections as table
 from polyshop.eventstore.sql_store import SqlEventStore, as_utc, utc_now
@@ -218,7 +223,7 @@ class ProjectionRunner:
                     error=failure.error,
                 )
                 self._stopping.wait()  # stay stopped until the process stops; status shows why
-            except (OperationalError, DBAPIError) as exc:
+            except (OperationalError, DBAPIError, ReadModelUnavailable) as exc:
                 log.warning(
                     "projection store unavailable; retrying",
                     projection=projection.name,
@@ -470,8 +475,8 @@ class ProjectionRunner:
             return
         try:
             projection.apply(batch, generation, connection)
-        except OperationalError:
-            raise  # the database went away: not the handler's fault, retry later
+        except (OperationalError, ReadModelUnavailable):
+            raise  # the database or the read model's store went away: retry later
         except Exception as exc:
             raise _HandlerError(batch[0].position, exc) from exc
 
