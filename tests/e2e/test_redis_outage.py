@@ -5,6 +5,8 @@ Runs against a Redis server this test starts and stops itself."""
 
 from __future__ import annotations
 
+import os
+import signal
 import socket
 import subprocess
 import time
@@ -17,7 +19,7 @@ from fastapi.testclient import TestClient
 
 from polyshop.api.rest.app import create_app
 from polyshop.container import Container
-from tests.e2e.shoppers import OPS, Shopper, create_product, guest
+from tests.e2e.shoppers import OPS, ORDER_BODY, Shopper, create_product, guest, register
 
 
 class OwnRedis:
@@ -131,3 +133,43 @@ def test_the_shop_degrades_without_redis_and_recovers_by_itself(
     assert again.add("UMB-1", 2).status_code == 201
     assert again.lines() == {"UMB-1": 2}
     assert client.get("/readyz").json()["status"] == "ready"
+
+
+def test_redis_failing_after_checkout_commits_never_orders_the_cart_twice(
+    client: TestClient, own_redis: OwnRedis
+):
+    """Redis stops answering between the order's commit and its cart's change: the order
+    stands, the next click is refused naming it, and the log empties the cart once Redis
+    answers again."""
+    create_product(client, "Sturdy Umbrella", [("UMB-1", 5)])
+    buyer = register(client, "rain@example.com")
+    assert buyer.add("UMB-1", 2).status_code == 201
+    container: Container = client.app.state.container  # type: ignore[attr-defined]
+    store = container.carts.store
+    consume = store.consume
+    assert own_redis.process is not None
+    redis_pid = own_redis.process.pid
+
+    def pause_redis_first(ordered: object) -> None:
+        os.kill(redis_pid, signal.SIGSTOP)  # a Redis that hangs: every call times out
+        store.consume = consume  # type: ignore[method-assign]
+        consume(ordered)  # type: ignore[arg-type]
+
+    store.consume = pause_redis_first  # type: ignore[method-assign]
+    try:
+        placed = buyer.post("/api/v1/orders", json=ORDER_BODY, headers={"Idempotency-Key": "k1"})
+        assert placed.status_code == 201, placed.text
+    finally:
+        os.kill(redis_pid, signal.SIGCONT)
+    order_id = placed.json()["order_id"]
+
+    again = buyer.post("/api/v1/orders", json=ORDER_BODY, headers={"Idempotency-Key": "k2"})
+    assert again.status_code in (409, 422), again.text
+    if again.status_code == 409:
+        assert again.json()["order_id"] == order_id
+    deadline = time.monotonic() + 15
+    while buyer.lines():
+        assert time.monotonic() < deadline, "the log did not empty the ordered cart"
+        time.sleep(0.2)
+    orders = [e for e in container.store.read_all(0, 10_000) if e.type == "OrderPlaced"]
+    assert [e.data["order_id"] for e in orders] == [order_id]
