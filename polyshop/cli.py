@@ -1,70 +1,38 @@
 """`polyshop ...`: run the shop and operate it. Every command acts on the shop its settings
-(and `--data-dir`) name, exactly as `serve` would."""
+(and `--data-dir`) name, exactly as `serve` would.
+
+Only click and the standard library are imported here: each command imports the shop when
+it runs, so `polyshop --help` (or a typo) answers at once, not after seconds of importing
+every driver.
+"""
 
 from __future__ import annotations
 
-import functools
 import json
 import os
 import signal
 import sys
 import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
 
 import click
-from pydantic import ValidationError
 
-from polyshop.accounts import commands as account_commands
-from polyshop.accounts.domain import AccountError, Role
-from polyshop.bootstrap import StartupError, build
-from polyshop.catalog import seeding
-from polyshop.config import Mode, Settings
-from polyshop.container import Container
-from polyshop.eventstore.errors import SchemaMismatch
-from polyshop.observability import configure_logging
+from polyshop.cli_support import (
+    build_container,
+    configure_logs,
+    data_dir_option,
+    jsonable,
+    load_settings,
+    vars_of,
+)
 
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def _settings(data_dir: Path | None, **overrides: Any) -> Settings:
-    values = {k: v for k, v in overrides.items() if v is not None}
-    if data_dir is not None:
-        values["data_dir"] = data_dir
-    try:
-        return Settings(**values)
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"POLYSHOP_{'_'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in exc.errors()
-        )
-        raise click.ClickException(f"invalid settings: {problems}") from exc
+#: The account roles (`accounts.domain.Role`), spelled out so help needs no import.
+ROLES = ("customer", "admin")
 
 
-def _container(settings: Settings, *, migrate: bool = True) -> Container:
-    try:
-        return build(settings, migrate=migrate)
-    except (StartupError, SchemaMismatch) as exc:
-        click.echo(f"polyshop: {exc}", err=True)
-        sys.exit(2)
-
-
-def data_dir_option(command: F) -> F:
-    @click.option(
-        "--data-dir",
-        type=click.Path(path_type=Path),
-        default=None,
-        help="Embedded mode's data directory (default ./var, or POLYSHOP_DATA_DIR).",
-    )
-    @functools.wraps(command)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        return command(*args, **kwargs)
-
-    return wrapper  # type: ignore[return-value]
-
-
-@click.group()
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="polyshop", prog_name="polyshop", message="%(prog)s %(version)s")
 def main() -> None:
     """polyshop: an event-sourced shop. Settings come from POLYSHOP_* variables."""
 
@@ -91,15 +59,17 @@ def serve(
     import uvicorn
 
     from polyshop.api.rest.app import create_app
+    from polyshop.catalog import seeding
+    from polyshop.config import Mode
 
-    settings = _settings(data_dir, host=host, port=port)
-    configure_logging(settings.log_level, settings.log_json)
+    settings = load_settings(data_dir, host=host, port=port)
+    configure_logs(settings)
     if workers > 1 and settings.mode is not Mode.SERVER:
         raise click.UsageError(
             "--workers needs server mode (POLYSHOP_DATABASE_URL): in embedded mode one "
             "process writes the SQLite file and the search index"
         )
-    container = _container(settings)
+    container = build_container(settings)
     if not no_seed and seeding.catalog_is_empty(container.store):
         click.echo(f"seeding a demo catalog of {DEMO_PRODUCTS:,} products", err=True)
         seeding.seed(container.store, DEMO_PRODUCTS, batch=1000)
@@ -135,13 +105,13 @@ def projections() -> None:
 @data_dir_option
 def projections_status(as_json: bool, data_dir: Path | None) -> None:
     """Each projection's position, lag and state."""
-    container = _container(_settings(data_dir))
+    container = build_container(load_settings(data_dir))
     try:
         statuses = container.runner.status()
     finally:
         container.close()
     if as_json:
-        click.echo(json.dumps([_jsonable(vars_of(s)) for s in statuses], indent=2))
+        click.echo(json.dumps([jsonable(vars_of(s)) for s in statuses], indent=2))
         return
     click.echo(
         f"{'NAME':<24}{'GEN':>4}  {'STATE':<12}{'POSITION':>10}{'HEAD':>10}{'LAG':>9}{'LAG s':>9}"
@@ -167,9 +137,9 @@ def projections_run(data_dir: Path | None) -> None:
 
     Any number of these may run: each projection is active in one of them at a time.
     """
-    settings = _settings(data_dir)
-    configure_logging(settings.log_level, settings.log_json)
-    container = _container(settings)
+    settings = load_settings(data_dir)
+    configure_logs(settings)
+    container = build_container(settings)
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
@@ -185,9 +155,9 @@ def projections_run(data_dir: Path | None) -> None:
 @data_dir_option
 def projections_rebuild(name: str, quiet: bool, data_dir: Path | None) -> None:
     """Rebuild NAME from position 0 beside the serving copy, then swap it in."""
-    settings = _settings(data_dir)
-    configure_logging(settings.log_level, settings.log_json)
-    container = _container(settings)
+    settings = load_settings(data_dir)
+    configure_logs(settings)
+    container = build_container(settings)
     try:
         if name not in container.runner.names:
             raise click.ClickException(
@@ -221,7 +191,7 @@ def recommendations_recount_views(data_dir: Path | None) -> None:
     """Forget the viewed-together graph; the shop's co-view job counts every visit again
     from the analytics store, 48 windows of 30 minutes a run. (Bought-together is a
     projection: `projections rebuild bought_together`.)"""
-    container = _container(_settings(data_dir))
+    container = build_container(load_settings(data_dir))
     try:
         container.recommender.graph.reset_viewed()
     finally:
@@ -241,9 +211,11 @@ def recommendations_recount_views(data_dir: Path | None) -> None:
 @data_dir_option
 def seed_command(total: int, batch: int, data_dir: Path | None) -> None:
     """Seed a realistic demo catalog up to N products; resumes where a run stopped."""
-    settings = _settings(data_dir)
-    configure_logging(settings.log_level, settings.log_json)
-    container = _container(settings)
+    from polyshop.catalog import seeding
+
+    settings = load_settings(data_dir)
+    configure_logs(settings)
+    container = build_container(settings)
     try:
         start = seeding.seeded_count(container.store)
         if start >= total:
@@ -284,7 +256,7 @@ def events() -> None:
 @data_dir_option
 def events_tail(from_position: int | None, follow: bool, data_dir: Path | None) -> None:
     """Print events as JSON lines, in position order."""
-    container = _container(_settings(data_dir))
+    container = build_container(load_settings(data_dir))
     store = container.store
     try:
         position = from_position if from_position is not None else max(0, store.head() - 10)
@@ -294,7 +266,7 @@ def events_tail(from_position: int | None, follow: bool, data_dir: Path | None) 
             for event in batch:
                 click.echo(
                     json.dumps(
-                        _jsonable(
+                        jsonable(
                             {
                                 "position": event.position,
                                 "stream_id": event.stream_id,
@@ -329,7 +301,7 @@ def db() -> None:
 @data_dir_option
 def db_upgrade(data_dir: Path | None) -> None:
     """Migrate the database to this version's schema (serve does this on start)."""
-    container = _container(_settings(data_dir))
+    container = build_container(load_settings(data_dir))
     container.close()
     click.echo("schema is current")
 
@@ -339,12 +311,25 @@ def users() -> None:
     """Accounts: create admins, change roles."""
 
 
+NOTHING_ON_STDIN = (
+    "no password given: type it at a terminal, or pipe it on stdin, "
+    "e.g. printf '%s\\n' \"$PASSWORD\" | polyshop users create-admin EMAIL"
+)
+
+
 def _read_password() -> str:
-    """From stdin: typed twice at a terminal, or the first line of a pipe."""
-    if sys.stdin.isatty():
+    """From stdin: typed twice at a terminal, or the first line of a pipe. Nothing there
+    (stdin empty, closed or at its end) is said as such, before any account rule is."""
+    stdin = sys.stdin
+    if stdin is None or stdin.closed:
+        raise click.ClickException(NOTHING_ON_STDIN)
+    if stdin.isatty():
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
         return str(password)
-    return sys.stdin.readline().rstrip("\r\n")
+    password = stdin.readline().rstrip("\r\n")
+    if not password:
+        raise click.ClickException(NOTHING_ON_STDIN)
+    return password
 
 
 @users.command("create-admin")
@@ -353,8 +338,11 @@ def _read_password() -> str:
 @data_dir_option
 def users_create_admin(email: str, name: str, data_dir: Path | None) -> None:
     """Create an admin account; the password is read from stdin (never an argument)."""
+    from polyshop.accounts import commands as account_commands
+    from polyshop.accounts.domain import AccountError, Role
+
     password = _read_password()
-    container = _container(_settings(data_dir))
+    container = build_container(load_settings(data_dir))
     try:
         written = account_commands.register(container.store, email, password, name, Role.ADMIN)
     except AccountError as exc:
@@ -370,11 +358,14 @@ def users_create_admin(email: str, name: str, data_dir: Path | None) -> None:
 
 @users.command("set-role")
 @click.argument("email")
-@click.argument("role", type=click.Choice([r.value for r in Role]))
+@click.argument("role", type=click.Choice(ROLES))
 @data_dir_option
 def users_set_role(email: str, role: str, data_dir: Path | None) -> None:
     """Give an existing account the customer or admin role."""
-    container = _container(_settings(data_dir))
+    from polyshop.accounts import commands as account_commands
+    from polyshop.accounts.domain import AccountError, Role
+
+    container = build_container(load_settings(data_dir))
     try:
         written = account_commands.set_role(container.store, email, Role(role))
     except (AccountError, account_commands.UserNotFound) as exc:
@@ -382,11 +373,3 @@ def users_set_role(email: str, role: str, data_dir: Path | None) -> None:
     finally:
         container.close()
     click.echo(f"{written.user.email} is now {written.user.role.value}")
-
-
-def vars_of(value: Any) -> dict[str, Any]:
-    return {name: getattr(value, name) for name in value.__dataclass_fields__}
-
-
-def _jsonable(value: Any) -> Any:
-    return json.loads(json.dumps(value, default=str))

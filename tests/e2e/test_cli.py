@@ -9,17 +9,26 @@ import socket
 import subprocess
 import sys
 import time
+import tomllib
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
+import click
 import httpx2 as httpx
+import pytest
 from click.testing import CliRunner
+from fastapi.testclient import TestClient
 from sqlalchemy import text
 
+import polyshop
+from polyshop.accounts.domain import Role
 from polyshop.analytics.ports import CoViews
+from polyshop.api.rest.app import create_app
+from polyshop.bootstrap import build
 from polyshop.catalog.queries import Browse, list_products
-from polyshop.cli import main
+from polyshop.cli import ROLES, main
+from polyshop.config import Settings
 from polyshop.container import Container
 from polyshop.eventstore.events import NewEvent
 
@@ -274,6 +283,26 @@ def test_create_admin_reads_the_password_from_stdin_and_the_admin_can_log_in(tmp
         assert client.get("/api/v1/admin/projections", headers=token).status_code == 200
 
 
+@pytest.mark.parametrize("stdin", ["empty", "closed", "blank line"])
+def test_create_admin_with_no_password_says_so_and_changes_nothing(tmp_path: Path, stdin: str):
+    data_dir = tmp_path / "shop"
+    redirect = {"empty": "</dev/null", "closed": "<&-", "blank line": "<<< ''"}[stdin]
+    command = f'"$POLYSHOP" users create-admin boss@example.com --data-dir "$DIR" {redirect}'
+
+    result = subprocess.run(
+        ["bash", "-c", command],
+        env={**os.environ, "POLYSHOP": str(POLYSHOP), "DIR": str(data_dir)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.returncode == 1
+    assert "no password given" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not data_dir.exists()  # refused before the shop was opened
+
+
 def test_set_role_promotes_and_demotes(tmp_path: Path):
     data_dir = str(tmp_path / "shop")
     CliRunner().invoke(
@@ -307,3 +336,71 @@ def test_recount_views_clears_the_viewed_together_graph(
     assert result.exit_code == 0, result.output
     assert graph.neighbors(a)["viewed"] == []
     assert graph.viewed_until() is None
+
+
+#: The installed command, as an operator runs it.
+POLYSHOP = Path(sys.executable).with_name("polyshop")
+#: What help must not import: the drivers and frameworks the commands themselves need.
+HEAVY = ("pydantic", "sqlalchemy", "fastapi", "psycopg", "redis", "tantivy", "duckdb")
+
+
+def test_help_answers_at_once_without_importing_the_shop():
+    started = time.monotonic()
+    shown = subprocess.run([POLYSHOP, "--help"], capture_output=True, text=True, timeout=60)
+    elapsed = time.monotonic() - started
+    imported = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys\nfrom polyshop.cli import main\ntry:\n    main(['serve', '--help'])\n"
+            "except SystemExit:\n    pass\nprint(sorted({m.split('.')[0] for m in sys.modules}))",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert shown.returncode == 0
+    assert "serve" in shown.stdout
+    assert elapsed < 1.5, f"polyshop --help took {elapsed:.2f} s"
+    loaded = set(json.loads(imported.stdout.splitlines()[-1].replace("'", '"')))
+    assert loaded.isdisjoint(HEAVY), loaded & set(HEAVY)
+    assert "polyshop.bootstrap" not in imported.stdout
+
+
+def _commands(group: click.Group, path: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    paths = [path]
+    for name, command in group.commands.items():
+        if isinstance(command, click.Group):
+            paths += _commands(command, (*path, name))
+        else:
+            paths.append((*path, name))
+    return paths
+
+
+@pytest.mark.parametrize("path", _commands(main), ids=" ".join)
+def test_every_command_takes_dash_h(path: tuple[str, ...]):
+    short = CliRunner().invoke(main, [*path, "-h"])
+    long = CliRunner().invoke(main, [*path, "--help"])
+
+    assert short.exit_code == 0, short.output
+    assert short.output.startswith("Usage: ")
+    assert short.output == long.output
+
+
+def test_the_cli_offers_exactly_the_account_roles():
+    assert set(ROLES) == {role.value for role in Role}
+
+
+def test_one_version_everywhere(tmp_path: Path):
+    with (Path(__file__).parents[2] / "pyproject.toml").open("rb") as file:
+        declared = tomllib.load(file)["project"]["version"]
+    shown = subprocess.run([POLYSHOP, "--version"], capture_output=True, text=True, timeout=60)
+    container = build(Settings(data_dir=tmp_path / "var"))
+    with TestClient(create_app(container, start_projections=False)) as client:
+        documented = client.get("/openapi.json").json()["info"]["version"]
+
+    assert shown.returncode == 0
+    assert shown.stdout.strip() == f"polyshop {declared}"
+    assert documented == declared
+    assert polyshop.__version__ == declared

@@ -1,0 +1,88 @@
+"""What every `polyshop` command shares: its settings (the environment and `--data-dir`), the
+shop built from them, and plain JSON output.
+
+Like `cli`, this imports only click and the standard library at module level; the shop is
+imported by the call that builds it, so help and typos never pay for it.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+if TYPE_CHECKING:
+    from polyshop.config import Settings
+    from polyshop.container import Container
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def load_settings(data_dir: Path | None, **overrides: Any) -> Settings:
+    """The settings `serve` would read; a bad value is one line naming its variable, not a
+    traceback."""
+    from pydantic import ValidationError
+
+    from polyshop.config import Settings
+
+    values = {k: v for k, v in overrides.items() if v is not None}
+    if data_dir is not None:
+        values["data_dir"] = data_dir
+    try:
+        return Settings(**values)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"POLYSHOP_{'_'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in exc.errors()
+        )
+        raise click.ClickException(f"invalid settings: {problems}") from exc
+
+
+def build_container(settings: Settings, *, migrate: bool = True) -> Container:
+    """The shop those settings name; a store that cannot be reached or a schema this code
+    does not know ends the command with status 2 and the reason."""
+    from polyshop.bootstrap import StartupError, build
+    from polyshop.eventstore.errors import SchemaMismatch
+
+    try:
+        return build(settings, migrate=migrate)
+    except (StartupError, SchemaMismatch) as exc:
+        click.echo(f"polyshop: {exc}", err=True)
+        sys.exit(2)
+
+
+def configure_logs(settings: Settings) -> None:
+    """Structured logs as the settings ask (imported here: structlog is not needed for help)."""
+    from polyshop.observability import configure_logging
+
+    configure_logging(settings.log_level, settings.log_json)
+
+
+def data_dir_option(command: F) -> F:
+    """`--data-dir`, the same on every command, so each acts on the shop `serve` runs."""
+
+    @click.option(
+        "--data-dir",
+        type=click.Path(path_type=Path),
+        default=None,
+        help="Embedded mode's data directory (default ./var, or POLYSHOP_DATA_DIR).",
+    )
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        return command(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def vars_of(value: Any) -> dict[str, Any]:
+    """A dataclass's fields as a dict (`dataclasses.asdict` would copy nested values)."""
+    return {name: getattr(value, name) for name in value.__dataclass_fields__}
+
+
+def jsonable(value: Any) -> Any:
+    """Through JSON and back: times, decimals and ids become the strings `--json` prints."""
+    return json.loads(json.dumps(value, default=str))
