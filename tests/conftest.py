@@ -3,6 +3,8 @@
 Each PostgreSQL-backed test gets a database of its own (created from
 POLYSHOP_TEST_POSTGRES_URL and dropped afterwards) and a Redis key prefix of its own (under
 POLYSHOP_TEST_REDIS_URL, deleted afterwards), so runs never see each other's data.
+Left unset, each names the server answering at its default local address, if one does
+(`tests/local_servers.py`); a run that still skips them ends with one banner saying so.
 In CI (CI=true) a missing URL is an error, never a silent skip.
 """
 
@@ -21,25 +23,52 @@ from sqlalchemy.engine import make_url
 from polyshop.bootstrap import build
 from polyshop.config import Settings
 from polyshop.container import Container
+from tests import local_servers
 
 BACKENDS = ["sqlite", "postgres"]
+_MISSING_SERVERS = pytest.StashKey[dict[str, str]]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.stash[_MISSING_SERVERS] = local_servers.adopt_local_servers()
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_terminal_summary(
+    terminalreporter: pytest.TerminalReporter, config: pytest.Config
+) -> Iterator[None]:
+    """One banner when server-mode tests were skipped, after the short summary (just above
+    the final count, where it is read): per-test skip lines scroll by unread, and a third
+    of the suite must not go untested without a word."""
+    yield
+    skipped = sum(
+        1
+        for report in terminalreporter.stats.get("skipped", [])
+        if isinstance(report.longrepr, tuple) and "POLYSHOP_TEST_" in str(report.longrepr[2])
+    )
+    missing = config.stash.get(_MISSING_SERVERS, {})
+    if skipped and missing:
+        title, lines = local_servers.banner(skipped, missing)
+        terminalreporter.write_sep("=", title, yellow=True, bold=True)
+        for line in lines:
+            terminalreporter.write_line(line, yellow=True)
 
 
 def _admin_url() -> str | None:
     url = os.environ.get("POLYSHOP_TEST_POSTGRES_URL")
-    if url is None:
+    if not url:
         if os.environ.get("CI"):
             pytest.fail("POLYSHOP_TEST_POSTGRES_URL must be set in CI", pytrace=False)
-        pytest.skip("POLYSHOP_TEST_POSTGRES_URL is not set")
+        pytest.skip("POLYSHOP_TEST_POSTGRES_URL is unset or empty")
     return url
 
 
 def _redis_url() -> str:
     url = os.environ.get("POLYSHOP_TEST_REDIS_URL")
-    if url is None:
+    if not url:
         if os.environ.get("CI"):
             pytest.fail("POLYSHOP_TEST_REDIS_URL must be set in CI", pytrace=False)
-        pytest.skip("POLYSHOP_TEST_REDIS_URL is not set")
+        pytest.skip("POLYSHOP_TEST_REDIS_URL is unset or empty")
     return url
 
 

@@ -1,0 +1,115 @@
+"""The servers the server-mode tests need, found where a developer most likely runs them.
+
+`.ci/run` starts PostgreSQL and Redis and names them in POLYSHOP_TEST_POSTGRES_URL and
+POLYSHOP_TEST_REDIS_URL. A developer running `make test` often has the same servers at the
+same default addresses without having set anything: rather than skip a third of the suite
+in silence, a variable left unset is pointed at its default address when a server answers
+there at once. What still has no server is said once, in the run's summary, with how to
+run it. Setting a variable to the empty string turns its tests off without a probe.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Callable, Iterable, MutableMapping
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import psycopg
+import redis
+
+POSTGRES_VARIABLE = "POLYSHOP_TEST_POSTGRES_URL"
+REDIS_VARIABLE = "POLYSHOP_TEST_REDIS_URL"
+POSTGRES_DEFAULT = "postgresql://postgres@127.0.0.1:5432/postgres"
+REDIS_DEFAULT = "redis://127.0.0.1:6379/0"
+#: A local server answers a connection in milliseconds; nothing listening is refused at once.
+PROBE_SECONDS = 2.0
+
+
+def _port_open(url: str, default_port: int) -> bool:
+    """Cheap first look, so an absent server costs a refused connection, not a driver's
+    own timeout."""
+    parts = urlsplit(url)
+    try:
+        with socket.create_connection(
+            (parts.hostname or "127.0.0.1", parts.port or default_port), timeout=0.5
+        ):
+            return True
+    except OSError:
+        return False
+
+
+def postgres_answers(url: str) -> bool:
+    if not _port_open(url, 5432):
+        return False
+    try:
+        with psycopg.connect(url, connect_timeout=int(PROBE_SECONDS)) as connection:
+            connection.execute("SELECT 1")
+    except psycopg.Error:
+        return False
+    return True
+
+
+def redis_answers(url: str) -> bool:
+    if not _port_open(url, 6379):
+        return False
+    client = redis.Redis.from_url(
+        url, socket_timeout=PROBE_SECONDS, socket_connect_timeout=PROBE_SECONDS
+    )
+    try:
+        return bool(client.ping())
+    except redis.RedisError:
+        return False
+    finally:
+        client.close()
+
+
+@dataclass(frozen=True, slots=True)
+class Server:
+    name: str
+    variable: str
+    default: str
+    answers: Callable[[str], bool]
+
+
+SERVERS = (
+    Server("PostgreSQL", POSTGRES_VARIABLE, POSTGRES_DEFAULT, postgres_answers),
+    Server("Redis", REDIS_VARIABLE, REDIS_DEFAULT, redis_answers),
+)
+
+
+def adopt_local_servers(
+    environ: MutableMapping[str, str] = os.environ, servers: Iterable[Server] = SERVERS
+) -> dict[str, str]:
+    """Point each unset variable at its server's default address when one answers there
+    (in `environ`, so the processes tests start see it too). Returns, per server, why its
+    tests would skip (absent when they run)."""
+    missing: dict[str, str] = {}
+    for server in servers:
+        value = environ.get(server.variable)
+        if value == "":
+            missing[server.name] = f"{server.variable} is set empty (turned off)"
+        elif value is None and server.answers(server.default):
+            environ[server.variable] = server.default
+        elif value is None:
+            missing[server.name] = (
+                f"{server.variable} is unset and nothing answered at {server.default}"
+            )
+    return missing
+
+
+def banner(skipped: int, missing: dict[str, str]) -> tuple[str, list[str]]:
+    """The one notice a run without the servers ends with: what was skipped, why, and how
+    to run it."""
+    tests = "test" if skipped == 1 else "tests"
+    title = f"{skipped} server-mode {tests} SKIPPED: no {' and no '.join(missing)}"
+    lines = [f"  {name}: {why}" for name, why in missing.items()]
+    lines += [
+        "  They cover PostgreSQL server mode, Redis sessions and carts. To run them, start the",
+        "  servers at their default addresses (found by themselves next run), or name yours:",
+        f"    {POSTGRES_VARIABLE}=postgresql://USER@HOST:5432/postgres \\",
+        f"    {REDIS_VARIABLE}=redis://HOST:6379/0 make test",
+        "  (each test makes a database and a key prefix of its own there; .ci/run starts both).",
+    ]
+    return title, lines
