@@ -144,9 +144,7 @@ def test_the_read_model_folds_a_refund_after_a_cancellation_as_a_replay_does() -
     from_row = domain.from_document(domain.document(order))
     assert from_row.paid_amount == Decimal("40.00")
     (refunded,) = from_row.refund("r")
-    assert domain.document(apply(from_row, [refunded])) == domain.document(
-        apply(order, [refunded])
-    )
+    assert domain.document(apply(from_row, [refunded])) == domain.document(apply(order, [refunded]))
 
 
 def test_the_document_round_trips_through_the_read_model() -> None:
