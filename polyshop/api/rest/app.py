@@ -28,6 +28,7 @@ from polyshop.api.rest.routes import (
     recommendations,
     search,
 )
+from polyshop.api.rest.text_guard import TextGuard
 from polyshop.api.web import admin_analytics
 from polyshop.container import Container
 
@@ -82,6 +83,7 @@ def create_app(container: Container, *, start_projections: bool | None = None) -
     app.include_router(payments.router)
     app.include_router(admin_analytics.router)
     app.add_middleware(CachedProductPages, pages=container.product_pages, signals=container.signals)
+    app.add_middleware(TextGuard)  # ahead of the page cache: a refused URL is never served
     app.add_middleware(  # added last: the outermost, so it sees every request
         RequestContextMiddleware,
         max_body_bytes=container.settings.max_body_bytes,

@@ -106,7 +106,12 @@ OptionalCallerDep = Annotated[Caller | None, Depends(optional_caller)]
 
 def current_user(caller: CallerDep, container: ContainerDep) -> User:
     if caller.session.user_id is None:
-        raise _unauthenticated("Log in first: this is for signed-in customers.")
+        # A guest reaching checkout is the usual case: say how to go on without losing the cart.
+        raise _unauthenticated(
+            "This is for signed-in customers. Sign in or create an account (POST "
+            "/api/v1/auth/login or /api/v1/auth/register) sending this guest token as the "
+            "bearer token: your cart comes along. Then place the order."
+        )
     with container.store.read_engine.connect() as connection:
         user = get_user(connection, caller.session.user_id)
     if user is None:

@@ -1,0 +1,207 @@
+"""Text the shop cannot hold is refused at the door: once, for every field of every request.
+
+A JSON escape can spell half of a UTF-16 pair (`"\\ud83d"`): Python keeps it in a `str`, but
+no encoder can write it, so it reached the database driver and became a 500
+(`UnicodeEncodeError`) wherever a route stored it. `\\u0000` is storable by SQLite and not
+by PostgreSQL, so the two modes answered it differently. Percent-encoded bytes in a path or
+query that are not UTF-8 were silently turned into U+FFFD. Rather than a check per field
+(one forgotten field is a 500), this middleware looks at the raw request before any route:
+a JSON body's strings and keys, each query parameter, each path segment, and the headers
+the domain stores (`Idempotency-Key`), and answers 422 naming the field.
+
+It costs a regex over the raw bytes of a request; only a request that may hold such text
+(an escape like `\\udXXX`, a `%` in the URL) is parsed to find the field.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import unquote_to_bytes
+
+import orjson
+from fastapi.routing import iter_route_contexts
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from polyshop.api.rest.middleware import send_response
+from polyshop.api.rest.problems import PROBLEM_JSON, clip, problem_body
+
+# In a JSON text, the escapes that may spell a lone surrogate or a NUL (a `\\u` after an
+# escaped backslash is a false alarm, which the parse then clears).
+_SUSPECT_JSON = re.compile(rb"\\u(?:[dD][89a-fA-F][0-9a-fA-F]{2}|0000)")
+_UNSTORABLE = re.compile("[\\ud800-\\udfff\\x00]")
+_PARAM = re.compile(r"^\{(\w+)(?::\w+)?\}$")
+#: Headers whose values the domain keeps, and what each may hold.
+_TOKEN_HEADERS = {b"idempotency-key": "Idempotency-Key"}
+_TOKEN = re.compile(rb"^[\x20-\x7e]*$")
+
+SURROGATE = (
+    "holds an unpaired surrogate (such as \\ud83d alone), which is half a character: "
+    "send valid Unicode text"
+)
+NUL = "holds a NUL character (\\u0000), which the shop cannot store"
+NOT_UTF8 = "is not UTF-8 text once percent-decoded"
+NOT_PRINTABLE_ASCII = "must be printable ASCII (e.g. a UUID)"
+
+
+def flaw(text: str) -> str | None:
+    """Why `text` cannot be stored as it is, or None when it can."""
+    found = _UNSTORABLE.search(text)
+    if found is None:
+        return None
+    return NUL if found[0] == "\x00" else SURROGATE
+
+
+def json_flaws(value: Any, path: str = "") -> Iterator[tuple[str, str]]:
+    """(field, reason) for each string or key in a parsed JSON body that cannot be stored;
+    fields are named as validation errors name them (`shipping_address.line1`, `tags.0`)."""
+    if isinstance(value, str):
+        if (reason := flaw(value)) is not None:
+            yield path or "body", reason
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if (reason := flaw(key)) is not None:
+                yield path or "body", f"has a key that {reason}"
+                continue
+            yield from json_flaws(item, f"{path}.{clip(key)}" if path else clip(key))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from json_flaws(item, f"{path}.{i}" if path else str(i))
+
+
+def decoded_flaw(raw: bytes) -> str | None:
+    """Why percent-encoded `raw` (a path segment, a query name or value) is no text."""
+    try:
+        text = unquote_to_bytes(raw).decode("utf-8")
+    except UnicodeDecodeError:
+        return NOT_UTF8
+    return flaw(text)
+
+
+def query_flaws(query: bytes) -> Iterator[tuple[str, str]]:
+    if b"%" not in query and query.isascii():
+        return  # nothing encoded, so nothing that decodes badly
+    for pair in query.split(b"&"):
+        name, _, value = pair.replace(b"+", b" ").partition(b"=")
+        label = clip(unquote_to_bytes(name).decode("utf-8", "replace")) or "query"
+        for part in (name, value):
+            if (reason := decoded_flaw(part)) is not None:
+                yield label, reason
+                break
+
+
+def header_flaws(scope: Scope) -> Iterator[tuple[str, str]]:
+    for name, value in scope["headers"]:
+        label = _TOKEN_HEADERS.get(name.lower())
+        if label is not None and not _TOKEN.match(value):
+            yield label, NOT_PRINTABLE_ASCII
+
+
+def path_flaws(scope: Scope) -> Iterator[tuple[str, str]]:
+    raw: bytes | None = scope.get("raw_path")
+    if raw is None:  # a server that gives only the decoded path
+        if (reason := flaw(scope["path"])) is not None:
+            yield "path", reason
+        return
+    if b"%" not in raw and raw.isascii():
+        return
+    for index, segment in enumerate(raw.split(b"/")):
+        if (reason := decoded_flaw(segment)) is not None:
+            yield _path_field(scope, index), reason
+            return
+
+
+def _path_field(scope: Scope, index: int) -> str:
+    """The path parameter at segment `index` of the route the request is for, else 'path'."""
+    segments = [
+        unquote_to_bytes(part).decode("utf-8", "replace")
+        for part in scope.get("raw_path", b"").split(b"/")
+    ]
+    for context in iter_route_contexts(getattr(scope.get("app"), "routes", [])):
+        template = (context.path or "").split("/")
+        if len(template) != len(segments):
+            continue
+        params = [_PARAM.match(part) for part in template]
+        if all(p is not None or t == s for p, t, s in zip(params, template, segments, strict=True)):
+            named = params[index]
+            return named[1] if named else "path"
+    return "path"
+
+
+def is_json(scope: Scope) -> bool:
+    """Whether the body is one the framework will parse as JSON (it parses no other)."""
+    for name, value in scope["headers"]:
+        if name.lower() == b"content-type":
+            media = value.split(b";", 1)[0].strip().lower()
+            return media == b"application/json" or (
+                media.startswith(b"application/") and media.endswith(b"+json")
+            )
+    return False
+
+
+def body_flaws(body: bytes) -> list[tuple[str, str]]:
+    if _SUSPECT_JSON.search(body) is None:
+        return []
+    try:
+        parsed = json.loads(body)  # as the framework parses it: lone surrogates kept
+    except ValueError:
+        return []  # malformed: the framework answers that, with where
+    return list(json_flaws(parsed))
+
+
+class TextGuard:
+    """Pure ASGI: refuses a request holding text that cannot be stored, before any route."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        flaws = [*path_flaws(scope), *query_flaws(scope["query_string"]), *header_flaws(scope)]
+        if flaws:
+            await _refuse(send, flaws)
+            return
+        if not is_json(scope):
+            await self.app(scope, receive, send)
+            return
+        body, replay = await _read_body(receive)
+        if flaws := body_flaws(body):
+            await _refuse(send, flaws)
+            return
+        await self.app(scope, replay, send)
+
+
+async def _read_body(receive: Receive) -> tuple[bytes, Receive]:
+    """The whole body, and a receive that hands it to the app as the one message it was
+    (then whatever the client sends next, such as a disconnect)."""
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":  # gone before the end: let the app see it
+            pending: list[Message] = [message]
+            break
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            pending = []
+            break
+    body = b"".join(chunks)
+    queue: list[Message] = [{"type": "http.request", "body": body, "more_body": False}, *pending]
+
+    async def replay() -> Message:
+        return queue.pop(0) if queue else await receive()
+
+    return body, replay
+
+
+async def _refuse(send: Send, flaws: list[tuple[str, str]]) -> None:
+    errors = [{"field": field, "message": reason} for field, reason in flaws]
+    names = ", ".join(dict.fromkeys(field for field, _ in flaws))
+    detail = f"{flaws[0][0]}: {flaws[0][1]}." if len(flaws) == 1 else f"Invalid text in: {names}."
+    body = problem_body(
+        422, detail, slug="validation-error", title="Invalid request", errors=errors
+    )
+    await send_response(send, 422, PROBLEM_JSON.encode(), orjson.dumps(body))
