@@ -23,6 +23,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    inspect,
     select,
 )
 
@@ -81,6 +82,8 @@ def define_document_tables(metadata: MetaData, suffix: str) -> list[Table]:
         Column("category", String(300), nullable=False),
         Column("name", String(200), nullable=False),
         Column("brand", String(100), nullable=False),
+        # What the brand filter compares (`brand_key`); lower case may be longer.
+        Column("brand_key", String(400), nullable=False),
         Column("status", String(20), nullable=False),
         Column("price_min_cents", BigInteger, nullable=False),
         Column("price_max_cents", BigInteger, nullable=False),
@@ -99,7 +102,7 @@ def define_document_tables(metadata: MetaData, suffix: str) -> list[Table]:
             "popular",
             ("category_prefix", "status", "units_ordered", "created_at", "product_id", *checked),
         ),
-        ("brand", ("category_prefix", "status", "brand", *checked, "created_at")),
+        ("brand", ("category_prefix", "status", "brand_key", *checked, "created_at")),
         # For counting: an in-stock filter, then a price cap, are ranges of this one.
         ("stock", ("category_prefix", "status", "in_stock", "price_min_cents", "price_max_cents")),
         ("product", ("product_id",)),  # what `apply` finds a product's rows by
@@ -120,7 +123,7 @@ def define_document_tables(metadata: MetaData, suffix: str) -> list[Table]:
 
 class ProductDocumentProjection(SqlTableProjection):
     name = "product_documents"
-    version = 7
+    version = 8  # 8: the listing's brand_key
     event_types = frozenset(CATALOG_EVENTS | STOCK_EVENTS)
 
     def __init__(self) -> None:
@@ -185,6 +188,13 @@ class ProductDocumentProjection(SqlTableProjection):
     def adapt_older(self, generation: int, version: int, connection: Any) -> None:
         if connection.dialect.name == "postgresql" and version <= 6:
             postgres_search.bridge_older(connection, generation)
+        if version <= 7:  # no brand_key yet: the view computes it (SQL lower: ASCII in SQLite)
+            listing = self.tables(generation)[LISTING].name
+            if "brand_key" not in {c["name"] for c in inspect(connection).get_columns(listing)}:
+                connection.exec_driver_sql(f"DROP VIEW IF EXISTS {LISTING}")
+                connection.exec_driver_sql(
+                    f"CREATE VIEW {LISTING} AS SELECT *, lower(brand) AS brand_key FROM {listing}"
+                )
 
     def finish_bulk(self, generation: int, connection: Any) -> None:
         super().finish_bulk(generation, connection)
@@ -399,6 +409,12 @@ def _set_available(doc: dict[str, Any], sku: str, available: int) -> None:
             variant["available"] = available
 
 
+def brand_key(brand: str) -> str:
+    """What brand filters compare: brands match in any letter case, as categories do
+    (those are stored lower-case; a brand keeps its display name for pages and facets)."""
+    return brand.lower()
+
+
 def category_prefixes(category: str) -> list[str]:
     """'' (everything), then 'a/', 'a/b/', ... down to the category itself."""
     segments = category.split("/")
@@ -411,6 +427,7 @@ def _listing_rows(doc: dict[str, Any], units_ordered: int) -> list[dict[str, Any
         "category": doc["category"],
         "name": doc["name"],
         "brand": doc["brand"],
+        "brand_key": brand_key(doc["brand"]),
         "status": doc["status"],
         "price_min_cents": to_cents(Decimal(doc["price_min"])),
         "price_max_cents": to_cents(Decimal(doc["price_max"])),

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection, Engine, MetaData, func, select
 
 from polyshop.catalog import domain
-from polyshop.catalog.documents import define_document_tables
+from polyshop.catalog.documents import brand_key, define_document_tables
 from polyshop.money import to_cents
 
 T = TypeVar("T")
@@ -67,8 +67,8 @@ def filters(browse: Browse, *, ordered: bool = False) -> list[Any]:
     where: list[Any] = [listing.status == domain.ACTIVE]
     # Every product has a listing row per category above it: a subtree is an equality.
     where.insert(0, listing.category_prefix == (f"{browse.category}/" if browse.category else ""))
-    if browse.brand:
-        where.append(listing.brand == browse.brand)
+    if browse.brand:  # in any letter case, as the category
+        where.append(listing.brand_key == brand_key(browse.brand))
     if browse.min_price is not None:
         where.append(listing.price_max_cents >= to_cents(browse.min_price))
     if browse.max_price is not None:

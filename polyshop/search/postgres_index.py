@@ -111,8 +111,8 @@ class PostgresSearchIndex:
         if query.category:  # the category or any below it
             where.append("(category = :category OR starts_with(category, :subcategories))")
             params |= {"category": query.category, "subcategories": f"{query.category}/"}
-        if query.brand:
-            where.append("brand = :brand")
+        if query.brand:  # in any letter case, as browse: both sides lowered alike
+            where.append("lower(brand) = lower(:brand)")
             params["brand"] = query.brand
         if query.min_price is not None:
             where.append("price_max_cents >= :min_cents")

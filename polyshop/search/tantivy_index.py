@@ -305,9 +305,12 @@ class TantivyCatalogIndex:
                     tantivy.Query.term_query(SCHEMA, "category_path", query.category),
                 )
             )
-        if query.brand:
+        if query.brand:  # in any letter case, as browse; the facets keep the display name
             clauses.append(
-                (tantivy.Occur.Must, tantivy.Query.term_query(SCHEMA, "brand", query.brand))
+                (
+                    tantivy.Occur.Must,
+                    tantivy.Query.regex_query(SCHEMA, "brand", any_case(query.brand)),
+                )
             )
         if query.min_price is not None:
             clauses.append(
@@ -356,6 +359,17 @@ def _in_vocabulary(searcher: tantivy.Searcher, word: str) -> bool:
     search would score every matching document to count them."""
     tokens = _EN_STEM.analyze(word)
     return any(searcher.doc_freq(field, token) for token in tokens for field in _TEXT_FIELDS)
+
+
+def any_case(text: str) -> str:
+    """A regex (matched against whole terms) for `text` in any letter case: each character
+    as a class of its one-character case forms, written as code points, so no character of
+    a brand ("H&M", "Dr. Martens") is ever read as regex syntax."""
+    parts = []
+    for char in text:
+        forms = sorted({f for f in (char, char.lower(), char.upper()) if len(f) == 1})
+        parts.append("[" + "".join(f"\\x{{{ord(f):X}}}" for f in forms) + "]")
+    return "".join(parts)
 
 
 def _active() -> tantivy.Query:

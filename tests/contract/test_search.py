@@ -80,6 +80,38 @@ def test_filters_narrow_results_and_categories_include_subcategories(shop: Conta
     assert names(shop, "laptop", min_price=Decimal("1000")) == ["Gaming Laptop 17"]
 
 
+def test_the_brand_filter_ignores_letter_case_and_facets_keep_the_display_name(
+    shop: Container,
+):
+    for spelling in ("Sony", "sony", "SONY", "sOnY"):
+        result = shop.search.search(SearchQuery("wireless", brand=spelling))
+
+        assert {d["name"] for d in result.documents} == {
+            "Wireless Headphones",
+            "Wireless Earbuds",
+        }, spelling
+        assert result.facets.brands == {"Sony": 2}
+    assert names(shop, "wireless", brand="Son") == []  # the whole brand, not a prefix
+
+
+def test_a_brand_with_punctuation_is_matched_as_written(shop: Container):
+    draft = ProductDraft(
+        name="Linen Shirt",
+        description="Cool.",
+        brand="H&M.Co (EU)",
+        category="fashion/shirts",
+        price=Decimal("30.00"),
+        variants=(Variant("HM-1"),),
+    )
+    commands.import_products(shop.store, [(draft, {"HM-1": 3})])
+    index_up_to_date(shop)
+
+    assert names(shop, "linen", brand="h&m.co (eu)") == ["Linen Shirt"]
+    assert names(shop, "linen", brand="H&MxCo (EU)") == []  # a dot is no wildcard
+    found = shop.search.search(SearchQuery("linen", brand="H&M.CO (EU)"))
+    assert found.facets.brands == {"H&M.Co (EU)": 1}
+
+
 def test_sorting_by_price(shop: Container):
     cheap_first = names(shop, "wireless", sort=SearchSort.PRICE_ASC)
     dear_first = names(shop, "wireless", sort=SearchSort.PRICE_DESC)
