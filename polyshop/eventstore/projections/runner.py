@@ -697,8 +697,18 @@ class ProjectionRunner:
         """The active generation's checkpoint (0 before the projection first ran)."""
         return self._position(name, None)
 
+    def applied(self, name: str) -> int | None:
+        """Where this process's workers last left the read model, from memory (no I/O);
+        None when they have not moved it here (it may be followed by another process)."""
+        return self._applied.get(name)
+
     def wait_for(self, name: str, position: int, timeout: float) -> bool:
-        """Block until the projection has applied `position` (read-your-writes).
+        """Block until the projection has applied `position` (read-your-writes)."""
+        return self.wait_past(name, position - 1, timeout) >= position
+
+    def wait_past(self, name: str, known: int, timeout: float) -> int:
+        """Block until the projection's position passes `known`, or `timeout` passes; return
+        the position then (`known` when nothing newer was seen).
 
         When this process runs the projection, its workers' progress answers from memory;
         the checkpoint is still read now and then, as the projection may run elsewhere.
@@ -709,14 +719,14 @@ class ProjectionRunner:
         while True:
             now = time.monotonic()
             if now >= check_at:
-                if self.position(name) >= position:
-                    return True
+                if (position := self.position(name)) > known:
+                    return position
                 check_at = now + (0.1 if name in self._applied else 0.01)
             if now >= deadline:
-                return False
+                return known
             with self._progress:  # checked under the lock that progress is announced with
-                if self._applied.get(name, 0) >= position:
-                    return True
+                if (applied := self._applied.get(name, 0)) > known:
+                    return applied
                 self._progress.wait(min(deadline, check_at) - now)
 
     def status(self) -> list[ProjectionStatus]:
