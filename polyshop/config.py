@@ -44,6 +44,12 @@ class Settings(BaseSettings):
     read_wait_timeout: float = Field(
         default=5.0, gt=0, le=60, description="longest a query waits for min_position"
     )
+    read_waiters_max: int = Field(
+        default=1000,
+        ge=1,
+        le=100_000,
+        description="queries waiting for min_position at once per process; past it, 503",
+    )
     ops_token: str | None = Field(
         default=None, description="bearer token for operator endpoints (admin/projections)"
     )

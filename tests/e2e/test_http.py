@@ -247,11 +247,12 @@ def test_min_position_reads_your_own_writes(client: TestClient):
     assert (body["total"], body["page"], body["pages"]) == (1, 1, 1)
 
 
-def test_min_position_beyond_the_log_is_504_after_the_bound(client: TestClient):
+def test_min_position_beyond_the_log_is_refused_at_once(client: TestClient):
+    """Nobody wrote it, so nobody can be owed it (tests/e2e/test_read_waits_http.py)."""
     response = client.get("/api/v1/admin/streams?min_position=999999", headers=OPS)
 
-    body = assert_problem(response, 504)
-    assert body["min_position"] == 999999
+    body = assert_problem(response, 409)
+    assert (body["min_position"], body["head"]) == (999999, 0)
 
 
 def test_list_parameters_out_of_range_are_422(client: TestClient):

@@ -8,10 +8,11 @@ scripts and the CLI use without an account.
 from __future__ import annotations
 
 import hmac
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 from starlette.datastructures import Headers
 from starlette.requests import cookie_parser
 
@@ -21,7 +22,12 @@ from polyshop.accounts.ports import Session
 from polyshop.analytics.domain import viewer_key
 from polyshop.api.rest.problems import Problem
 from polyshop.container import Container
-from polyshop.eventstore.projections.runner import ProjectionRunner
+from polyshop.eventstore.projections.waiters import (
+    BeyondHead,
+    NotReached,
+    ReadWaits,
+    TooManyWaiters,
+)
 
 SESSION_COOKIE = "polyshop_session"
 
@@ -162,19 +168,78 @@ def require_admin(viewer: ViewerDep) -> Viewer:
 AdminDep = Annotated[Viewer, Depends(require_admin)]
 
 
-def wait_for_read_model(
-    runner: ProjectionRunner, projection: str, min_position: int | None, timeout: float
-) -> None:
-    """Honour `min_position`: answer only once the read model has caught up, else 504."""
-    if min_position is None or min_position <= 0:
-        return
-    if not runner.wait_for(projection, min_position, timeout):
+MIN_POSITION_TEXT = (
+    "Read your own writes: answer only once this read model has applied the event log up to "
+    "this position (the `position` a command answered with). The wait is bounded "
+    "(POLYSHOP_READ_WAIT_TIMEOUT, 5 s by default; then 504, retry). A position beyond the "
+    "log's head has not been written, so it is refused at once with 409 and the current "
+    "`head`; when too many queries already wait (POLYSHOP_READ_WAITERS_MAX), 503 with "
+    "Retry-After. 0 or absent: answer at once."
+)
+MinPositionQuery = Annotated[int | None, Query(ge=0, description=MIN_POSITION_TEXT)]
+
+
+def read_waits(request: Request, container: Container) -> ReadWaits:
+    """The app's waits, made on first use (async dependencies run on the loop's thread)."""
+    waits: ReadWaits | None = getattr(request.app.state, "read_waits", None)
+    if waits is None:
+        waits = ReadWaits(
+            container.runner,
+            container.store.last_position,
+            limit=container.settings.read_waiters_max,
+            timeout=container.settings.read_wait_timeout,
+        )
+        request.app.state.read_waits = waits
+    return waits
+
+
+def read_model_at(
+    projection: str | Callable[[Container], str],
+) -> Callable[..., Awaitable[int | None]]:
+    """A dependency honouring `min_position` for a read model (a name, or one picked from
+    the container), awaited on the event loop before the route's body takes a thread."""
+
+    async def wait_for_read_model(
+        request: Request, container: ContainerDep, min_position: MinPositionQuery = None
+    ) -> int | None:
+        if min_position is None or min_position <= 0:
+            return min_position
+        name = projection if isinstance(projection, str) else projection(container)
+        await _wait(read_waits(request, container), name, min_position)
+        return min_position
+
+    return wait_for_read_model
+
+
+async def _wait(waits: ReadWaits, name: str, position: int) -> None:
+    try:
+        await waits.wait(name, position)
+    except BeyondHead as exc:
+        message = f"beyond the log's head, {exc.head}: nothing has been written there yet"
+        raise Problem(
+            409,
+            f"min_position: {position} is {message}. Pass the position a command answered.",
+            slug="position-not-written",
+            title="Position not written yet",
+            errors=[{"field": "min_position", "message": message}],
+            min_position=position,
+            head=exc.head,
+        ) from None
+    except TooManyWaiters as exc:
+        raise Problem(
+            503,
+            f"{exc.limit} queries are already waiting for their read models; retry shortly.",
+            slug="too-many-read-waits",
+            title="Too many waiting queries",
+            headers={"Retry-After": "1"},
+        ) from None
+    except NotReached as exc:
         raise Problem(
             504,
-            f"The {projection} read model has not reached position {min_position} "
-            f"within {timeout:g} s; retry shortly.",
+            f"The {name} read model has not reached position {position} "
+            f"within {exc.timeout:g} s; retry shortly.",
             slug="read-model-behind",
             title="Read model behind",
-            min_position=min_position,
-            position=runner.position(projection),
-        )
+            min_position=position,
+            position=exc.position,
+        ) from None

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 
-from polyshop.api.rest.dependencies import AdminDep, ContainerDep, wait_for_read_model
+from polyshop.api.rest.dependencies import AdminDep, ContainerDep, read_model_at
 from polyshop.api.rest.pagination import Page, PageParams
 from polyshop.eventstore.stream_summaries import list_stream_summaries
 
@@ -64,12 +64,9 @@ def list_streams(
     _: AdminDep,
     page: Annotated[PageParams, Query()],
     stream_type: Annotated[str | None, Query(max_length=100)] = None,
-    min_position: Annotated[int | None, Query(ge=0)] = None,
+    min_position: Annotated[int | None, Depends(read_model_at("stream_summaries"))] = None,
 ) -> StreamsOut:
     """Event streams, most recently changed first (from the stream_summaries read model)."""
-    wait_for_read_model(
-        container.runner, "stream_summaries", min_position, container.settings.read_wait_timeout
-    )
     summaries, total = list_stream_summaries(
         container.read_engine, stream_type=stream_type, limit=page.limit, offset=page.offset
     )

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query
+from fastapi import APIRouter, Depends, Header, Query
 from fastapi.responses import JSONResponse
 
 from polyshop.accounts.domain import Address
@@ -19,7 +19,7 @@ from polyshop.api.rest.dependencies import (
     ContainerDep,
     UserDep,
     ViewerDep,
-    wait_for_read_model,
+    read_model_at,
 )
 from polyshop.api.rest.models.orders import (
     OrderEventOut,
@@ -42,7 +42,8 @@ from polyshop.orders.domain import Order, Status
 router = APIRouter(prefix="/api/v1/orders", tags=["orders"])
 
 READ_MODEL = "order_history"
-MinPosition = Annotated[int | None, Query(ge=0, description="wait until the read model has it")]
+#: `min_position`, awaited on the event loop before the route runs (see `read_model_at`).
+MinPosition = Annotated[int | None, Depends(read_model_at(READ_MODEL))]
 IdempotencyKey = Annotated[
     str | None,
     Header(alias="Idempotency-Key", max_length=200, description="retries with it are safe"),
@@ -98,7 +99,6 @@ def list_orders(
     if user_id is not None and not viewer.is_admin:
         raise Problem(403, "Only admins may list another user's orders.", slug="forbidden")
     owner = user_id if viewer.is_admin else viewer.user_id
-    _wait(container, min_position)
     documents, total = history.list_orders(
         container.read_engine,
         history.OrderFilter(
@@ -132,7 +132,6 @@ def get_order(
         if order is None or not viewer.may_see(order.user_id):
             raise _not_found(order_id)
         return OrderOut.of(domain.document(order))
-    _wait(container, min_position)
     document = history.get_order(container.read_engine, order_id)
     if document is None or not viewer.may_see(document["user_id"]):
         raise _not_found(order_id)
@@ -208,12 +207,6 @@ def _act(
 ) -> OrderWritten:
     order, position = lifecycle.act(container.store, order_id, decide, actor=actor)
     return OrderWritten(order=OrderOut.of(domain.document(order)), position=position)
-
-
-def _wait(container: Container, min_position: int | None) -> None:
-    wait_for_read_model(
-        container.runner, READ_MODEL, min_position, container.settings.read_wait_timeout
-    )
 
 
 def _utc(name: str, value: datetime | None) -> datetime | None:

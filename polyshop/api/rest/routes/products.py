@@ -13,8 +13,8 @@ from polyshop.api.rest.dependencies import (
     AdminDep,
     ContainerDep,
     presented_token,
+    read_model_at,
     viewer_of,
-    wait_for_read_model,
 )
 from polyshop.api.rest.models.catalog import (
     ProductIn,
@@ -35,7 +35,8 @@ from polyshop.money import InvalidAmount, parse_amount
 router = APIRouter(prefix="/api/v1", tags=["catalog"])
 
 READ_MODEL = "product_documents"
-MinPosition = Annotated[int | None, Query(ge=0, description="wait until the read model has it")]
+#: `min_position`, awaited on the event loop before the route runs (see `read_model_at`).
+MinPosition = Annotated[int | None, Depends(read_model_at(READ_MODEL))]
 
 
 def _price(name: str, value: Decimal | None) -> Decimal | None:
@@ -95,9 +96,6 @@ def browse_products(
 ) -> Response:
     """Browse active products with filters, a sort and pages."""
     browse = dataclasses.replace(filters, sort=sort)
-    wait_for_read_model(
-        container.runner, READ_MODEL, min_position, container.settings.read_wait_timeout
-    )
     pages = container.product_pages
     key = dataclasses.astuple(browse)[:-1]  # the total does not depend on the sort
     token = pages.token()
@@ -138,14 +136,6 @@ async def get_product_document(
     if not min_position and (page := pages.get(product_id)) is not None:
         container.signals.view(product_id, viewer_of(presented_token(request)))
         return Response(page, media_type="application/json")
-    if min_position:
-        await run_in_threadpool(
-            wait_for_read_model,
-            container.runner,
-            READ_MODEL,
-            min_position,
-            container.settings.read_wait_timeout,
-        )
     token = pages.token()
     doc = (
         await run_in_threadpool(get_product, container.read_engine, product_id)

@@ -5,16 +5,16 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
-from polyshop.api.rest.dependencies import ContainerDep, wait_for_read_model
+from polyshop.api.rest.dependencies import ContainerDep, read_model_at
 from polyshop.api.rest.models.catalog import ProductOut
 from polyshop.api.rest.models.money import Amount
 from polyshop.api.rest.pagination import Page, PageParams
 from polyshop.api.rest.problems import unprocessable
-from polyshop.api.rest.routes.products import BrowseDep, MinPosition
+from polyshop.api.rest.routes.products import BrowseDep
 from polyshop.container import Container
 from polyshop.search.ports import MAX_QUERY_CHARS, SearchQuery, SearchSort
 
@@ -45,6 +45,16 @@ class SuggestOut(BaseModel):
 Q = Annotated[str, Query(min_length=1, max_length=MAX_QUERY_CHARS, description="search words")]
 
 
+def _read_model(container: Container) -> str:
+    """The read model search answers from: its own index (Tantivy) or the documents."""
+    names = container.runner.names
+    return "search_index" if "search_index" in names else "product_documents"
+
+
+#: `min_position` for the read model search answers from, awaited before the route runs.
+MinPosition = Annotated[int | None, Depends(read_model_at(_read_model))]
+
+
 @router.get("/search", response_model_by_alias=True)
 def search_products(
     q: Q,
@@ -57,9 +67,6 @@ def search_products(
     """Full-text search with the browse filters, and facets over every match."""
     if page.offset >= 10_000:
         raise unprocessable("page", "search pages stop at 10,000 results; narrow the query")
-    wait_for_read_model(
-        container.runner, _read_model(container), min_position, container.settings.read_wait_timeout
-    )
     result = container.search.search(
         SearchQuery(
             text=q,
@@ -98,9 +105,3 @@ async def suggest_products(
     """Product names completing what has been typed so far."""
     names = await run_in_threadpool(container.search.suggest, q, limit)
     return SuggestOut(suggestions=names)
-
-
-def _read_model(container: Container) -> str:
-    """The read model search answers from: its own index (Tantivy) or the documents."""
-    names = container.runner.names
-    return "search_index" if "search_index" in names else "product_documents"
