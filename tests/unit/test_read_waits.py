@@ -154,3 +154,38 @@ def test_callers_beyond_the_head_together_share_the_reads_of_it():
     outcomes = asyncio.run(scenario())
     assert all(isinstance(o, BeyondHead) for o in outcomes)
     assert reads <= 2
+
+
+def test_a_position_reached_while_its_caller_read_the_head_leaves_later_waiters_followed():
+    """B's position is reached while B reads the head, so B is answered without waiting;
+    C, waiting after it, is still followed and answered when the projection gets there."""
+    projection = Projection()
+    b_reading, b_may_go = threading.Event(), threading.Event()
+    answers = iter([10, 20])
+
+    def last_position() -> int:
+        answer = next(answers)
+        if answer == 20:
+            b_reading.set()
+            assert b_may_go.wait(2)
+        return answer
+
+    waits = ReadWaits(projection, last_position, limit=10, timeout=2)
+
+    async def scenario() -> None:
+        a = asyncio.create_task(waits.wait("docs", 5))
+        while waits.waiting < 1:
+            await asyncio.sleep(0.005)
+        b = asyncio.create_task(waits.wait("docs", 12))
+        await asyncio.to_thread(b_reading.wait, 2)
+        await asyncio.to_thread(projection.advance, 12)
+        await asyncio.wait_for(a, 2)
+        b_may_go.set()
+        await asyncio.wait_for(b, 2)
+        c = asyncio.create_task(waits.wait("docs", 15))
+        await asyncio.sleep(0.4)  # time for a follower that thinks nobody waits to leave
+        await asyncio.to_thread(projection.advance, 15)
+        await asyncio.wait_for(c, 1)
+
+    asyncio.run(scenario())
+    assert waits.waiting == 0

@@ -83,15 +83,16 @@ class _Watch:
         self._following = False
 
     def add(self, position: int) -> asyncio.Future[None]:
-        """A future resolved once the projection has reached `position`."""
+        """A future resolved once the projection has reached `position`; `done` it after."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[None] = loop.create_future()
-        if position <= self.position:
+        with self._lock:
+            self._pending += 1  # until `done`, whether it waits or not
+        if position <= self.position:  # reached while its caller read the head
             future.set_result(None)
             return future
         heapq.heappush(self._waiting, (position, next(self._order), future))
         with self._lock:
-            self._pending += 1
             start = not self._following
             self._following = True
         if start:
