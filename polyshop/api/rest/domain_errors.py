@@ -11,7 +11,7 @@ from polyshop.accounts.domain import AccountError
 from polyshop.accounts.service import InvalidCredentials
 from polyshop.accounts.throttle import Throttled
 from polyshop.api.rest.problems import problem_response, render, unprocessable
-from polyshop.cart.domain import CartError, NotEnoughStock, NotForSale, QuantityLimit
+from polyshop.cart.domain import CartError, CartFull, NotEnoughStock, NotForSale, QuantityLimit
 from polyshop.eventstore.errors import ConcurrencyConflict
 from polyshop.inventory.stock import InsufficientStock
 from polyshop.orders.checkout import (
@@ -52,6 +52,15 @@ def _handle(exc: Exception) -> JSONResponse:
             return _invalid("sku", str(exc))
         case QuantityLimit():
             return _invalid("quantity", str(exc))
+        case CartFull():
+            return problem_response(
+                422,
+                f"sku: {_sentence(str(exc))}",
+                slug="cart-full",
+                title="Cart full",
+                errors=[{"field": "sku", "message": str(exc)}],
+                max_lines=exc.max_lines,
+            )
         case NotEnoughStock():
             return problem_response(
                 409,
@@ -78,15 +87,6 @@ def _handle(exc: Exception) -> JSONResponse:
                 f"An order may total at most 99,999,999.99; this cart comes to {exc.total}.",
                 slug="order-too-large",
             )
-        case KeyReused():
-            return problem_response(
-                422,
-                "This Idempotency-Key was already used with a different request body.",
-                slug="idempotency-key-reused",
-            )
-        case InsufficientStock():
-            return problem_response(
-                409,
         case CartAlreadyOrdered():
             return problem_response(
                 409,
@@ -97,6 +97,15 @@ def _handle(exc: Exception) -> JSONResponse:
                 headers={"Location": f"/api/v1/orders/{exc.order_id}"},
                 order_id=exc.order_id,
             )
+        case KeyReused():
+            return problem_response(
+                422,
+                "This Idempotency-Key was already used with a different request body.",
+                slug="idempotency-key-reused",
+            )
+        case InsufficientStock():
+            return problem_response(
+                409,
                 f"Not enough stock for: {', '.join(exc.skus)}. Nothing was reserved.",
                 slug="insufficient-stock",
                 title="Not enough stock",
@@ -144,9 +153,11 @@ def install(app: FastAPI) -> None:
         Throttled,
         NotForSale,
         QuantityLimit,
+        CartFull,
         NotEnoughStock,
         EmptyCart,
         NotOrderable,
+        CartAlreadyOrdered,
         KeyReused,
         TooLarge,
         InsufficientStock,
@@ -157,7 +168,6 @@ def install(app: FastAPI) -> None:
         StoreUnavailable,
     ):
         app.add_exception_handler(exception, _on_domain_error)
-        CartAlreadyOrdered,
 
 
 def _sentence(message: str) -> str:
