@@ -95,6 +95,16 @@ def test_text_that_is_not_utf8_in_a_url_is_a_422_naming_the_parameter(client: Te
     assert [e["field"] for e in problem(in_header, 422)["errors"]] == ["Idempotency-Key"]
 
 
+def test_a_form_field_holding_a_nul_is_a_422_naming_it(client: TestClient):
+    response = client.post(
+        "/admin/login",
+        content=b"email=ann%00%40example.com&password=x&next=%2Fadmin%2Fanalytics",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+
+    assert [e["field"] for e in problem(response, 422)["errors"]] == ["email"]
+
+
 @pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", None])
 def test_a_body_that_is_not_json_is_a_415_saying_to_send_json(
     client: TestClient, content_type: str | None

@@ -6,8 +6,9 @@ no encoder can write it, so it reached the database driver and became a 500
 by PostgreSQL, so the two modes answered it differently. Percent-encoded bytes in a path or
 query that are not UTF-8 were silently turned into U+FFFD. Rather than a check per field
 (one forgotten field is a 500), this middleware looks at the raw request before any route:
-a JSON body's strings and keys, each query parameter, each path segment, and the headers
-the domain stores (`Idempotency-Key`), and answers 422 naming the field.
+a JSON body's strings and keys, each query parameter and form field, each path segment, and
+the headers the API takes as parameters (`Idempotency-Key`), and answers 422 naming the
+field.
 
 It costs a regex over the raw bytes of a request; only a request that may hold such text
 (an escape like `\\udXXX`, a `%` in the URL) is parsed to find the field.
@@ -33,8 +34,6 @@ from polyshop.api.rest.problems import PROBLEM_JSON, clip, problem_body
 _SUSPECT_JSON = re.compile(rb"\\u(?:[dD][89a-fA-F][0-9a-fA-F]{2}|0000)")
 _UNSTORABLE = re.compile("[\\ud800-\\udfff\\x00]")
 _PARAM = re.compile(r"^\{(\w+)(?::\w+)?\}$")
-#: Headers whose values the domain keeps, and what each may hold.
-_TOKEN_HEADERS = {b"idempotency-key": "Idempotency-Key"}
 _TOKEN = re.compile(rb"^[\x20-\x7e]*$")
 
 SURROGATE = (
@@ -92,9 +91,33 @@ def query_flaws(query: bytes) -> Iterator[tuple[str, str]]:
                 break
 
 
-def header_flaws(scope: Scope) -> Iterator[tuple[str, str]]:
+def declared_headers(app: Any) -> dict[bytes, str]:
+    """The headers the API takes as parameters (`Idempotency-Key`, the webhook's
+    `X-Payment-Timestamp`), by lower-case name: a route's own or its dependencies', and
+    those its OpenAPI extra declares for headers it reads itself."""
+    found: dict[bytes, str] = {}
+
+    def visit(dependant: Any) -> None:
+        for param in dependant.header_params:
+            name = param.alias.replace("_", "-")
+            found[name.lower().encode()] = name
+        for sub in dependant.dependencies:
+            visit(sub)
+
+    for context in iter_route_contexts(getattr(app, "routes", [])):
+        route = context.original_route
+        if (dependant := getattr(route, "dependant", None)) is not None:
+            visit(dependant)
+        for param in (getattr(route, "openapi_extra", None) or {}).get("parameters", []):
+            if param.get("in") == "header":
+                found[param["name"].lower().encode()] = param["name"]
+    return found
+
+
+def header_flaws(scope: Scope, declared: dict[bytes, str]) -> Iterator[tuple[str, str]]:
+    """Declared headers are tokens (a key, a timestamp, a signature): printable ASCII."""
     for name, value in scope["headers"]:
-        label = _TOKEN_HEADERS.get(name.lower())
+        label = declared.get(name.lower())
         if label is not None and not _TOKEN.match(value):
             yield label, NOT_PRINTABLE_ASCII
 
@@ -130,15 +153,18 @@ def _path_field(scope: Scope, index: int) -> str:
     return "path"
 
 
-def is_json(scope: Scope) -> bool:
-    """Whether the body is one the framework will parse as JSON (it parses no other)."""
+def body_kind(scope: Scope) -> str | None:
+    """'json' for a body the framework parses as JSON (it parses no other), 'form' for an
+    urlencoded form (the admin page's login), None for a body no route reads as text."""
     for name, value in scope["headers"]:
         if name.lower() == b"content-type":
             media = value.split(b";", 1)[0].strip().lower()
-            return media == b"application/json" or (
+            if media == b"application/json" or (
                 media.startswith(b"application/") and media.endswith(b"+json")
-            )
-    return False
+            ):
+                return "json"
+            return "form" if media == b"application/x-www-form-urlencoded" else None
+    return None
 
 
 def body_flaws(body: bytes) -> list[tuple[str, str]]:
@@ -156,20 +182,28 @@ class TextGuard:
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+        self._headers: dict[bytes, str] | None = None  # read off the routes on first use
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        flaws = [*path_flaws(scope), *query_flaws(scope["query_string"]), *header_flaws(scope)]
+        if self._headers is None:
+            self._headers = declared_headers(scope.get("app"))
+        flaws = [
+            *path_flaws(scope),
+            *query_flaws(scope["query_string"]),
+            *header_flaws(scope, self._headers),
+        ]
         if flaws:
             await _refuse(send, flaws)
             return
-        if not is_json(scope):
+        kind = body_kind(scope)
+        if kind is None:
             await self.app(scope, receive, send)
             return
         body, replay = await _read_body(receive)
-        if flaws := body_flaws(body):
+        if flaws := body_flaws(body) if kind == "json" else list(query_flaws(body)):
             await _refuse(send, flaws)
             return
         await self.app(scope, replay, send)
