@@ -159,6 +159,8 @@ def _wire(
     carts = Carts(
         ttl.carts,
         store.read_engine,
+        max_lines=settings.cart_max_lines,
+        cart_ttl=settings.cart_ttl,
         on_added=lambda owner, product_id: signals.cart_add(product_id, viewer_key(owner)),
     )
     prices = price_watcher(ttl.carts, store, store.notifier, CATALOG_EVENTS)

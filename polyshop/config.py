@@ -70,6 +70,12 @@ class Settings(BaseSettings):
     cart_ttl: float = Field(
         default=7 * 86400, gt=0, description="seconds a cart lives after its last change"
     )
+    cart_max_lines: int = Field(
+        default=250,
+        ge=1,
+        le=10_000,
+        description="different items (lines) one cart may hold; an add past it is a 422",
+    )
     order_hold: float = Field(
         default=15 * 60, gt=0, description="seconds an unpaid order holds its stock"
     )

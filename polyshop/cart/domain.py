@@ -180,16 +180,23 @@ def _gone(line: CartLine, then: Decimal) -> PricedLine:
 
 
 def merged(
-    own: Iterable[CartLine], guest: Iterable[CartLine], offers: Mapping[str, Offer]
+    own: Iterable[CartLine],
+    guest: Iterable[CartLine],
+    offers: Mapping[str, Offer],
+    max_lines: int = MAX_LINES,
 ) -> list[CartLine]:
     """The user's lines after adding a guest cart's: quantities summed, capped by what is
     available (never cutting what the user already had) and by the per-line limit.
 
-    Guest lines that cannot be bought at all are dropped.
+    Guest lines that cannot be bought at all are dropped. The cart never passes `max_lines`
+    lines: the user's own lines all stay, guest units of SKUs the user holds always join
+    them, and guest lines of other SKUs come in the order the guest added them, while
+    there is room; the newer ones past the limit are left out.
     """
     mine = {line.sku: line for line in own}
+    room = max_lines - len(mine)
     result: list[CartLine] = []
-    for line in guest:
+    for line in sorted(guest, key=lambda entry: entry.added_at):
         offer = offers.get(line.sku)
         if offer is None or not offer.active:
             continue
@@ -199,6 +206,10 @@ def merged(
         quantity = min(have + line.quantity, cap)
         if quantity <= have:
             continue
+        if existing is None:
+            if room <= 0:
+                continue
+            room -= 1
         base = existing or line
         result.append(
             CartLine(base.sku, base.product_id, quantity, base.unit_price_cents, base.added_at)

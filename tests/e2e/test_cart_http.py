@@ -1,17 +1,22 @@
 """The cart over HTTP in both modes (embedded: SQLite file; server: PostgreSQL + Redis):
-pricing from the catalog, bad input, the guest-to-account merge and whose cart is whose."""
+pricing from the catalog, bad input, the guest-to-account merge and whose cart is whose, and
+the number of lines a cart may hold."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from decimal import Decimal
 
 import pytest
 from fastapi.testclient import TestClient
 
 from polyshop.api.rest.app import create_app
+from polyshop.cart import domain
+from polyshop.catalog import commands
+from polyshop.catalog.domain import ProductDraft, Variant
 from polyshop.container import Container
-from tests.e2e.shoppers import OPS, create_product, guest, login, register
+from tests.e2e.shoppers import OPS, create_product, guest, login, make_client, register
 
 
 def test_a_cart_is_priced_from_the_catalog(client: TestClient):
@@ -195,3 +200,97 @@ def test_an_abandoned_cart_expires(backend: str, container_for: Callable[..., Co
         assert shopper.lines() == {"FIG-1": 2}
         time.sleep(1.3)
         assert shopper.lines() == {}
+
+
+def import_items(client: TestClient, count: int, prefix: str = "ITEM") -> list[str]:
+    """`count` one-variant products in one transaction (as the HTTP route would make them)."""
+    container: Container = client.container  # type: ignore[attr-defined]
+    skus = [f"{prefix}-{i:03d}" for i in range(count)]
+    commands.import_products(
+        container.store,
+        [
+            (
+                ProductDraft(
+                    name=f"Item {code}",
+                    description="An item for tests.",
+                    brand="Acme",
+                    category="test/things",
+                    price=Decimal("1.10") + i,
+                    variants=(Variant(code),),
+                ),
+                {code: 50},
+            )
+            for i, code in enumerate(skus)
+        ],
+    )
+    return skus
+
+
+def test_the_line_past_the_limit_is_refused_naming_it_and_changes_nothing(client: TestClient):
+    skus = import_items(client, domain.MAX_LINES + 1)
+    shopper = guest(client)
+    for code in skus[:-1]:
+        assert shopper.add(code).status_code == 201
+    full = shopper.cart()
+    assert len(full["items"]) == 250
+
+    refused = shopper.add(skus[-1])
+    assert refused.status_code == 422, refused.text
+    assert refused.headers["content-type"] == "application/problem+json"
+    problem = refused.json()
+    assert (problem["type"], problem["max_lines"]) == ("/problems/cart-full", 250)
+    assert problem["errors"][0]["field"] == "sku"
+    assert "at most 250 different items" in problem["detail"]
+    assert shopper.cart() == full
+    # More of a line the cart holds is still an add, and leaves room for nothing new.
+    more = shopper.add(skus[0], 2)
+    assert more.status_code == 201
+    assert more.json()["items"][0]["quantity"] == 3
+    assert shopper.add(skus[-1]).status_code == 422
+
+
+def test_the_number_of_lines_is_a_setting(backend: str, container_for: Callable[..., Container]):
+    with make_client(container_for, backend, cart_max_lines=3) as client:
+        skus = import_items(client, 4)
+        shopper = guest(client)
+        for code in skus[:3]:
+            assert shopper.add(code).status_code == 201
+        refused = shopper.add(skus[3])
+        assert (refused.status_code, refused.json()["max_lines"]) == (422, 3)
+        assert set(shopper.lines()) == set(skus[:3])
+
+
+def test_a_guest_cart_merged_at_login_keeps_the_cart_within_its_lines(
+    backend: str, container_for: Callable[..., Container]
+):
+    with make_client(container_for, backend, cart_max_lines=3) as client:
+        a, b, c, d = import_items(client, 4)
+        ann = register(client, "ann@example.com")
+        ann.add(a)
+        ann.add(b)
+        visitor = guest(client)
+        for code in (c, d, a):
+            assert visitor.add(code).status_code == 201
+        # Ann's lines stay, A gains the guest's unit, and of C and D only C (chosen first)
+        # fits.
+        assert login(client, "ann@example.com", via=visitor).lines() == {a: 2, b: 1, c: 1}
+
+
+def test_an_add_answers_the_cart_as_pricing_it_whole_would(client: TestClient):
+    skus = import_items(client, 30)
+    shopper = guest(client)
+    answers = [shopper.add(code, 1 + i % 3).json() for i, code in enumerate(skus)]
+    answers += [shopper.add(code, 2).json() for code in skus[::7]]
+    last = answers[-1]
+    assert shopper.cart() == last
+    assert len(last["items"]) == 30
+    # Void the kept views: the next read prices every line again from the catalog.
+    container: Container = client.container  # type: ignore[attr-defined]
+    container.carts.store.drop_views_for({item["product_id"] for item in last["items"]})
+    assert shopper.cart() == last
+    expected_total = sum(
+        (Decimal("1.10") + i) * (1 + i % 3 + (2 if i % 7 == 0 else 0)) for i in range(30)
+    )
+    assert Decimal(str(last["total"])) == expected_total
+    assert last["item_count"] == sum(1 + i % 3 + (2 if i % 7 == 0 else 0) for i in range(30))
+
