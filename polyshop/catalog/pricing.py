@@ -2,20 +2,26 @@
 
 Carts and checkout price from here, not from the product read model, so a price change is
 charged the moment it commits, never a projection's lag later.
+
+The SKUs go in as one parameter (a JSON array on SQLite, an array on PostgreSQL), so the
+statement is the same text for any number of them: `IN (?, ?, ...)` would be a statement
+per count, each prepared and kept by every pooled connection that priced a cart of that
+size (on SQLite, up to 128 per connection, hundreds of KiB each for big carts).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import Connection, bindparam, select
+import orjson
+from sqlalchemy import ARRAY, Connection, String, any_, bindparam, func, literal_column, select
 
 from polyshop.catalog.domain import ACTIVE, Offer
 from polyshop.catalog.schema import products, variants
 from polyshop.inventory.schema import stock
 from polyshop.money import from_cents
 
-_OFFERS = (
+_OFFER_COLUMNS = (
     select(
         variants.c.sku,
         variants.c.product_id,
@@ -32,7 +38,14 @@ _OFFERS = (
     )
     .join(products, products.c.id == variants.c.product_id)
     .outerjoin(stock, stock.c.sku == variants.c.sku)
-    .where(variants.c.sku.in_(bindparam("skus", expanding=True)))
+)
+_SQLITE_OFFERS = _OFFER_COLUMNS.where(
+    variants.c.sku.in_(
+        select(literal_column("value")).select_from(func.json_each(bindparam("skus")))
+    )
+)
+_POSTGRES_OFFERS = _OFFER_COLUMNS.where(
+    variants.c.sku == any_(bindparam("skus", type_=ARRAY(String)))
 )
 
 
@@ -40,7 +53,10 @@ def offers(connection: Connection, skus: Iterable[str]) -> dict[str, Offer]:
     wanted = sorted(set(skus))
     if not wanted:
         return {}
-    rows = connection.execute(_OFFERS, {"skus": wanted})
+    if connection.dialect.name == "sqlite":
+        rows = connection.execute(_SQLITE_OFFERS, {"skus": orjson.dumps(wanted).decode()})
+    else:
+        rows = connection.execute(_POSTGRES_OFFERS, {"skus": wanted})
     return {
         r.sku: Offer(
             sku=r.sku,

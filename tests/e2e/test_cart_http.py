@@ -10,6 +10,7 @@ from decimal import Decimal
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import event
 
 from polyshop.api.rest.app import create_app
 from polyshop.cart import domain
@@ -294,3 +295,29 @@ def test_an_add_answers_the_cart_as_pricing_it_whole_would(client: TestClient):
     assert Decimal(str(last["total"])) == expected_total
     assert last["item_count"] == sum(1 + i % 3 + (2 if i % 7 == 0 else 0) for i in range(30))
 
+
+def test_pricing_carts_of_any_size_runs_one_statement(client: TestClient):
+    """A statement per number of SKUs would be prepared and kept by every pooled connection
+    for every cart size it priced: the memory an embedded shop grew by and never gave back."""
+    skus = import_items(client, 12)
+    shoppers = [guest(client) for _ in skus]
+    for size, shopper in enumerate(shoppers, start=1):
+        for code in skus[:size]:
+            assert shopper.add(code).status_code == 201
+    container: Container = client.container  # type: ignore[attr-defined]
+    products = {item["product_id"] for item in shoppers[-1].cart()["items"]}
+    container.carts.store.drop_views_for(products)  # every cart is priced whole again
+    seen: set[str] = set()
+
+    def record(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        if "catalog_variants" in statement and "inventory_stock" in statement:
+            seen.add(statement)
+
+    engine = container.store.read_engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        for size, shopper in enumerate(shoppers, start=1):
+            assert len(shopper.cart()["items"]) == size
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert len(seen) == 1
