@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from itertools import islice
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
@@ -35,6 +36,8 @@ _SUSPECT_JSON = re.compile(rb"\\u(?:[dD][89a-fA-F][0-9a-fA-F]{2}|0000)")
 _UNSTORABLE = re.compile("[\\ud800-\\udfff\\x00]")
 _PARAM = re.compile(r"^\{(\w+)(?::\w+)?\}$")
 _TOKEN = re.compile(rb"^[\x20-\x7e]*$")
+#: The most fields one refusal names: enough to fix a request, never a body's worth.
+MAX_REPORTED = 20
 
 SURROGATE = (
     "holds an unpaired surrogate (such as \\ud83d alone), which is half a character: "
@@ -42,7 +45,7 @@ SURROGATE = (
 )
 NUL = "holds a NUL character (\\u0000), which the shop cannot store"
 NOT_UTF8 = "is not UTF-8 text once percent-decoded"
-NOT_PRINTABLE_ASCII = "must be printable ASCII (e.g. a UUID)"
+NOT_PRINTABLE_ASCII = "must be printable ASCII, as a key, a timestamp or a signature is"
 
 
 def flaw(text: str) -> str | None:
@@ -172,9 +175,9 @@ def body_flaws(body: bytes) -> list[tuple[str, str]]:
         return []
     try:
         parsed = json.loads(body)  # as the framework parses it: lone surrogates kept
-    except ValueError:
-        return []  # malformed: the framework answers that, with where
-    return list(json_flaws(parsed))
+        return list(islice(json_flaws(parsed), MAX_REPORTED))
+    except (ValueError, RecursionError):
+        return []  # malformed or nested past reading: the framework answers that
 
 
 class TextGuard:
@@ -232,6 +235,7 @@ async def _read_body(receive: Receive) -> tuple[bytes, Receive]:
 
 
 async def _refuse(send: Send, flaws: list[tuple[str, str]]) -> None:
+    flaws = flaws[:MAX_REPORTED]
     errors = [{"field": field, "message": reason} for field, reason in flaws]
     names = ", ".join(dict.fromkeys(field for field, _ in flaws))
     detail = f"{flaws[0][0]}: {flaws[0][1]}." if len(flaws) == 1 else f"Invalid text in: {names}."
