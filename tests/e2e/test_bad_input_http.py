@@ -141,11 +141,15 @@ def test_unreadable_bodies_are_typed_problems_that_say_why(client: TestClient):
 
     truncated = customer.patch("/api/v1/me", content=b'{"name": ', headers=json_headers)
     not_utf8 = customer.patch("/api/v1/me", content=b'{"name": "\xff"}', headers=json_headers)
+    deep = customer.patch(
+        "/api/v1/me", content=b"[" * 30_000 + b'"\\ud83d"' + b"]" * 30_000, headers=json_headers
+    )
 
     body = problem(truncated, 400)
     assert body["type"] == "/problems/malformed-json"
     assert "character 9" in body["detail"]
     assert problem(not_utf8, 400)["type"] == "/problems/malformed-body"
+    assert problem(deep, 400)["type"] == "/problems/malformed-body"
 
 
 LONG = "a" * 5000

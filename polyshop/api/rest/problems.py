@@ -151,7 +151,8 @@ async def _on_http(request: Request, exc: Exception) -> JSONResponse:
     elif status == 400 and detail == "There was an error parsing the body":
         return problem_response(
             400,
-            "The request body could not be read: send JSON encoded as UTF-8.",
+            "The request body could not be read as JSON: send it encoded as UTF-8, nested "
+            "no deeper than a few hundred levels.",
             slug="malformed-body",
             title="Unreadable body",
             headers=exc.headers,
