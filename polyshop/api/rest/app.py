@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse
 from prometheus_client import CollectorRegistry
 
 from polyshop import __version__
-from polyshop.api.rest import domain_errors, problems
+from polyshop.api.rest import domain_errors, openapi, problems
 from polyshop.api.rest.metrics import ProjectionLagCollector, SignalCollector
 from polyshop.api.rest.middleware import HttpMetrics, RequestContextMiddleware
 from polyshop.api.rest.page_cache_middleware import CachedProductPages
@@ -63,6 +63,7 @@ def create_app(container: Container, *, start_projections: bool | None = None) -
     registry.register(SignalCollector(container.signals))
     app.state.metrics_registry = registry
     problems.install(app)
+    openapi.install(app)  # the document completed: problems, security, links
 
     @app.get("/", include_in_schema=False)
     def home() -> RedirectResponse:

@@ -8,8 +8,8 @@ from pydantic import BaseModel, Field
 
 
 class PageParams(BaseModel):
-    page: int = Field(default=1, ge=1, le=1_000_000)
-    limit: int = Field(default=20, ge=1, le=100)
+    page: int = Field(default=1, ge=1, le=1_000_000, description="Which page, from 1.")
+    limit: int = Field(default=20, ge=1, le=100, description="Entries per page.")
 
     @property
     def offset(self) -> int:
@@ -20,6 +20,6 @@ class PageParams(BaseModel):
 
 
 class Page(BaseModel):
-    total: int
-    page: int
-    pages: int
+    total: int = Field(description="Entries matching, on every page together.")
+    page: int = Field(description="This page's number, from 1.")
+    pages: int = Field(description="How many pages there are (at least 1).")

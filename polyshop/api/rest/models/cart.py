@@ -5,14 +5,41 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from polyshop.api.rest.models.catalog import SKU_PATTERN
+from polyshop.api.rest.models.integers import Integer
 from polyshop.api.rest.models.printable import Printable
+
+_QUANTITY = {"minimum": 1, "maximum": 99}
 
 
 class AddItemIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    sku: Printable | None = Field(default=None, max_length=100)
-    product_id: Printable | None = Field(default=None, max_length=100)
-    quantity: int = Field(default=1, description="1..99")
+    """Units to add: of a SKU, or of a product that has one variant only."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"sku": "TEE-RED-M", "quantity": 2}],
+            # One of the two, as a string: what `_one_of` checks.
+            "anyOf": [
+                {"required": ["sku"], "properties": {"sku": {"type": "string"}}},
+                {"required": ["product_id"], "properties": {"product_id": {"type": "string"}}},
+            ],
+        },
+    )
+    sku: Printable | None = Field(
+        default=None,
+        max_length=100,
+        description="The SKU to add, in any letter case.",
+        json_schema_extra={"pattern": SKU_PATTERN},
+    )
+    product_id: Printable | None = Field(
+        default=None, max_length=100, description="Instead of `sku`: a one-variant product."
+    )
+    quantity: Integer = Field(
+        default=1,
+        description="Units to add (1..99); they add to what the line holds, up to 99.",
+        json_schema_extra=_QUANTITY,
+    )
 
     @model_validator(mode="after")
     def _one_of(self) -> AddItemIn:
@@ -23,7 +50,9 @@ class AddItemIn(BaseModel):
 
 class QuantityIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    quantity: int = Field(description="1..99")
+    quantity: Integer = Field(
+        description="The line's new quantity (1..99).", json_schema_extra=_QUANTITY
+    )
 
 
 class CartItemOut(BaseModel):
@@ -34,17 +63,19 @@ class CartItemOut(BaseModel):
     color: str | None
     image: str | None
     quantity: int
-    price: float = Field(description="today's unit price")
-    subtotal: float
-    available: int = Field(description="units available now (a soft figure)")
-    price_when_added: float
-    price_changed: bool
-    purchasable: bool = Field(description="false if the product is no longer sold")
-    notice: str | None = Field(description="what the shopper should know about this line")
+    price: float = Field(description="Today's unit price (two decimals).")
+    subtotal: float = Field(description="price times quantity.")
+    available: int = Field(description="Units available now (a soft figure).")
+    price_when_added: float = Field(description="The unit price when the line was added.")
+    price_changed: bool = Field(description="Whether today's price differs from it.")
+    purchasable: bool = Field(description="False if the product is no longer sold.")
+    notice: str | None = Field(description="What the shopper should know about this line.")
 
 
 class CartOut(BaseModel):
+    """The cart, priced from the catalog now (not when lines were added)."""
+
     items: list[CartItemOut]
-    total: float
+    total: float = Field(description="Sum of the subtotals, computed in decimal (two decimals).")
     currency: str
-    item_count: int
+    item_count: int = Field(description="Units in the cart, all lines together.")

@@ -1,4 +1,8 @@
-"""Catalog and inventory shapes of the REST API."""
+"""Catalog and inventory shapes of the REST API.
+
+Where the server checks a rule after parsing (a SKU's letters, a category path), the field's
+documented schema carries the same rule as a pattern, so the document says what is accepted.
+"""
 
 from __future__ import annotations
 
@@ -8,83 +12,166 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from polyshop.api.rest.models.integers import Integer
 from polyshop.api.rest.models.money import Amount, SignedAmount
 from polyshop.api.rest.pagination import Page
+
+_SEGMENT = "[A-Za-z0-9][A-Za-z0-9-]{0,47}"
+#: A category path as `normalize_category` takes it: up to 6 segments, any letter case.
+CATEGORY_PATTERN = rf"^/?{_SEGMENT}(/{_SEGMENT}){{0,5}}/?$"
+#: The category filter: a path, or empty for every category.
+CATEGORY_FILTER_PATTERN = rf"^(/?{_SEGMENT}(/{_SEGMENT}){{0,5}}/?)?$"
+#: A SKU as `normalize_sku` takes it (stored upper-cased).
+SKU_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+#: Not blank: what a stripped text field needs to keep a character.
+NOT_BLANK = r"\S"
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
 Url = Annotated[str, StringConstraints(pattern=r"^(https?://|/)\S{1,500}$")]
+_NOT_BLANK = {"pattern": NOT_BLANK}
+
+
+def _no_null(schema: dict[str, Any]) -> None:
+    """A patch field: absent means unchanged, and null is refused, so none is offered."""
+    branches = [b for b in schema.pop("anyOf", []) if b.get("type") != "null"]
+    if branches:
+        schema.update(branches[0])
+    schema.pop("default", None)
+
+
+def _patch(**extra: Any) -> Any:
+    """A patch field's `Field`: optional, never null, with `extra` documented."""
+
+    def document(schema: dict[str, Any]) -> None:
+        _no_null(schema)
+        schema.update(extra)
+
+    return Field(default=None, json_schema_extra=document)
 
 
 class VariantIn(BaseModel):
+    """One sellable variant (a SKU) of a product."""
+
     model_config = ConfigDict(extra="forbid")
-    sku: Annotated[str, StringConstraints(min_length=1, max_length=64)]
-    size: Label | None = None
-    color: Label | None = None
-    price_adjustment: SignedAmount = Decimal("0.00")
-    stock: int = Field(default=0, ge=0, le=10_000_000)
+    sku: Annotated[str, StringConstraints(min_length=1, max_length=64)] = Field(
+        description="Stock-keeping unit, unique in the shop: letters, digits, `.`, `_`, `-`; "
+        "stored upper-cased.",
+        json_schema_extra={"pattern": SKU_PATTERN},
+        examples=["TEE-RED-M"],
+    )
+    size: Label | None = Field(default=None, examples=["M"], json_schema_extra=_NOT_BLANK)
+    color: Label | None = Field(default=None, examples=["red"], json_schema_extra=_NOT_BLANK)
+    price_adjustment: SignedAmount = Field(
+        default=Decimal("0.00"),
+        description="Added to the product's price for this variant (may be negative; the "
+        "variant's price may not fall below 0).",
+    )
+    stock: Integer = Field(
+        default=0, ge=0, le=10_000_000, description="Units on hand to start with."
+    )
 
 
 class ProductIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    name: Text
-    description: Annotated[str, StringConstraints(max_length=10_000)] = ""
-    brand: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-    category: Annotated[str, StringConstraints(min_length=1, max_length=300)]
-    price: Amount
+    """A new product: what an admin sends to create it."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "Cotton tee",
+                    "description": "A soft tee.",
+                    "brand": "Acme",
+                    "category": "clothing/tops",
+                    "price": 19.99,
+                    "tags": ["cotton"],
+                    "attributes": {"material": "cotton"},
+                    "variants": [{"sku": "TEE-RED-M", "size": "M", "color": "red", "stock": 10}],
+                }
+            ]
+        },
+    )
+    name: Text = Field(description="What shoppers see.", json_schema_extra=_NOT_BLANK)
+    description: Annotated[str, StringConstraints(max_length=10_000)] = Field(
+        default="", description="Plain text."
+    )
+    brand: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)
+    ] = Field(json_schema_extra=_NOT_BLANK)
+    category: Annotated[str, StringConstraints(min_length=1, max_length=300)] = Field(
+        description="A path of up to 6 segments (`clothing/tops`), stored lower-cased.",
+        json_schema_extra={"pattern": CATEGORY_PATTERN},
+    )
+    price: Amount = Field(description="The base price; each variant may adjust it.")
     tags: list[Label] = Field(default_factory=list, max_length=30)
     attributes: dict[Label, Annotated[str, StringConstraints(max_length=200)]] = Field(
-        default_factory=dict, max_length=50
+        default_factory=dict, max_length=50, description="Free-form facts (`material`)."
     )
-    images: list[Url] = Field(default_factory=list, max_length=20)
-    variants: list[VariantIn] = Field(min_length=1, max_length=100)
+    images: list[Url] = Field(
+        default_factory=list, max_length=20, description="Image URLs (absolute, or paths)."
+    )
+    variants: list[VariantIn] = Field(
+        min_length=1, max_length=100, description="The SKUs, each with its starting stock."
+    )
 
 
 class ProductPatch(BaseModel):
+    """The fields to change; absent ones stay as they are (null is refused)."""
+
     model_config = ConfigDict(extra="forbid")
-    name: Text | None = None
-    description: Annotated[str, StringConstraints(max_length=10_000)] | None = None
-    brand: Annotated[str, StringConstraints(min_length=1, max_length=100)] | None = None
-    category: Annotated[str, StringConstraints(min_length=1, max_length=300)] | None = None
-    price: Amount | None = None
-    tags: list[Label] | None = Field(default=None, max_length=30)
-    attributes: dict[Label, str] | None = Field(default=None, max_length=50)
-    images: list[Url] | None = Field(default=None, max_length=20)
-    variants: list[VariantIn] | None = Field(
-        default=None, max_length=100, description="new variants to add (existing SKUs refused)"
+    name: Text | None = _patch(pattern=NOT_BLANK)
+    description: Annotated[str, StringConstraints(max_length=10_000)] | None = _patch()
+    brand: Annotated[str, StringConstraints(min_length=1, max_length=100)] | None = _patch()
+    category: Annotated[str, StringConstraints(min_length=1, max_length=300)] | None = _patch(
+        pattern=CATEGORY_PATTERN
+    )
+    price: Amount | None = _patch(description="A new base price (recorded as its own event).")
+    tags: Annotated[list[Label], Field(max_length=30)] | None = _patch()
+    attributes: Annotated[dict[Label, str], Field(max_length=50)] | None = _patch()
+    images: Annotated[list[Url], Field(max_length=20)] | None = _patch()
+    variants: Annotated[list[VariantIn], Field(max_length=100)] | None = _patch(
+        description="New variants to add (a SKU that exists is refused)."
     )
 
 
 class VariantOut(BaseModel):
-    sku: str
+    sku: str = Field(description="The variant's SKU (upper-case).")
     size: str | None
     color: str | None
-    price: Amount
-    available: int
+    price: Amount = Field(description="This variant's price: the base price plus its adjustment.")
+    available: int = Field(
+        description="Units that can be ordered now (on hand less reserved); a soft figure, "
+        "checked again at checkout."
+    )
 
 
 class PriceRange(BaseModel):
+    """From the cheapest variant's price to the dearest's: what the price filters match."""
+
     min: Amount
     max: Amount
 
 
 class ProductOut(BaseModel):
-    id: str
+    """A product document (also each entry of a listing, and each search result)."""
+
+    id: str = Field(description="The product's id (a UUID).")
     name: str
     description: str
     brand: str
-    category: str
+    category: str = Field(description="Its category path, lower-case (`clothing/tops`).")
     tags: list[str]
     attributes: dict[str, str]
     images: list[str]
-    status: str
-    currency: str
-    price: Amount
+    status: str = Field(description="`active` (on sale) or `discontinued`.")
+    currency: str = Field(description="ISO 4217 code of every amount in the document.")
+    price: Amount = Field(description="The base price (before variant adjustments).")
     price_range: PriceRange
-    in_stock: bool
+    in_stock: bool = Field(description="Whether any variant is available now.")
     variants: list[VariantOut]
     created_at: datetime
-    updated_at: datetime
+    updated_at: datetime = Field(description="When the product last changed (RFC 3339).")
 
     @classmethod
     def of(cls, doc: dict[str, Any]) -> ProductOut:
@@ -99,26 +186,43 @@ class ProductOut(BaseModel):
 
 
 class ProductWritten(BaseModel):
-    product_id: str
-    position: int
+    """What a catalog write answers."""
+
+    product_id: str = Field(description="The product written.")
+    position: int = Field(
+        description="The log position of the write: pass it as `min_position` to read it."
+    )
 
 
 class ProductsOut(Page):
+    """A page of the browse listing, in the order asked for."""
+
     products: list[ProductOut]
 
 
 class StockOut(BaseModel):
     sku: str
-    on_hand: int
-    reserved: int
-    available: int
+    on_hand: int = Field(description="Units in the warehouse.")
+    reserved: int = Field(description="Units held by unpaid orders.")
+    available: int = Field(description="Units that can be ordered: on hand less reserved.")
 
 
 class AdjustIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    delta: int = Field(ge=-10_000_000, le=10_000_000)
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    delta: Integer = Field(
+        ge=-10_000_000,
+        le=10_000_000,
+        description="Units to add (positive) or remove (negative); never below what is reserved.",
+        examples=[25],
+    )
+    reason: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)
+    ] = Field(
+        description="Why, for the stock ledger.",
+        examples=["delivery received"],
+        json_schema_extra=_NOT_BLANK,
+    )
 
 
 class StockWritten(StockOut):
-    position: int
+    position: int = Field(description="The log position of the adjustment.")

@@ -23,6 +23,7 @@ from polyshop.api.rest.models.accounts import (
     SignedInOut,
     UserOut,
 )
+from polyshop.api.rest.openapi import JSON_BODY, problems
 
 router = APIRouter(prefix="/api/v1", tags=["accounts"])
 
@@ -39,7 +40,7 @@ def set_session_cookie(request: Request, response: Response, issued: Issued) -> 
     )
 
 
-@router.post("/sessions", status_code=status.HTTP_201_CREATED)
+@router.post("/sessions", status_code=status.HTTP_201_CREATED, responses=problems(503))
 def create_session(request: Request, response: Response, container: ContainerDep) -> SessionOut:
     """A guest session: a cart before signing up."""
     issued = container.accounts.sessions.issue(None)
@@ -47,7 +48,16 @@ def create_session(request: Request, response: Response, container: ContainerDep
     return SessionOut(token=issued.token, expires_in=int(issued.expires_in))
 
 
-@router.post("/auth/register", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/auth/register",
+    status_code=status.HTTP_201_CREATED,
+    responses=problems(
+        *JSON_BODY,
+        (409, "An account with this email exists (in any letter case)."),
+        (429, "More than 20 sign-ups from this address in 15 minutes; see `Retry-After`."),
+        503,
+    ),
+)
 def register(
     body: RegisterIn,
     request: Request,
@@ -72,7 +82,16 @@ def register(
     )
 
 
-@router.post("/auth/login")
+@router.post(
+    "/auth/login",
+    responses=problems(
+        *JSON_BODY,
+        (401, "The email or password is wrong (which one is not said)."),
+        (429, "Too many failed attempts for this account or from this address; see "
+         "`Retry-After`."),
+        503,
+    ),
+)  # fmt: skip
 def login(
     body: LoginIn,
     request: Request,
@@ -95,7 +114,12 @@ def login(
     )
 
 
-@router.post("/auth/logout", status_code=status.HTTP_204_NO_CONTENT)
+@router.post(
+    "/auth/logout",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problems(503),
+    openapi_extra={"security": [{}, {"session": []}]},
+)
 def logout(request: Request, container: ContainerDep) -> Response:
     """Revoke the presented token at once; harmless without one."""
     token = presented_token(request)
@@ -106,13 +130,13 @@ def logout(request: Request, container: ContainerDep) -> Response:
     return response
 
 
-@router.get("/me")
+@router.get("/me", responses=problems(401, 503))
 def me(user: UserDep) -> UserOut:
     """The signed-in user's profile and addresses."""
     return UserOut.of(user)
 
 
-@router.patch("/me")
+@router.patch("/me", responses=problems(*JSON_BODY, 401, 503))
 def update_me(body: ProfilePatch, user: UserDep, container: ContainerDep) -> ProfileOut:
     """Change the name or replace the address book; the change is an audited event."""
     addresses = (

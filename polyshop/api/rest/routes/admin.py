@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 
 from polyshop.api.rest.dependencies import AdminDep, ContainerDep, read_model_at
+from polyshop.api.rest.openapi import READ_WAIT, problems
 from polyshop.api.rest.pagination import Page, PageParams
 from polyshop.eventstore.stream_summaries import list_stream_summaries
 
@@ -49,7 +50,7 @@ class StreamsOut(Page):
     streams: list[StreamOut]
 
 
-@router.get("/projections")
+@router.get("/projections", responses=problems(401, 403, 503))
 def get_projections(container: ContainerDep, _: AdminDep) -> ProjectionsOut:
     """Each read model's position, lag (events and seconds) and state."""
     statuses = container.runner.status()
@@ -58,12 +59,15 @@ def get_projections(container: ContainerDep, _: AdminDep) -> ProjectionsOut:
     )
 
 
-@router.get("/streams")
+@router.get("/streams", responses=problems(401, 403, 422, *READ_WAIT))
 def list_streams(
     container: ContainerDep,
     _: AdminDep,
     page: Annotated[PageParams, Query()],
-    stream_type: Annotated[str | None, Query(max_length=100)] = None,
+    stream_type: Annotated[
+        str | None,
+        Query(max_length=100, description="Only streams of this type (`order`, `product`...)."),
+    ] = None,
     min_position: Annotated[int | None, Depends(read_model_at("stream_summaries"))] = None,
 ) -> StreamsOut:
     """Event streams, most recently changed first (from the stream_summaries read model)."""

@@ -19,14 +19,28 @@ from polyshop.api.rest.models.analytics import (
     TrendingOut,
     TrendOut,
 )
+from polyshop.api.rest.models.timestamps import Timestamp
+from polyshop.api.rest.openapi import problems
 from polyshop.api.rest.problems import Problem, unprocessable
+from polyshop.api.rest.routes.products import ProductId
 from polyshop.catalog.domain import CURRENCY
 
 router = APIRouter(prefix="/api/v1/analytics", tags=["analytics"])
 
-Start = Annotated[datetime | None, Query(description="RFC 3339; default: a range back from end")]
+Start = Annotated[
+    Timestamp | None,
+    Query(description="From this time (RFC 3339 with a zone); default: a range back from end."),
+]
 FUNNEL_DEFAULT = timedelta(days=7)
-End = Annotated[datetime | None, Query(description="RFC 3339; default: now")]
+End = Annotated[
+    Timestamp | None, Query(description="Up to this time (RFC 3339 with a zone); default: now.")
+]
+_NO_PRODUCT = (404, "No product with this id.")
+_RANGE = (
+    422,
+    "An input breaks a rule (`errors` names it): start after end, or a range of more than "
+    "10,000 buckets (the problem names a bucket that fits).",
+)
 
 
 def _range(start: datetime | None, end: datetime | None, bucket: Bucket) -> TimeRange:
@@ -41,12 +55,14 @@ def _known(analytics: Analytics, product_id: str) -> None:
         raise Problem(404, f"No product {product_id!r}.", slug="product-not-found")
 
 
-@router.get("/trending")
+@router.get("/trending", responses=problems(401, 403, 422, 503))
 async def trending(
     container: ContainerDep,
     _: AdminDep,
-    window: Window = Window.HOUR,
-    limit: Annotated[int, Query(ge=1, le=MAX_TRENDING)] = 20,
+    window: Annotated[
+        Window, Query(description="`hour` or `day`: the window counted, back from now.")
+    ] = Window.HOUR,
+    limit: Annotated[int, Query(ge=1, le=MAX_TRENDING, description="How many at most.")] = 20,
 ) -> TrendingOut:
     """The most viewed products of the last hour or day, with growth against the one before."""
     found = await run_in_threadpool(container.analytics.trending, window, limit, datetime.now(UTC))
@@ -68,12 +84,14 @@ async def trending(
     )
 
 
-@router.get("/products/{product_id}/views")
+@router.get("/products/{product_id}/views", responses=problems(401, 403, _NO_PRODUCT, _RANGE, 503))
 async def product_series(
-    product_id: str,
+    product_id: ProductId,
     container: ContainerDep,
     _: AdminDep,
-    bucket: Bucket = Bucket.HOUR,
+    bucket: Annotated[
+        Bucket, Query(description="`minute`, `hour` or `day`: one point per bucket.")
+    ] = Bucket.HOUR,
     start: Start = None,
     end: End = None,
 ) -> ProductSeriesOut:
@@ -95,9 +113,18 @@ async def product_series(
     return await run_in_threadpool(load)
 
 
-@router.get("/products/{product_id}/funnel")
+@router.get(
+    "/products/{product_id}/funnel",
+    responses=problems(
+        401,
+        403,
+        _NO_PRODUCT,
+        (422, "An input breaks a rule (`errors` names it): start after end."),
+        503,
+    ),
+)
 async def product_funnel(
-    product_id: str,
+    product_id: ProductId,
     container: ContainerDep,
     _: AdminDep,
     start: Start = None,

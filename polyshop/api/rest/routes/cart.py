@@ -7,17 +7,22 @@ the cart work together: thread hops, not the stores, dominate a cart call's cost
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response, status
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Response, status
 from fastapi.concurrency import run_in_threadpool
 
 from polyshop.api.rest.dependencies import ContainerDep, TokenDep, resolve_session
 from polyshop.api.rest.models.cart import AddItemIn, CartOut, QuantityIn
+from polyshop.api.rest.openapi import JSON_BODY, problems
 from polyshop.api.rest.problems import Problem
 from polyshop.container import Container
 
 router = APIRouter(prefix="/api/v1/cart", tags=["cart"])
 
-_CART = {200: {"model": CartOut, "description": "the cart, priced now"}}
+_CART = {200: {"model": CartOut, "description": "The cart, priced now."}}
+_NOT_IN_CART = (404, "The cart has no line with this SKU.")
+_SKU = Annotated[str, Path(description="The line's SKU (as in the cart's `items`).")]
 
 
 def _cart(body: bytes, status_code: int = 200) -> Response:
@@ -32,7 +37,7 @@ def _owner(container: Container, token: str) -> str:
     return resolve_session(container, token).cart_owner
 
 
-@router.get("", responses=_CART)  # type: ignore[arg-type]
+@router.get("", responses={**_CART, **problems(401, 503)})
 async def get_cart(token: TokenDep, container: ContainerDep) -> Response:
     """Lines with today's prices, subtotals, availability and a total in `Decimal`."""
 
@@ -42,8 +47,10 @@ async def get_cart(token: TokenDep, container: ContainerDep) -> Response:
     return _cart(await run_in_threadpool(view))
 
 
-@router.delete("", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete("", status_code=status.HTTP_204_NO_CONTENT, responses=problems(401, 503))
 async def clear_cart(token: TokenDep, container: ContainerDep) -> Response:
+    """Empty the cart."""
+
     def clear() -> None:
         container.carts.clear(_owner(container, token))
 
@@ -51,7 +58,22 @@ async def clear_cart(token: TokenDep, container: ContainerDep) -> Response:
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.post("/items", status_code=status.HTTP_201_CREATED, responses=_CART)  # type: ignore[arg-type]
+@router.post(
+    "/items",
+    status_code=status.HTTP_201_CREATED,
+    responses={
+        201: {"model": CartOut, "description": "The cart with the line added, priced now."},
+        **problems(
+            *JSON_BODY[:3],
+            401,
+            (409, "More than are available (`available` says how many are)."),
+            (422, "An input breaks a rule (`errors` names it): a SKU or product the shop does "
+             "not sell, a product with several variants, a SKU not of the given product, "
+             "more than 99 of one SKU, or a cart already holding the most lines allowed."),
+            503,
+        ),
+    },
+)  # fmt: skip
 async def add_item(body: AddItemIn, token: TokenDep, container: ContainerDep) -> Response:
     """Add units of a SKU (or of a product's only variant); quantities add up, to 99."""
 
@@ -63,10 +85,24 @@ async def add_item(body: AddItemIn, token: TokenDep, container: ContainerDep) ->
     return _cart(await run_in_threadpool(add), status.HTTP_201_CREATED)
 
 
-@router.patch("/items/{sku}", responses=_CART)  # type: ignore[arg-type]
+@router.patch(
+    "/items/{sku}",
+    responses={
+        **_CART,
+        **problems(
+            *JSON_BODY,
+            401,
+            _NOT_IN_CART,
+            (409, "More than are available (`available` says how many are)."),
+            503,
+        ),
+    },
+)
 async def set_quantity(
-    sku: str, body: QuantityIn, token: TokenDep, container: ContainerDep
+    sku: _SKU, body: QuantityIn, token: TokenDep, container: ContainerDep
 ) -> Response:
+    """Set a line's quantity."""
+
     def change() -> bytes | None:
         return container.carts.set_quantity(_owner(container, token), sku, body.quantity)
 
@@ -76,8 +112,10 @@ async def set_quantity(
     return _cart(cart)
 
 
-@router.delete("/items/{sku}", responses=_CART)  # type: ignore[arg-type]
-async def remove_item(sku: str, token: TokenDep, container: ContainerDep) -> Response:
+@router.delete("/items/{sku}", responses={**_CART, **problems(401, _NOT_IN_CART, 503)})
+async def remove_item(sku: _SKU, token: TokenDep, container: ContainerDep) -> Response:
+    """Remove a line."""
+
     def remove() -> bytes | None:
         owner = _owner(container, token)
         return container.carts.view(owner) if container.carts.remove(owner, sku) else None

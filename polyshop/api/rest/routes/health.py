@@ -7,8 +7,9 @@ from collections.abc import Callable
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import BaseModel, Field
 
 from polyshop.api.rest.dependencies import ContainerDep
 from polyshop.api.rest.problems import Problem
@@ -22,7 +23,20 @@ async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz")
+class ReadyOut(BaseModel):
+    status: str = Field(
+        description="`ready`, `degraded` (sessions or carts down) or `unavailable`."
+    )
+    checks: dict[str, str] = Field(description="Each store: `ok` or `error: <kind>`.")
+
+
+@router.get(
+    "/readyz",
+    responses={
+        200: {"model": ReadyOut},
+        503: {"model": ReadyOut, "description": "A store the shop cannot serve without is down."},
+    },
+)
 def readyz(container: ContainerDep) -> JSONResponse:
     """Readiness: every store the shop cannot serve without answers.
 
@@ -54,11 +68,13 @@ def _run(checks: dict[str, Callable[[], None]]) -> dict[str, str]:
 
 @router.get(
     "/metrics",
+    response_class=PlainTextResponse,
     responses={
+        200: {"description": "The Prometheus text exposition format."},
         401: {
             "description": "POLYSHOP_METRICS_REQUIRE_TOKEN is set and the request "
             "did not present the operator token as a bearer"
-        }
+        },
     },
 )
 async def metrics(request: Request, container: ContainerDep) -> Response:

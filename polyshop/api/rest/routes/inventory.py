@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Path
 
 from polyshop.api.rest.dependencies import AdminDep, ContainerDep
 from polyshop.api.rest.models.catalog import AdjustIn, StockOut, StockWritten
+from polyshop.api.rest.openapi import JSON_BODY, problems
 from polyshop.api.rest.problems import Problem
 from polyshop.catalog.domain import CatalogError, normalize_sku
 from polyshop.inventory import stock
 
 router = APIRouter(prefix="/api/v1/inventory", tags=["inventory"])
+
+_NO_SKU = (404, "No stock is kept for this SKU.")
+Sku = Annotated[str, Path(description="The SKU, in any letter case.", examples=["TEE-RED-M"])]
 
 
 def _sku(raw: str) -> str:
@@ -20,8 +26,8 @@ def _sku(raw: str) -> str:
         raise Problem(404, f"No stock is kept for SKU {raw!r}.", slug="sku-not-found") from exc
 
 
-@router.get("/{sku}")
-def get_stock(sku: str, container: ContainerDep, _: AdminDep) -> StockOut:
+@router.get("/{sku}", responses=problems(401, 403, _NO_SKU, 503))
+def get_stock(sku: Sku, container: ContainerDep, _: AdminDep) -> StockOut:
     """On hand, reserved and available units of one SKU (strongly consistent)."""
     with container.store.read_engine.connect() as connection:
         level = stock.get_stock(connection, _sku(sku))
@@ -32,8 +38,18 @@ def get_stock(sku: str, container: ContainerDep, _: AdminDep) -> StockOut:
     )
 
 
-@router.post("/{sku}/adjust")
-def adjust_stock(sku: str, body: AdjustIn, container: ContainerDep, _: AdminDep) -> StockWritten:
+@router.post(
+    "/{sku}/adjust",
+    responses=problems(
+        *JSON_BODY,
+        401,
+        403,
+        _NO_SKU,
+        (409, "The change would leave fewer units on hand than are reserved, or none."),
+        503,
+    ),
+)
+def adjust_stock(sku: Sku, body: AdjustIn, container: ContainerDep, _: AdminDep) -> StockWritten:
     """Add or remove units on hand, with a reason; never below what is reserved."""
     code = _sku(sku)
     try:

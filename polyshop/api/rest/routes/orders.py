@@ -9,7 +9,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query
+from fastapi import APIRouter, Depends, Header, Path, Query
 from fastapi.responses import JSONResponse
 
 from polyshop.accounts.domain import Address
@@ -32,6 +32,8 @@ from polyshop.api.rest.models.orders import (
     ReasonIn,
     ShipIn,
 )
+from polyshop.api.rest.models.timestamps import Timestamp
+from polyshop.api.rest.openapi import JSON_BODY, READ_WAIT, problems
 from polyshop.api.rest.pagination import PageParams
 from polyshop.api.rest.problems import Problem, unprocessable
 from polyshop.container import Container
@@ -46,15 +48,58 @@ READ_MODEL = "order_history"
 MinPosition = Annotated[int | None, Depends(read_model_at(READ_MODEL))]
 IdempotencyKey = Annotated[
     str | None,
-    Header(alias="Idempotency-Key", max_length=200, description="retries with it are safe"),
+    Header(
+        alias="Idempotency-Key",
+        max_length=200,
+        description="Required: a key of the client's choosing (printable ASCII, such as a "
+        "UUID), the same for every "
+        "retry of one checkout. A retry with it answers what the first attempt did "
+        "(`Idempotent-Replayed: true`) and orders nothing twice; with another body it is 422.",
+        json_schema_extra={"pattern": "^[ -~]*[!-~][ -~]*$"},
+        examples=["5f0c7a1e-3c2b-4d8e-9a6f-0b1c2d3e4f50"],
+    ),
 ]
+OrderId = Annotated[
+    str,
+    Path(description="The order's id (a UUID), as `order_id` in its document."),
+]
+_NO_ORDER = (404, "No such order, or not one the caller may see (never 403: ids cannot be probed).")
+_TRANSITION = (409, "The order's status does not allow this (`status_value` says which it has), "
+               "or it changed meanwhile: retry.")  # fmt: skip
+_TIME_ZONE = "RFC 3339 with a zone (`2026-11-25T12:00:00Z`)."
 
 
 def _not_found(order_id: str) -> Problem:
     return Problem(404, f"No order {order_id!r}.", slug="order-not-found")
 
 
-@router.post("", status_code=201, responses={201: {"model": OrderPlacedOut}})
+@router.post(
+    "",
+    status_code=201,
+    responses={
+        201: {
+            "model": OrderPlacedOut,
+            "headers": {
+                "Idempotent-Replayed": {
+                    "description": "`true` when this answers a retry with the same key",
+                    "schema": {"type": "string"},
+                }
+            },
+        },
+        **problems(
+            (400, "No Idempotency-Key header, or a body that is not JSON."),
+            401,
+            (409, "Not enough stock for some lines (`skus` names them; nothing was reserved), "
+             "or this cart was already ordered (`order_id` names the order)."),
+            413,
+            415,
+            (422, "An input breaks a rule (`errors` names it); or the cart is empty, holds "
+             "products no longer sold, or totals more than 99,999,999.99; or the "
+             "Idempotency-Key was used with another body."),
+            503,
+        ),
+    },
+)  # fmt: skip
 def place_order(
     body: PlaceOrderIn,
     caller: CallerDep,
@@ -83,15 +128,28 @@ def place_order(
     return JSONResponse(content, status_code=placed.status_code, headers=headers)
 
 
-@router.get("")
+@router.get(
+    "",
+    responses=problems(
+        401, (403, "A customer asked for another user's orders (`user_id`)."), 422, *READ_WAIT
+    ),
+)
 def list_orders(
     viewer: ViewerDep,
     container: ContainerDep,
     page: Annotated[PageParams, Query()],
-    user_id: Annotated[str | None, Query(max_length=36, description="admins only")] = None,
-    status: Status | None = None,
-    placed_from: datetime | None = None,
-    placed_to: datetime | None = None,
+    user_id: Annotated[
+        str | None,
+        Query(max_length=36, description="Admins only: this user's orders (default: everyone's)."),
+    ] = None,
+    status: Annotated[Status | None, Query(description="Only orders in this status.")] = None,
+    placed_from: Annotated[
+        Timestamp | None,
+        Query(description="Only orders placed at or after this time, " + _TIME_ZONE),
+    ] = None,
+    placed_to: Annotated[
+        Timestamp | None, Query(description="Only orders placed before this time, " + _TIME_ZONE)
+    ] = None,
     min_position: MinPosition = None,
 ) -> OrdersOut:
     """Your orders, newest first. Admins see everyone's and may filter by user."""
@@ -118,12 +176,18 @@ def list_orders(
     )
 
 
-@router.get("/{order_id}")
+@router.get("/{order_id}", responses=problems(401, _NO_ORDER, 422, *READ_WAIT))
 def get_order(
-    order_id: str,
+    order_id: OrderId,
     viewer: ViewerDep,
     container: ContainerDep,
-    as_of: Annotated[datetime | None, Query(description="the order as it stood then")] = None,
+    as_of: Annotated[
+        Timestamp | None,
+        Query(
+            description="The order as it stood at this time, replayed from its events "
+            "(then `min_position` does not apply), " + _TIME_ZONE
+        ),
+    ] = None,
     min_position: MinPosition = None,
 ) -> OrderOut:
     """The order from the history read model, or with `as_of` by replaying its events."""
@@ -138,8 +202,8 @@ def get_order(
     return OrderOut.of(document)
 
 
-@router.get("/{order_id}/events")
-def order_events(order_id: str, viewer: ViewerDep, container: ContainerDep) -> OrderEventsOut:
+@router.get("/{order_id}/events", responses=problems(401, _NO_ORDER, 503))
+def order_events(order_id: OrderId, viewer: ViewerDep, container: ContainerDep) -> OrderEventsOut:
     """The audit trail: every event of the order with its version, time and actor."""
     events = lifecycle.history(container.store, order_id)
     order = Order.replay(events)
@@ -162,9 +226,9 @@ def order_events(order_id: str, viewer: ViewerDep, container: ContainerDep) -> O
     )
 
 
-@router.post("/{order_id}/cancel")
+@router.post("/{order_id}/cancel", responses=problems(*JSON_BODY, 401, _NO_ORDER, _TRANSITION, 503))
 def cancel_order(
-    order_id: str, viewer: ViewerDep, container: ContainerDep, body: ReasonIn | None = None
+    order_id: OrderId, viewer: ViewerDep, container: ContainerDep, body: ReasonIn | None = None
 ) -> OrderWritten:
     """Cancel while not shipped: an unpaid order's stock is released, a paid one's restocked."""
     reason = (body.reason if body else "") or f"cancelled by {viewer.actor}"
@@ -177,22 +241,28 @@ def cancel_order(
     return _act(container, order_id, decide, viewer.actor)
 
 
-@router.post("/{order_id}/ship")
+@router.post(
+    "/{order_id}/ship", responses=problems(*JSON_BODY, 401, 403, _NO_ORDER, _TRANSITION, 503)
+)
 def ship_order(
-    order_id: str, body: ShipIn, admin: AdminDep, container: ContainerDep
+    order_id: OrderId, body: ShipIn, admin: AdminDep, container: ContainerDep
 ) -> OrderWritten:
     """Admins: a paid order leaves with a tracking number."""
     return _act(container, order_id, lambda o: o.ship(body.tracking_number), admin.actor)
 
 
-@router.post("/{order_id}/deliver")
-def deliver_order(order_id: str, admin: AdminDep, container: ContainerDep) -> OrderWritten:
+@router.post("/{order_id}/deliver", responses=problems(401, 403, _NO_ORDER, _TRANSITION, 503))
+def deliver_order(order_id: OrderId, admin: AdminDep, container: ContainerDep) -> OrderWritten:
+    """Admins: a shipped order reached its customer."""
     return _act(container, order_id, lambda o: o.deliver(), admin.actor)
 
 
-@router.post("/{order_id}/refund")
+@router.post(
+    "/{order_id}/refund",
+    responses=problems(*JSON_BODY, 401, 403, _NO_ORDER, _TRANSITION, 503),
+)
 def refund_order(
-    order_id: str, admin: AdminDep, container: ContainerDep, body: ReasonIn | None = None
+    order_id: OrderId, admin: AdminDep, container: ContainerDep, body: ReasonIn | None = None
 ) -> OrderWritten:
     """Admins: refund what was paid (restocking if the order never shipped)."""
     reason = (body.reason if body else "") or "refunded by an admin"

@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from polyshop.api.rest.dependencies import ContainerDep
 from polyshop.api.rest.models.orders import WebhookIn, WebhookOut
+from polyshop.api.rest.openapi import problems
 from polyshop.api.rest.problems import Problem
 from polyshop.eventstore.events import NewEvent
 from polyshop.orders import lifecycle, payments
@@ -21,7 +22,38 @@ router = APIRouter(prefix="/api/v1/payments", tags=["payments"])
 ACTOR = "payment-provider"
 
 
-@router.post("/webhook")
+_SIGNED = {
+    "security": [{"paymentSignature": []}],
+    "parameters": [
+        {
+            "name": "X-Payment-Timestamp",
+            "in": "header",
+            "required": True,
+            "description": "Unix seconds when the provider signed; more than 5 minutes off "
+            "is refused.",
+            "schema": {"type": "string", "pattern": "^[0-9]{1,12}$"},
+        }
+    ],
+    "requestBody": {
+        "required": True,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/WebhookIn"}}},
+    },
+}
+
+
+@router.post(
+    "/webhook",
+    responses=problems(
+        (401, "The signature or timestamp is missing, wrong or stale."),
+        (404, "No such order."),
+        (409, "The order cannot take this payment (paid already, cancelled): it is recorded "
+         "as due for refund."),
+        413,
+        (422, "The body is not a payment event."),
+        (503, "The webhook is not configured (no POLYSHOP_PAYMENT_WEBHOOK_SECRET)."),
+    ),
+    openapi_extra=_SIGNED,
+)  # fmt: skip
 async def webhook(request: Request, container: ContainerDep) -> WebhookOut:
     """`{order_id, payment_id, amount, status: succeeded|failed}`, signed as `payments` says.
 

@@ -6,7 +6,7 @@ import dataclasses
 from decimal import Decimal
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
 
 from polyshop.api.rest.dependencies import (
@@ -17,6 +17,7 @@ from polyshop.api.rest.dependencies import (
     viewer_of,
 )
 from polyshop.api.rest.models.catalog import (
+    CATEGORY_FILTER_PATTERN,
     ProductIn,
     ProductOut,
     ProductPatch,
@@ -24,6 +25,8 @@ from polyshop.api.rest.models.catalog import (
     ProductWritten,
     VariantIn,
 )
+from polyshop.api.rest.models.money import PRICE_FILTER_SCHEMA
+from polyshop.api.rest.openapi import JSON_BODY, READ_WAIT, problems
 from polyshop.api.rest.pagination import Page, PageParams
 from polyshop.api.rest.problems import Problem, unprocessable
 from polyshop.catalog import commands, domain
@@ -64,12 +67,57 @@ def _variants(items: list[VariantIn]) -> tuple[tuple[Variant, ...], dict[str, in
     return tuple(variants), stock
 
 
+_PRICE_RANGE = (
+    " A product's price range runs from its cheapest variant to its dearest, and a product "
+    "matches when that range reaches into [min_price, max_price]: with min_price, when any "
+    "variant costs at least min_price (its cheapest may cost less); with max_price, when "
+    "any variant costs at most max_price. At most two decimals; min_price above max_price "
+    "is refused (422)."
+)
+
+
 def browse_filters(
-    category: Annotated[str | None, Query(max_length=300)] = None,
-    brand: Annotated[str | None, Query(max_length=100)] = None,
-    min_price: Annotated[Decimal | None, Query(ge=0)] = None,
-    max_price: Annotated[Decimal | None, Query(ge=0)] = None,
-    in_stock: bool | None = None,
+    category: Annotated[
+        str | None,
+        Query(
+            max_length=300,
+            description="Only this category and everything below it: a path of up to 6 "
+            "segments (`electronics/laptops`), in any letter case; empty: every category.",
+            json_schema_extra={"pattern": CATEGORY_FILTER_PATTERN},
+            examples=["electronics/laptops"],
+        ),
+    ] = None,
+    brand: Annotated[
+        str | None,
+        Query(
+            max_length=100,
+            description="Only this brand, compared whole (not a prefix); empty: every brand.",
+            examples=["Acme"],
+        ),
+    ] = None,
+    min_price: Annotated[
+        Decimal | None,
+        Query(
+            description="Lowest price wanted." + _PRICE_RANGE,
+            json_schema_extra=PRICE_FILTER_SCHEMA,
+            examples=[20],
+        ),
+    ] = None,
+    max_price: Annotated[
+        Decimal | None,
+        Query(
+            description="Highest price wanted." + _PRICE_RANGE,
+            json_schema_extra=PRICE_FILTER_SCHEMA,
+            examples=[100],
+        ),
+    ] = None,
+    in_stock: Annotated[
+        bool | None,
+        Query(
+            description="true: only products with a variant available now; false: only "
+            "those with none; absent: both."
+        ),
+    ] = None,
 ) -> Browse:
     """The filters browse and search share, validated; a 422 names the offending one."""
     low, high = _price("min_price", min_price), _price("max_price", max_price)
@@ -83,15 +131,29 @@ def browse_filters(
 
 
 BrowseDep = Annotated[Browse, Depends(browse_filters)]
+ProductId = Annotated[
+    str,
+    Path(
+        description="The product's id (a UUID), as `id` in its document.",
+        examples=["0190f5a8-7b7e-7cc2-9d1e-1a2b3c4d5e6f"],
+    ),
+]
 
 
-@router.get("/products", responses={200: {"model": ProductsOut}})
+@router.get("/products", responses={200: {"model": ProductsOut}, **problems(422, *READ_WAIT)})
 def browse_products(
     request: Request,
     container: ContainerDep,
     page: Annotated[PageParams, Query()],
     filters: BrowseDep,
-    sort: Sort = Sort.NEWEST,
+    sort: Annotated[
+        Sort,
+        Query(
+            description="`newest` first (the default), `price_asc` and `price_desc` by the "
+            "cheapest variant's price, `name`, or `popular`: most units ordered, net of "
+            "orders cancelled, refunded or left unpaid."
+        ),
+    ] = Sort.NEWEST,
     min_position: MinPosition = None,
 ) -> Response:
     """Browse active products with filters, a sort and pages."""
@@ -127,9 +189,18 @@ def browse_products(
     return Response(body, media_type="application/json")
 
 
-@router.get("/products/{product_id}", responses={200: {"model": ProductOut}})
+@router.get(
+    "/products/{product_id}",
+    responses={
+        200: {"model": ProductOut},
+        **problems((404, "No product with this id."), 422, *READ_WAIT),
+    },
+)
 async def get_product_document(
-    product_id: str, request: Request, container: ContainerDep, min_position: MinPosition = None
+    product_id: ProductId,
+    request: Request,
+    container: ContainerDep,
+    min_position: MinPosition = None,
 ) -> Response:
     """The product document: variants with price and availability, images, category, brand."""
     pages = container.product_pages
@@ -164,7 +235,13 @@ def _render(pages: ProductPageCache, doc: dict[str, Any], token: int) -> bytes:
     return page
 
 
-@router.post("/products", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/products",
+    status_code=status.HTTP_201_CREATED,
+    responses=problems(
+        *JSON_BODY, 401, 403, (409, "A variant's SKU is already taken (`skus` lists them)."), 503
+    ),
+)
 def create_product(body: ProductIn, container: ContainerDep, _: AdminDep) -> ProductWritten:
     """Create a product with its variants (SKUs) and their initial stock."""
     variants, stock = _variants(body.variants)
@@ -188,17 +265,26 @@ def create_product(body: ProductIn, container: ContainerDep, _: AdminDep) -> Pro
     return ProductWritten(product_id=written.product_id, position=written.position)
 
 
-@router.patch("/products/{product_id}")
+@router.patch(
+    "/products/{product_id}",
+    responses=problems(
+        *JSON_BODY,
+        401,
+        403,
+        (404, "No product with this id."),
+        (409, "A new variant's SKU is already taken (`skus` lists them)."),
+        503,
+    ),
+)
 def update_product(
-    product_id: str, body: ProductPatch, container: ContainerDep, _: AdminDep
+    product_id: ProductId, body: ProductPatch, container: ContainerDep, _: AdminDep
 ) -> ProductWritten:
     """Change product fields (a price change is its own event); add variants."""
     _known(product_id)
+    nulls = sorted(k for k, v in body.model_dump(exclude_unset=True).items() if v is None)
+    if nulls:  # absent keeps a field; null would erase it, which no field allows
+        raise unprocessable(nulls[0], "cannot be null; leave it out to keep it")
     changes = body.model_dump(exclude_unset=True, exclude={"variants"})
-    if any(v is None for v in changes.values()):
-        raise Problem(
-            422, "Fields cannot be set to null.", slug="validation-error", title="Invalid request"
-        )
     new_variants, stock = _variants(body.variants or [])
     try:
         written = commands.update_product(container.store, product_id, changes)
@@ -216,8 +302,12 @@ def update_product(
     return ProductWritten(product_id=product_id, position=position)
 
 
-@router.delete("/products/{product_id}")
-def discontinue_product(product_id: str, container: ContainerDep, _: AdminDep) -> ProductWritten:
+@router.delete(
+    "/products/{product_id}", responses=problems(401, 403, (404, "No product with this id."), 503)
+)
+def discontinue_product(
+    product_id: ProductId, container: ContainerDep, _: AdminDep
+) -> ProductWritten:
     """Discontinue a product: it leaves browse and search; its history stays."""
     _known(product_id)
     try:

@@ -10,7 +10,9 @@ from fastapi.concurrency import run_in_threadpool
 from polyshop.api.rest.dependencies import ContainerDep, presented_token
 from polyshop.api.rest.models.analytics import RecommendationOut, RecommendationsOut
 from polyshop.api.rest.models.catalog import ProductOut
+from polyshop.api.rest.openapi import problems
 from polyshop.api.rest.problems import Problem
+from polyshop.api.rest.routes.products import ProductId
 from polyshop.catalog.domain import is_product_id
 from polyshop.container import Container
 from polyshop.recommendations.service import MAX_LIMIT, Recommendation, pick
@@ -20,13 +22,18 @@ router = APIRouter(prefix="/api/v1", tags=["catalog"])
 
 
 @router.get(
-    "/products/{product_id}/recommendations", responses={200: {"model": RecommendationsOut}}
+    "/products/{product_id}/recommendations",
+    responses={
+        200: {"model": RecommendationsOut},
+        **problems((404, "No product with this id."), 422),
+    },
+    openapi_extra={"security": [{}, {"session": []}]},
 )
 async def recommendations(
-    product_id: str,
+    product_id: ProductId,
     request: Request,
     container: ContainerDep,
-    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 8,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="How many at most.")] = 8,
 ) -> Response:
     """Products bought or viewed together with this one, else similar ones: never this
     product, one out of stock or discontinued, or one already in the caller's cart."""

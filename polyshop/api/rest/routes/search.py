@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 from polyshop.api.rest.dependencies import ContainerDep, read_model_at
 from polyshop.api.rest.models.catalog import ProductOut
 from polyshop.api.rest.models.money import Amount
+from polyshop.api.rest.openapi import READ_WAIT, problems
 from polyshop.api.rest.pagination import Page, PageParams
 from polyshop.api.rest.problems import unprocessable
 from polyshop.api.rest.routes.products import BrowseDep
@@ -22,27 +23,41 @@ router = APIRouter(prefix="/api/v1/products", tags=["search"])
 
 
 class PriceRangeOut(BaseModel):
-    from_: Amount = Field(serialization_alias="from")
-    to: Amount | None
-    count: int
+    """A bucket of the price facet, by each matching product's base price."""
+
+    from_: Amount = Field(serialization_alias="from", description="Lowest price in the bucket.")
+    to: Amount | None = Field(description="Price the bucket stops below; null: no upper end.")
+    count: int = Field(description="Matching products in the bucket.")
 
 
 class FacetsOut(BaseModel):
-    brands: dict[str, int]
-    categories: dict[str, int]
+    """Counts over every match of the query and filters, not just this page."""
+
+    brands: dict[str, int] = Field(description="Matching products per brand.")
+    categories: dict[str, int] = Field(description="Matching products per category path.")
     price_ranges: list[PriceRangeOut]
 
 
 class SearchOut(Page):
+    """A page of search results (best first, or in the sort asked for) with facets."""
+
     results: list[ProductOut]
     facets: FacetsOut
 
 
 class SuggestOut(BaseModel):
-    suggestions: list[str]
+    suggestions: list[str] = Field(description="Product names, best completion first.")
 
 
-Q = Annotated[str, Query(min_length=1, max_length=MAX_QUERY_CHARS, description="search words")]
+Q = Annotated[
+    str,
+    Query(
+        min_length=1,
+        max_length=MAX_QUERY_CHARS,
+        description="Search words, matched in any letter case with typo tolerance.",
+        examples=["laptop"],
+    ),
+]
 
 
 def _read_model(container: Container) -> str:
@@ -55,13 +70,26 @@ def _read_model(container: Container) -> str:
 MinPosition = Annotated[int | None, Depends(read_model_at(_read_model))]
 
 
-@router.get("/search", response_model_by_alias=True)
+@router.get(
+    "/search",
+    response_model_by_alias=True,
+    responses=problems(
+        (422, "An input breaks a rule (`errors` names it); pages stop at 10,000 results."),
+        *READ_WAIT,
+    ),
+)
 def search_products(
     q: Q,
     container: ContainerDep,
     page: Annotated[PageParams, Query()],
     browse: BrowseDep,
-    sort: SearchSort = SearchSort.RELEVANCE,
+    sort: Annotated[
+        SearchSort,
+        Query(
+            description="`relevance` (the default), `price_asc` and `price_desc` by the "
+            "cheapest variant's price, or `newest`."
+        ),
+    ] = SearchSort.RELEVANCE,
     min_position: MinPosition = None,
 ) -> SearchOut:
     """Full-text search with the browse filters, and facets over every match."""
@@ -98,9 +126,11 @@ def search_products(
     )
 
 
-@router.get("/suggest")
+@router.get("/suggest", responses=problems(422))
 async def suggest_products(
-    q: Q, container: ContainerDep, limit: Annotated[int, Query(ge=1, le=20)] = 8
+    q: Q,
+    container: ContainerDep,
+    limit: Annotated[int, Query(ge=1, le=20, description="How many names at most.")] = 8,
 ) -> SuggestOut:
     """Product names completing what has been typed so far."""
     names = await run_in_threadpool(container.search.suggest, q, limit)
