@@ -133,6 +133,12 @@ def test_unknown_routes_and_wrong_methods_are_typed_problems(client: TestClient)
     assert "DELETE" in body["detail"]
     assert "GET" in body["detail"]
     assert wrong_method.headers["allow"] == "GET"
+    # Several routes share a path: the 405 names the methods of every one (RFC 9110).
+    cart = client.options("/api/v1/cart")
+    assert problem(cart, 405)["type"] == "/problems/method-not-allowed"
+    assert cart.headers["allow"] == "DELETE, GET"
+    # A path another route's template would also match names its own resource's methods.
+    assert client.options("/api/v1/products/search").headers["allow"] == "GET"
 
 
 def test_unreadable_bodies_are_typed_problems_that_say_why(client: TestClient):

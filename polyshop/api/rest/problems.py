@@ -17,6 +17,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match, compile_path
 
 log = structlog.get_logger(__name__)
 
@@ -144,10 +145,9 @@ async def _on_http(request: Request, exc: Exception) -> JSONResponse:
     if status == 404 and generic:
         detail = f"Nothing is served at {clip(request.url.path)}; the API is listed at /docs."
     elif status == 405 and generic:
-        allowed = (exc.headers or {}).get("Allow", "")
-        detail = f"{request.method} is not allowed here" + (
-            f"; this path answers {allowed}." if allowed else "."
-        )
+        allowed = _allowed_methods(request)
+        exc.headers = {**(exc.headers or {}), "Allow": allowed}
+        detail = f"{request.method} is not allowed here; this path answers {allowed}."
     elif status == 400 and detail == "There was an error parsing the body":
         return problem_response(
             400,
@@ -158,6 +158,47 @@ async def _on_http(request: Request, exc: Exception) -> JSONResponse:
             headers=exc.headers,
         )
     return problem_response(status, detail, headers=exc.headers)
+
+
+def _allowed_methods(request: Request) -> str:
+    """The methods of the resource at this path (RFC 9110's `Allow`); the framework names
+    only those of the first route that matched the path, one of several.
+
+    The resource is the most specific documented path that matches (`/products/search`,
+    not `/products/{product_id}`); an undocumented page answers what its routes take.
+    """
+    documented = [
+        (template.count("{"), methods)
+        for pattern, template, methods in _documented_paths(request.app)
+        if pattern.match(request.url.path)
+    ]
+    if documented:
+        return ", ".join(sorted(min(documented)[1]))
+    return ", ".join(
+        method
+        for method in _METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] is Match.FULL
+            for route in request.app.router.routes
+        )
+    )
+
+
+_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
+
+
+def _documented_paths(app: FastAPI) -> list[tuple[re.Pattern[str], str, frozenset[str]]]:
+    """The OpenAPI document's paths as patterns with their methods, built once per app."""
+    built: list[tuple[re.Pattern[str], str, frozenset[str]]] | None = getattr(
+        app.state, "documented_paths", None
+    )
+    if built is None:
+        built = [
+            (compile_path(template)[0], template, frozenset(m.upper() for m in operations))
+            for template, operations in app.openapi()["paths"].items()
+        ]
+        app.state.documented_paths = built
+    return built
 
 
 def _unsupported_media_type(request: Request) -> JSONResponse:
