@@ -220,3 +220,11 @@ def test_a_guest_at_checkout_is_told_how_to_go_on(client: TestClient):
     assert "guest token" in detail
     assert "cart" in detail
     assert shopper.lines() == {"MUG-1": 1}  # the cart waits for the account
+
+
+def test_the_admin_page_quotes_a_long_product_id_as_a_short_prefix(client: TestClient):
+    page = client.get("/admin/analytics", params={"product": LONG}, headers=OPS)
+
+    assert page.status_code == 404
+    assert "a" * 40 + "…" in page.text  # the message
+    assert page.text.count(LONG) == 1  # only the form field keeps what was typed

@@ -43,6 +43,10 @@ class HttpMetrics:
         )
 
 
+#: How much of a request's path the access log keeps.
+LOGGED_PATH_CHARS = 200
+
+
 class RequestContextMiddleware:
     def __init__(self, app: ASGIApp, *, max_body_bytes: int, metrics: HttpMetrics) -> None:
         self.app = app
@@ -112,7 +116,7 @@ class RequestContextMiddleware:
             log.info(
                 "request",
                 method=scope["method"],
-                path=scope["path"],
+                path=scope["path"][:LOGGED_PATH_CHARS],  # a client's path may be huge
                 route=route,
                 status=status,
                 ms=round(elapsed * 1000, 2),

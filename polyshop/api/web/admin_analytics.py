@@ -44,7 +44,7 @@ from polyshop.api.rest.dependencies import (
     presented_token,
     require_admin,
 )
-from polyshop.api.rest.problems import Problem
+from polyshop.api.rest.problems import Problem, clip
 
 # The JSON login's own cookie setter, so both logins set the same cookie (name, lifetime,
 # HttpOnly, SameSite=Lax, Secure over HTTPS).
@@ -224,7 +224,7 @@ def _answer_page(
         if selection.product_id is not None:
             doc = analytics.product(selection.product_id)
             if doc is None:
-                raise PageError(404, f"No product {selection.product_id!r}.")
+                raise PageError(404, f"No product {clip(selection.product_id)!r}.")
             points = analytics.series(selection.product_id, selection.rng)
             funnel = analytics.funnel(selection.product_id, selection.rng.start, selection.rng.end)
             product = product_view(doc, selection.rng, points, funnel)
@@ -293,7 +293,7 @@ def parse_selection(filters: Filters, now: datetime) -> Selection:
         raise PageError(422, "start, end: the range reaches past the dates we can count.") from None
     product = filters.product or None
     if product is not None and not is_product_id(product):
-        raise PageError(404, f"No product {product!r}.")
+        raise PageError(404, f"No product {clip(product)!r}.")
     return Selection(product, rng)
 
 
