@@ -63,13 +63,7 @@ class Carts:
 
     def view(self, owner: str) -> bytes:
         kept = self.store.cached_view(owner)
-        if kept is not None:
-            return _body(kept)
-        priced = self._price(owner)
-        body = priced.body()
-        if priced.document["items"]:
-            self._keep(owner, priced, body)
-        return body
+        return _body(kept) if kept is not None else self._price_and_keep(owner)
 
     def add(
         self, owner: str, quantity: int, *, sku: str | None = None, product_id: str | None = None
@@ -92,13 +86,15 @@ class Carts:
         line = CartLine(code, offer.product_id, quantity, to_cents(offer.unit_price), time.time())
         new_quantity = self.store.add(owner, line, domain.MAX_QUANTITY, self._max_lines)
         self._on_added(owner, offer.product_id)
+        # A quantity other than `have + quantity` means the line changed between the read
+        # and the add (another tab, or the cart expired and started again): the patched
+        # view would not be the cart at `r + 1`, so the cart is priced whole instead.
+        if new_quantity != have + quantity or not self._outlives(before):
+            return self._price_and_keep(owner)
         held = CartLine(code, offer.product_id, new_quantity, line.unit_price_cents, line.added_at)
         after = before.with_line(held, offer, before.revision + 1, line.added_at)
         body = after.body()
-        # Another quantity than `have + quantity` means another write to this line came
-        # between: `after` would not be the cart at `r + 1`, so it is answered, not kept.
-        if new_quantity == have + quantity and self._outlives(before):
-            self._keep(owner, after, body)
+        self._keep(owner, after, body)
         return body
 
     def set_quantity(self, owner: str, sku: str, quantity: int) -> bytes | None:
@@ -153,6 +149,13 @@ class Carts:
         kept = self.store.cached_view(owner)
         view = PricedView.parse(kept) if kept is not None else None
         return view if view is not None else self._price(owner)
+
+    def _price_and_keep(self, owner: str) -> bytes:
+        priced = self._price(owner)
+        body = priced.body()
+        if priced.document["items"]:
+            self._keep(owner, priced, body)
+        return body
 
     def _price(self, owner: str) -> PricedView:
         """The whole cart priced now, under the revision it was read at."""

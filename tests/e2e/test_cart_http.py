@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -14,6 +15,7 @@ from sqlalchemy import event
 
 from polyshop.api.rest.app import create_app
 from polyshop.cart import domain
+from polyshop.cart.domain import CartLine
 from polyshop.catalog import commands
 from polyshop.catalog.domain import ProductDraft, Variant
 from polyshop.container import Container
@@ -321,3 +323,67 @@ def test_pricing_carts_of_any_size_runs_one_statement(client: TestClient):
     finally:
         event.remove(engine, "before_cursor_execute", record)
     assert len(seen) == 1
+
+
+@pytest.mark.parametrize("other", ["another line", "the same line"])
+def test_a_write_between_reading_the_cart_and_adding_is_never_hidden(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch, other: str
+):
+    """An add patches the view of the revision it read; a write that lands between that
+    read and the add (another tab) must show in the next read of the cart."""
+    a, b, c = import_items(client, 3)
+    shopper = guest(client)
+    shopper.add(a)
+    shopper.add(a)  # a view is kept now
+    product_of = {item["sku"]: item["product_id"] for item in guest_cart(client, [b, c])}
+    container: Container = client.container  # type: ignore[attr-defined]
+    store = container.carts.store
+    real_add = store.add
+    meanwhile = c if other == "another line" else b
+
+    def add_after_another_tab(owner: str, line: CartLine, limit: int, max_lines: int) -> int:
+        if line.sku == b:
+            real_add(owner, replace(line, sku=meanwhile, product_id=product_of[meanwhile]), 99, 9)
+        return real_add(owner, line, limit, max_lines)
+
+    monkeypatch.setattr(store, "add", add_after_another_tab)
+    added = shopper.add(b)
+    monkeypatch.undo()
+    expected = {a: 2, b: 1, c: 1} if other == "another line" else {a: 2, b: 2}
+    if other == "the same line":  # the answer shows the other tab's unit too
+        assert {i["sku"]: i["quantity"] for i in added.json()["items"]} == expected
+    assert shopper.lines() == expected
+    assert shopper.add(a).json()["items"] == shopper.cart()["items"]
+    assert shopper.lines() == {**expected, a: 3}
+
+
+def guest_cart(client: TestClient, skus: list[str]) -> list[dict]:
+    """The items of a new guest's cart holding one of each of `skus`."""
+    shopper = guest(client)
+    for code in skus:
+        shopper.add(code)
+    return shopper.cart()["items"]
+
+
+def test_a_cart_expiring_while_an_item_is_added_shows_only_that_item(
+    backend: str, container_for: Callable[..., Container], monkeypatch: pytest.MonkeyPatch
+):
+    """The add read a view of the old cart; the cart expired before the write, which started
+    it again: the old lines must not come back with the view."""
+    with make_client(container_for, backend, cart_ttl=1.0) as client:
+        a, b = import_items(client, 2)
+        shopper = guest(client)
+        shopper.add(a)
+        shopper.add(a)  # a view is kept now
+        store = client.container.carts.store  # type: ignore[attr-defined]
+        real_add = store.add
+
+        def add_after_expiry(owner: str, line: CartLine, limit: int, max_lines: int) -> int:
+            time.sleep(1.2)
+            return real_add(owner, line, limit, max_lines)
+
+        monkeypatch.setattr(store, "add", add_after_expiry)
+        added = shopper.add(b)
+        monkeypatch.undo()
+        assert [(i["sku"], i["quantity"]) for i in added.json()["items"]] == [(b, 1)]
+        assert shopper.lines() == {b: 1}
