@@ -25,7 +25,25 @@ from polyshop.cart.domain import CartFull, CartLine, QuantityLimit
 from polyshop.cart.ports import CartSnapshot, OrderedCart
 from polyshop.ttlstore.redis_client import RedisKeys, unavailable_as_store_error
 
-_ADD = """
+# A revision is bumped on every change. A cart's first revision comes from the server's
+# clock (microseconds), as in the embedded store: a cart that expired and started again
+# never reaches a revision that a priced view kept from its earlier life could carry.
+_BUMPING = """
+local function bump(key, ttl)
+  if redis.call('EXISTS', key) == 0 then
+    local now = redis.call('TIME')
+    redis.call('SET', key, now[1] .. string.format('%06d', tonumber(now[2])))
+  end
+  redis.call('INCR', key)
+  redis.call('PEXPIRE', key, ttl)
+end
+"""
+
+_BUMP = _BUMPING + "bump(KEYS[1], ARGV[1])"
+
+_ADD = (
+    _BUMPING
+    + """
 local current = redis.call('HGET', KEYS[1], ARGV[1])
 local wanted = tonumber(ARGV[2])
 local line
@@ -42,28 +60,30 @@ end
 redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(line))
 redis.call('HSETNX', KEYS[1], '*id', ARGV[10])
 redis.call('PEXPIRE', KEYS[1], ARGV[7])
-redis.call('INCR', KEYS[2])
-redis.call('PEXPIRE', KEYS[2], ARGV[7])
+bump(KEYS[2], ARGV[7])
 redis.call('SADD', KEYS[3], ARGV[8])
 redis.call('PEXPIRE', KEYS[3], ARGV[7])
 return line.q
 """
+)
 
 #: What `_ADD` answers when a new line would pass the cart's number of lines (a quantity
 #: answer is never this low: quantities are capped far below).
 _FULL = -1000000
 
-_SET_QUANTITY = """
+_SET_QUANTITY = (
+    _BUMPING
+    + """
 local current = redis.call('HGET', KEYS[1], ARGV[1])
 if not current then return 0 end
 local line = cjson.decode(current)
 line.q = tonumber(ARGV[2])
 redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(line))
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
-redis.call('INCR', KEYS[2])
-redis.call('PEXPIRE', KEYS[2], ARGV[3])
+bump(KEYS[2], ARGV[3])
 return 1
 """
+)
 
 
 # Reading and emptying a cart, each in one command: a MULTI/EXEC pipeline costs the client
@@ -76,7 +96,9 @@ return {redis.call('HGETALL', KEYS[1]), redis.call('GET', KEYS[2])}
 
 # Consume an ordered cart (see `CartStore.consume`): ARGV = ordered id, new id, TTL, then
 # SKU and quantity pairs.
-_CONSUME = """
+_CONSUME = (
+    _BUMPING
+    + """
 if redis.call('HGET', KEYS[1], '*id') ~= ARGV[1] then return 0 end
 for i = 4, #ARGV, 2 do
   local current = redis.call('HGET', KEYS[1], ARGV[i])
@@ -96,16 +118,18 @@ else
   redis.call('DEL', KEYS[1])
 end
 redis.call('DEL', KEYS[3])
-redis.call('INCR', KEYS[2])
-redis.call('PEXPIRE', KEYS[2], ARGV[3])
+bump(KEYS[2], ARGV[3])
 return 1
 """
+)
 
-_CLEAR = """
+_CLEAR = (
+    _BUMPING
+    + """
 redis.call('DEL', KEYS[1], KEYS[3])
-redis.call('INCR', KEYS[2])
-redis.call('PEXPIRE', KEYS[2], ARGV[1])
+bump(KEYS[2], ARGV[1])
 """
+)
 
 
 class RedisCartStore:
@@ -118,6 +142,7 @@ class RedisCartStore:
         self._snapshot = client.register_script(_SNAPSHOT)
         self._clear = client.register_script(_CLEAR)
         self._consume = client.register_script(_CONSUME)
+        self._bump_revision = client.register_script(_BUMP)
 
     def snapshot(self, owner: str) -> CartSnapshot:
         with unavailable_as_store_error():
@@ -265,9 +290,7 @@ class RedisCartStore:
             pipe.execute()
 
     def _bump(self, pipe: redis.client.Pipeline, owner: str) -> None:
-        revision = self._keys("cart-rev", owner)
-        pipe.incr(revision)
-        pipe.pexpire(revision, self._ttl_ms)
+        self._bump_revision(keys=[self._keys("cart-rev", owner)], args=[self._ttl_ms], client=pipe)
 
 
 #: The cart hash's field that holds the cart's id.

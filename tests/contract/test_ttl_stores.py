@@ -378,3 +378,14 @@ def test_concurrent_adds_from_many_tabs_all_count(stores: Stores) -> None:
     # 128 adds of one unit against a limit of 99: exactly 99 land, 29 are refused at 99.
     assert carts.snapshot("user:tabs").lines[0].quantity == 99
     assert refused == [99] * 29
+
+
+def test_a_view_of_an_expired_cart_is_never_served_for_the_next_one(stores: Stores) -> None:
+    carts = stores.short_carts
+    carts.add("guest:again", line("A"), 99, 250)
+    first = carts.snapshot("guest:again").revision
+    carts.cache_view("guest:again", b'{"stale": true}', first, 30)  # outlives the cart
+    time.sleep(1.3)
+    carts.add("guest:again", line("B"), 99, 250)
+    assert carts.snapshot("guest:again").revision > first
+    assert carts.cached_view("guest:again") is None
