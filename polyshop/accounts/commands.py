@@ -12,9 +12,10 @@ from sqlalchemy.exc import IntegrityError
 from polyshop.accounts import domain, passwords
 from polyshop.accounts.domain import Address, Role, User
 from polyshop.accounts.schema import users
+from polyshop.eventstore.clock import as_utc, utc_now
 from polyshop.eventstore.events import NewEvent
 from polyshop.eventstore.ports import NO_STREAM, EventStore
-from polyshop.eventstore.sql_store import SqlEventStore, as_utc, utc_now
+from polyshop.eventstore.sql_store import SqlEventStore
 from polyshop.ids import new_id
 
 

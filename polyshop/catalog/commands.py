@@ -13,9 +13,9 @@ from polyshop.bulk import insert_rows
 from polyshop.catalog import domain
 from polyshop.catalog.domain import ProductDraft, Variant
 from polyshop.catalog.schema import products, variants
+from polyshop.eventstore.clock import utc_now
 from polyshop.eventstore.events import NewEvent, StreamAppend
 from polyshop.eventstore.ports import EventStore, UnitOfWork
-from polyshop.eventstore.sql_store import utc_now
 from polyshop.ids import new_id
 from polyshop.inventory import stock as inventory
 from polyshop.money import from_cents, parse_amount, to_cents

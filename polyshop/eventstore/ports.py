@@ -7,7 +7,13 @@ from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any, Protocol
 
-from polyshop.eventstore.events import AppendResult, NewEvent, RecordedEvent, StreamAppend
+from polyshop.eventstore.events import (
+    AppendResult,
+    EventMetadata,
+    NewEvent,
+    RecordedEvent,
+    StreamAppend,
+)
 
 #: `expected_version` meaning "append wherever the stream is" (no optimistic check).
 ANY_VERSION: None = None
@@ -30,7 +36,10 @@ class UnitOfWork(Protocol):
         stream_type: str,
         events: Sequence[NewEvent],
         expected_version: int | None = ANY_VERSION,
-    ) -> AppendResult: ...
+        metadata: EventMetadata | None = None,
+    ) -> AppendResult:
+        """Append to one stream after `expected_version` (ANY_VERSION: wherever it is);
+        `metadata` defaults to the ambient correlation id and actor."""
 
     def append_many(self, appends: Sequence[StreamAppend]) -> list[int]:
         """Append to many streams in one statement, each after the version its writer knows
@@ -69,6 +78,7 @@ class EventStore(Protocol):
         stream_type: str,
         events: Sequence[NewEvent],
         expected_version: int | None = ANY_VERSION,
+        metadata: EventMetadata | None = None,
     ) -> AppendResult:
         """Append in a unit of work of its own."""
 

@@ -55,7 +55,8 @@ from sqlalchemy.engine import make_url
 from polyshop.eventstore.errors import ConcurrencyConflict
 from polyshop.eventstore.notify import InProcessNotifier
 from polyshop.eventstore.schema import POSITION_SEQUENCE, events
-from polyshop.eventstore.sql_store import PendingAppend, SqlEventStore
+from polyshop.eventstore.sql_store import SqlEventStore
+from polyshop.eventstore.sql_unit_of_work import PendingAppend
 
 log = structlog.get_logger(__name__)
 

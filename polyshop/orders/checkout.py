@@ -39,9 +39,10 @@ from polyshop import correlation
 from polyshop.cart.ports import CartStore, OrderedCart
 from polyshop.catalog import pricing
 from polyshop.catalog.domain import Offer
+from polyshop.eventstore.clock import utc_now
 from polyshop.eventstore.errors import ConcurrencyConflict
 from polyshop.eventstore.events import EventMetadata, NewEvent, StreamAppend
-from polyshop.eventstore.sql_store import SqlEventStore, utc_now
+from polyshop.eventstore.sql_store import SqlEventStore
 from polyshop.group_commit import GroupCommit
 from polyshop.ids import new_id
 from polyshop.inventory import stock

@@ -12,9 +12,10 @@ from collections.abc import Callable
 
 import structlog
 
+from polyshop.eventstore.clock import utc_now
 from polyshop.eventstore.events import NewEvent
 from polyshop.eventstore.projections.ports import Lease
-from polyshop.eventstore.sql_store import SqlEventStore, utc_now
+from polyshop.eventstore.sql_store import SqlEventStore
 from polyshop.inventory import stock
 from polyshop.orders import lifecycle
 from polyshop.orders.domain import InvalidTransition, Order, Status

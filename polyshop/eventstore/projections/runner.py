@@ -20,6 +20,7 @@ import structlog
 from sqlalchemy import Connection, Row, bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
+from polyshop.eventstore.clock import as_utc, utc_now
 from polyshop.eventstore.events import RecordedEvent
 from polyshop.eventstore.projections.ports import (
     Lease,
@@ -29,7 +30,7 @@ from polyshop.eventstore.projections.ports import (
 )
 from polyshop.eventstore.projections.recent import RecentEvents
 from polyshop.eventstore.schema import projections as table
-from polyshop.eventstore.sql_store import SqlEventStore, as_utc, utc_now
+from polyshop.eventstore.sql_store import SqlEventStore
 from polyshop.group_commit import GroupCommit
 
 log = structlog.get_logger(__name__)
