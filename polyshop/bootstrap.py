@@ -66,6 +66,7 @@ from polyshop.recommendations.service import Recommender
 from polyshop.recommendations.sql_graph import SqlRecommendationGraph
 from polyshop.search.ports import SearchIndex
 from polyshop.search.postgres_index import PostgresSearchIndex
+from polyshop.search.postgres_projection import PostgresSearchProjection
 from polyshop.search.tantivy_index import TantivyCatalogIndex, TantivySearchProjection
 from polyshop.sqlite_files import create_sqlite_engine
 from polyshop.ttlstore.redis_client import RedisKeys, close_redis, create_redis
@@ -125,6 +126,7 @@ def _wire(
     extra: list[Projection] = [OrderedCartsProjection(ttl.carts)]
     if settings.mode is Mode.SERVER:
         search = PostgresSearchIndex(read_engine)
+        extra.append(PostgresSearchProjection(store.head))
     else:
         tantivy_index = TantivyCatalogIndex(settings.data_dir / "search")
         search = tantivy_index

@@ -7,7 +7,6 @@ events shape the document; inventory events carry each SKU's resulting availabil
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
@@ -27,7 +26,7 @@ from sqlalchemy import (
     select,
 )
 
-from polyshop.catalog import domain, postgres_search
+from polyshop.catalog import domain
 from polyshop.eventstore.events import RecordedEvent
 from polyshop.eventstore.projections.sql_tables import (
     AFTER_BULK,
@@ -40,7 +39,6 @@ from polyshop.inventory import stock as inventory
 from polyshop.money import to_cents
 
 DOCUMENTS, LISTING, SKUS = ("product_documents", "product_listing", "product_skus")
-_WORDS = re.compile(r"[a-z0-9]+")
 
 CATALOG_EVENTS = {
     domain.PRODUCT_CREATED,
@@ -123,12 +121,9 @@ def define_document_tables(metadata: MetaData, suffix: str) -> list[Table]:
 
 class ProductDocumentProjection(SqlTableProjection):
     name = "product_documents"
-    version = 8  # 8: the listing's brand_key
+    # 8: the listing's brand_key; 9: without search's rows (`search.postgres_projection`)
+    version = 9
     event_types = frozenset(CATALOG_EVENTS | STOCK_EVENTS)
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._bulk: set[int] = set()  # generations being built in bulk in this process
 
     def define_tables(self, metadata: MetaData, suffix: str) -> list[Table]:
         return define_document_tables(metadata, suffix)
@@ -171,23 +166,8 @@ class ProductDocumentProjection(SqlTableProjection):
             key=["sku"],
             assignments={"product_id": "excluded.product_id"},
         )
-        if connection.dialect.name == "postgresql":
-            terms = {t for d in docs.values() for t in vocabulary(d)}
-            if generation in self._bulk:  # its search rows are written at the end, in order
-                postgres_search.add_terms(connection, generation, terms)
-            else:
-                postgres_search.write(connection, generation, docs.keys(), terms)
-
-    def setup(self, generation: int, connection: Any, *, bulk: bool = False) -> None:
-        super().setup(generation, connection, bulk=bulk)
-        if connection.dialect.name == "postgresql":
-            postgres_search.create_tables(connection, generation, indexes=not bulk)
-            if bulk:
-                self._bulk.add(generation)
 
     def adapt_older(self, generation: int, version: int, connection: Any) -> None:
-        if connection.dialect.name == "postgresql" and version <= 6:
-            postgres_search.bridge_older(connection, generation)
         if version <= 7:  # no brand_key yet: the view computes it (SQL lower: ASCII in SQLite)
             listing = self.tables(generation)[LISTING].name
             if "brand_key" not in {c["name"] for c in inspect(connection).get_columns(listing)}:
@@ -195,32 +175,6 @@ class ProductDocumentProjection(SqlTableProjection):
                 connection.exec_driver_sql(
                     f"CREATE VIEW {LISTING} AS SELECT *, lower(brand) AS brand_key FROM {listing}"
                 )
-
-    def finish_bulk(self, generation: int, connection: Any) -> None:
-        super().finish_bulk(generation, connection)
-        if connection.dialect.name == "postgresql":
-            postgres_search.fill(connection, generation)
-            postgres_search.create_indexes(connection, generation)
-            self._bulk.discard(generation)
-
-    def refresh_statistics(self, generation: int, connection: Any) -> None:
-        super().refresh_statistics(generation, connection)
-        if connection.dialect.name == "postgresql":
-            with connection.engine.connect().execution_options(
-                isolation_level="AUTOCOMMIT"
-            ) as vacuuming:
-                postgres_search.vacuum(vacuuming, generation)
-
-    def activate(self, generation: int, connection: Any) -> None:
-        super().activate(generation, connection)
-        if connection.dialect.name == "postgresql":
-            postgres_search.activate(connection, generation)
-
-    def teardown(self, generation: int, connection: Any) -> None:
-        super().teardown(generation, connection)
-        if connection.dialect.name == "postgresql":
-            postgres_search.drop(connection, generation)
-        self._bulk.discard(generation)
 
     @staticmethod
     def _preload(
@@ -336,14 +290,6 @@ def finish(doc: dict[str, Any]) -> None:
     doc["in_stock"] = doc["status"] == domain.ACTIVE and any(
         v["available"] > 0 for v in doc["variants"]
     )
-
-
-def vocabulary(doc: dict[str, Any]) -> set[str]:
-    """Words a shopper may type for this product: the basis of typo correction."""
-    text_ = " ".join(
-        [doc["name"], doc["brand"], doc["category"].replace("/", " "), " ".join(doc["tags"])]
-    )
-    return {w for w in _WORDS.findall(text_.lower()) if len(w) >= 3}
 
 
 def _new_document(data: dict[str, Any], event: RecordedEvent) -> dict[str, Any]:

@@ -1,17 +1,17 @@
 """Search on PostgreSQL full text: the narrow search rows' weighted tsvector (GIN-indexed),
 typo correction against a trigram-indexed vocabulary, and the page and its facets from one
-pass over the matches."""
+pass over the matches. It reads the search projection's views (`sql_postgres`), or an older
+copy while a shop upgraded from one builds them (`postgres_legacy`)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
 
 from polyshop.catalog import domain
-from polyshop.catalog.postgres_search import SEARCH, TERMS
-from polyshop.catalog.queries import documents_by_id
 from polyshop.money import to_cents
+from polyshop.search import postgres_legacy
 from polyshop.search.ports import (
     PRICE_BUCKETS,
     Facets,
@@ -20,17 +20,16 @@ from polyshop.search.ports import (
     SearchResult,
     SearchSort,
 )
+from polyshop.search.postgres_legacy import OWN, Source
 
-_CORRECT = text(
-    f"""
+_CORRECT = """
     SELECT t.q, coalesce(
-        (SELECT term FROM {TERMS} WHERE term = t.q),
-        (SELECT term FROM {TERMS} WHERE term % t.q
+        (SELECT term FROM {terms} WHERE term = t.q),
+        (SELECT term FROM {terms} WHERE term % t.q
          ORDER BY similarity(term, t.q) DESC, term LIMIT 1)) AS best
     FROM unnest(CAST(:terms AS text[])) WITH ORDINALITY AS t(q, n)
     ORDER BY t.n
-    """
-)
+"""
 
 _BUCKET = (
     "CASE "
@@ -57,7 +56,7 @@ _SORT_KEYS = {
 _SEARCH = f"""
     WITH matches AS (
         SELECT product_id, brand, category, {_BUCKET} AS bucket, {{key}} AS sort_key
-        FROM {SEARCH}, to_tsquery('english', :tsquery) AS q
+        FROM {{rows}}, to_tsquery('english', :tsquery) AS q
         WHERE {{where}}
     )
     SELECT
@@ -73,25 +72,40 @@ _SEARCH = f"""
             ) AS counted
         ) AS facets
 """
-_SUGGEST = text(
-    f"""
+_SUGGEST = """
     SELECT name, max(ts_rank(search, q)) AS rank
-    FROM {SEARCH}, to_tsquery('english', :tsquery) AS q
+    FROM {rows}, to_tsquery('english', :tsquery) AS q
     WHERE status = :active AND search @@ q
     GROUP BY name ORDER BY rank DESC, name LIMIT :limit
-    """
+"""
+_DOCUMENTS = (
+    "SELECT product_id, document FROM {documents} WHERE product_id = ANY(CAST(:ids AS text[]))"
 )
 
 
 class PostgresSearchIndex:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
+        self._is_own = False  # the search projection's views serve (once true, for good)
 
-    def _tsquery(self, connection: Any, terms: list[str]) -> str | None:
+    def _source(self, connection: Connection) -> Source | None:
+        """Where to read: asked of the database until the search projection's own views
+        serve, which is for good once they do."""
+        if self._is_own:
+            return OWN
+        found = postgres_legacy.source(connection)
+        self._is_own = found is OWN
+        return found
+
+    def _tsquery(self, connection: Connection, source: Source, terms: list[str]) -> str | None:
         """Each term, or what it most likely meant, as a tsquery; the last one as a prefix."""
         if not terms:
             return None
-        rows = connection.execute(_CORRECT, {"terms": terms}).all()
+        if source.terms is None:  # an older copy without a vocabulary: the words as typed
+            rows = [(term, None) for term in terms]
+        else:
+            correct = text(_CORRECT.format(terms=source.terms))
+            rows = connection.execute(correct, {"terms": terms}).all()
         parts = []
         for i, (typed, best) in enumerate(rows):
             options = {typed} | ({best} if best else set())
@@ -124,11 +138,16 @@ class PostgresSearchIndex:
             where.append("in_stock = :in_stock")
             params["in_stock"] = query.in_stock
         key, direction = _SORT_KEYS[query.sort]
-        statement = text(_SEARCH.format(key=key, direction=direction, where=" AND ".join(where)))
         with self._engine.connect() as connection:
-            params["tsquery"] = self._tsquery(connection, query.terms)
-            ids, grouped = connection.execute(statement, params).one()
-            documents = documents_by_id(connection, list(ids))
+            source = self._source(connection)
+            if source is None:  # a new shop's first search model is being created
+                return SearchResult([], 0, Facets())
+            statement = _SEARCH.format(
+                rows=source.rows, key=key, direction=direction, where=" AND ".join(where)
+            )
+            params["tsquery"] = self._tsquery(connection, source, query.terms)
+            ids, grouped = connection.execute(text(statement), params).one()
+            documents = _documents(connection, source, list(ids))
         return SearchResult(documents, *_facets(grouped or []))
 
     def suggest(self, prefix: str, limit: int = 10) -> list[str]:
@@ -137,10 +156,23 @@ class PostgresSearchIndex:
             return []
         tsquery = " & ".join([*terms[:-1], terms[-1] + ":*"])
         with self._engine.connect() as connection:
+            source = self._source(connection)
+            if source is None:
+                return []
             rows = connection.execute(
-                _SUGGEST, {"tsquery": tsquery, "active": domain.ACTIVE, "limit": limit}
+                text(_SUGGEST.format(rows=source.rows)),
+                {"tsquery": tsquery, "active": domain.ACTIVE, "limit": limit},
             ).all()
         return [r.name for r in rows]
+
+
+def _documents(connection: Connection, source: Source, ids: list[str]) -> list[dict[str, Any]]:
+    """The documents of `ids`, in that order."""
+    if not ids:
+        return []
+    statement = text(_DOCUMENTS.format(documents=source.documents))
+    found = {r.product_id: r.document for r in connection.execute(statement, {"ids": ids})}
+    return [found[i] for i in ids if i in found]
 
 
 def _facets(grouped: list[Any]) -> tuple[int, Facets]:

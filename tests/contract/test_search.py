@@ -6,13 +6,13 @@ import time
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import Connection, text
 
-from polyshop.catalog import commands, postgres_search
+from polyshop.catalog import commands
 from polyshop.catalog.domain import ProductDraft, Variant
 from polyshop.container import Container
 from polyshop.inventory import stock
-from polyshop.search import tantivy_index
+from polyshop.search import sql_postgres, tantivy_index
 from polyshop.search.ports import SearchQuery, SearchSort
 
 CATALOG = [
@@ -245,11 +245,22 @@ def test_an_index_rebuilt_in_bulk_answers_as_the_one_kept_live(
         return answered
 
     live = answers()
-    container.runner.rebuild("search_index" if backend == "sqlite" else "product_documents")
+    container.runner.rebuild("search_index")
 
     assert answers() == live
     assert ("899.00", True) in [hit[1:] for hit in live[0][1]]  # the changes are in them
     assert live[2][0] == 0
+
+
+def forget_search_model(connection: Connection) -> None:
+    """What a shop had before search kept its own read model: none of it."""
+    generations = connection.execute(
+        text("DELETE FROM projections WHERE name = 'search_index' RETURNING generation")
+    ).scalars()
+    connection.execute(text("DROP VIEW search_documents, search_skus, search_rows, search_terms"))
+    for generation in list(generations):
+        for table in ("search_documents", "search_skus", "search_rows", "search_terms"):
+            connection.execute(text(f"DROP TABLE IF EXISTS {table}__g{generation}"))
 
 
 def test_postgres_search_answers_from_an_older_copy_while_the_new_one_is_built(
@@ -257,32 +268,108 @@ def test_postgres_search_answers_from_an_older_copy_while_the_new_one_is_built(
 ):
     # Product documents version 6 kept the vector in the documents and had no search
     # rows. A shop left so by it, started with this code, must answer searches from that
-    # copy until the rebuilt one is swapped in.
+    # copy until the rebuilt ones are swapped in.
     container = container_for("postgres")
     import_catalog(container)
     index_up_to_date(container)
     before = names(container, "wireless")
     with container.store.write_engine.begin() as connection:
+        forget_search_model(connection)
         (generation,) = connection.execute(
             text(
                 "UPDATE projections SET projection_version = 6"
                 " WHERE name = 'product_documents' RETURNING generation"
             )
         ).scalars()
-        connection.execute(text("DROP VIEW product_search"))
         connection.execute(text("DROP VIEW product_documents"))
         connection.execute(
             text(
                 f"ALTER TABLE product_documents__g{generation} ADD COLUMN search tsvector"
-                f" GENERATED ALWAYS AS ({postgres_search.vector('document')}) STORED"
+                f" GENERATED ALWAYS AS ({sql_postgres.vector('document')}) STORED"
             )
         )
         connection.execute(
             text(f"CREATE VIEW product_documents AS SELECT * FROM product_documents__g{generation}")
         )
+    container = container_for("postgres")  # started with this code
 
     container.runner.prepare()  # what every start does before it serves
     assert before
     assert names(container, "wireless") == before
     container.runner.rebuild("product_documents")
+    assert names(container, "wireless") == before
+    container.runner.rebuild("search_index")
+    assert names(container, "wireless") == before
+
+
+def leave_as_version_8(container: Container) -> None:
+    """The catalog's projection kept search's rows and vocabulary (`product_search__gN`,
+    `product_terms__gN`, under views of those names) beside its documents."""
+    with container.store.write_engine.begin() as connection:
+        (catalog,) = connection.execute(
+            text(
+                "UPDATE projections SET projection_version = 8"
+                " WHERE name = 'product_documents' RETURNING generation"
+            )
+        ).scalars()
+        (search,) = connection.execute(
+            text("SELECT generation FROM projections WHERE name = 'search_index'")
+        ).scalars()
+        for older, ours in (("product_search", "search_rows"), ("product_terms", "search_terms")):
+            connection.execute(
+                text(f"CREATE TABLE {older}__g{catalog} AS SELECT * FROM {ours}__g{search}")
+            )
+        forget_search_model(connection)
+        for older in ("product_search", "product_terms"):
+            connection.execute(text(f"CREATE VIEW {older} AS SELECT * FROM {older}__g{catalog}"))
+
+
+def older_copy_left(container: Container) -> list[str]:
+    with container.store.write_engine.connect() as connection:
+        return list(
+            connection.execute(
+                text(
+                    "SELECT relname FROM pg_class WHERE relname ~ '^product_(search|terms)'"
+                    " ORDER BY relname"
+                )
+            ).scalars()
+        )
+
+
+def test_postgres_search_answers_from_the_catalogs_rows_until_its_own_are_swapped_in(
+    container_for,
+):
+    container = container_for("postgres")
+    import_catalog(container)
+    index_up_to_date(container)
+    before = names(container, "wireless")
+    typo = names(container, "labtop")
+    leave_as_version_8(container)
+    container = container_for("postgres")  # started with this code
+
+    assert before
+    assert typo
+    assert names(container, "wireless") == before
+    assert names(container, "labtop") == typo  # the older vocabulary corrects
+    container.runner.rebuild("product_documents")
+    assert names(container, "wireless") == before
+    container.runner.rebuild("search_index")
+    assert names(container, "wireless") == before
+    assert names(container, "labtop") == typo
+    assert older_copy_left(container) == []
+
+
+def test_a_first_search_model_followed_event_by_event_replaces_the_older_copy_at_the_head(
+    container_for,
+):
+    container = container_for("postgres")
+    import_catalog(container)
+    index_up_to_date(container)
+    before = names(container, "wireless")
+    leave_as_version_8(container)
+    container = container_for("postgres")
+
+    container.runner.catch_up("search_index")  # a small log: followed, not rebuilt in bulk
+
+    assert older_copy_left(container) == []
     assert names(container, "wireless") == before
