@@ -6,13 +6,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Row, select, update
-from sqlalchemy.exc import IntegrityError
-
-from polyshop.bulk import insert_rows
-from polyshop.catalog import domain
+from polyshop.catalog import domain, sql_products
 from polyshop.catalog.domain import ProductDraft, Variant
-from polyshop.catalog.schema import products, variants
+from polyshop.catalog.errors import DuplicateSku, ProductNotFound
 from polyshop.eventstore.clock import utc_now
 from polyshop.eventstore.events import NewEvent, StreamAppend
 from polyshop.eventstore.ports import EventStore, UnitOfWork
@@ -20,17 +16,16 @@ from polyshop.ids import new_id
 from polyshop.inventory import stock as inventory
 from polyshop.money import from_cents, parse_amount, to_cents
 
-
-class ProductNotFound(Exception):
-    def __init__(self, product_id: str) -> None:
-        self.product_id = product_id
-        super().__init__(f"no product {product_id}")
-
-
-class DuplicateSku(Exception):
-    def __init__(self, skus: list[str]) -> None:
-        self.skus = skus
-        super().__init__(f"SKU already in the catalog: {', '.join(skus)}")
+__all__ = [
+    "DuplicateSku",
+    "ProductNotFound",
+    "Written",
+    "add_variant",
+    "create_product",
+    "discontinue_product",
+    "import_products",
+    "update_product",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,28 +51,7 @@ def import_products(
     now = utc_now()
     with store.unit_of_work() as uow:
         _refuse_existing_skus(uow, [v.sku for _, d in pairs for v in d.variants])
-        insert_rows(
-            uow.connection,
-            products,
-            [
-                {
-                    "id": pid,
-                    "name": d.name,
-                    "description": d.description,
-                    "brand": d.brand,
-                    "category": d.category,
-                    "price_cents": to_cents(d.price),
-                    "currency": domain.CURRENCY,
-                    "tags": list(d.tags),
-                    "attributes": dict(d.attributes),
-                    "images": list(d.images),
-                    "status": domain.ACTIVE,
-                    "version": 1,
-                    "created_at": now,
-                }
-                for pid, d in pairs
-            ],
-        )
+        sql_products.insert_products(uow.connection, pairs, now)
         _insert_variants(uow, [(pid, v) for pid, d in pairs for v in d.variants])
         levels = [{v.sku: stock.get(v.sku, 0) for v in d.variants} for d, stock in items]
         inventory.start_keeping(uow, {sku: n for level in levels for sku, n in level.items()})
@@ -124,7 +98,7 @@ def update_product(store: EventStore, product_id: str, changes: Mapping[str, Any
             price = parse_amount(changes["price"])
             old = from_cents(row.price_cents)
             if price != old:
-                for variant in _variants_of(uow, product_id):
+                for variant in sql_products.variants_of(uow.connection, product_id):
                     domain.check_variant_price(price, variant)
                 values["price_cents"] = to_cents(price)
                 new_events.append(
@@ -140,11 +114,8 @@ def update_product(store: EventStore, product_id: str, changes: Mapping[str, Any
                 )
         if not new_events:
             return Written(product_id, 0)
-        uow.connection.execute(
-            update(products)
-            .where(products.c.id == product_id)
-            .values(**values, version=row.version + len(new_events))
-        )
+        values["version"] = row.version + len(new_events)
+        sql_products.update_product(uow.connection, product_id, values)
         uow.append(domain.stream_id(product_id), domain.PRODUCT_STREAM, new_events, row.version)
     return Written(product_id, uow.position)
 
@@ -157,9 +128,7 @@ def add_variant(
         domain.check_variant_price(from_cents(row.price_cents), variant)
         _refuse_existing_skus(uow, [variant.sku])
         _insert_variants(uow, [(product_id, variant)])
-        uow.connection.execute(
-            update(products).where(products.c.id == product_id).values(version=row.version + 1)
-        )
+        sql_products.update_product(uow.connection, product_id, {"version": row.version + 1})
         uow.append(
             domain.stream_id(product_id),
             domain.PRODUCT_STREAM,
@@ -179,10 +148,10 @@ def discontinue_product(store: EventStore, product_id: str) -> Written:
         row = _locked_product(uow, product_id)
         if row.status == domain.DISCONTINUED:
             return Written(product_id, 0)
-        uow.connection.execute(
-            update(products)
-            .where(products.c.id == product_id)
-            .values(status=domain.DISCONTINUED, version=row.version + 1)
+        sql_products.update_product(
+            uow.connection,
+            product_id,
+            {"status": domain.DISCONTINUED, "version": row.version + 1},
         )
         uow.append(
             domain.stream_id(product_id),
@@ -193,41 +162,17 @@ def discontinue_product(store: EventStore, product_id: str) -> Written:
     return Written(product_id, uow.position)
 
 
-def _locked_product(uow: UnitOfWork, product_id: str) -> Row[Any]:
-    row = uow.connection.execute(
-        select(products).where(products.c.id == product_id).with_for_update()
-    ).first()
+def _locked_product(uow: UnitOfWork, product_id: str) -> Any:
+    row = sql_products.locked_product(uow.connection, product_id)
     if row is None:
         raise ProductNotFound(product_id)
     return row
 
 
-def _variants_of(uow: UnitOfWork, product_id: str) -> list[Variant]:
-    rows = uow.connection.execute(select(variants).where(variants.c.product_id == product_id))
-    return [Variant(r.sku, r.size, r.color, from_cents(r.price_adjustment_cents)) for r in rows]
-
-
 def _refuse_existing_skus(uow: UnitOfWork, skus: list[str]) -> None:
-    taken = uow.connection.execute(select(variants.c.sku).where(variants.c.sku.in_(skus)))
-    if existing := sorted(r.sku for r in taken):
+    if existing := sql_products.taken_skus(uow.connection, skus):
         raise DuplicateSku(existing)
 
 
 def _insert_variants(uow: UnitOfWork, new: list[tuple[str, Variant]]) -> None:
-    try:
-        insert_rows(
-            uow.connection,
-            variants,
-            [
-                {
-                    "sku": v.sku,
-                    "product_id": pid,
-                    "size": v.size,
-                    "color": v.color,
-                    "price_adjustment_cents": to_cents(v.price_adjustment),
-                }
-                for pid, v in new
-            ],
-        )
-    except IntegrityError as exc:  # a concurrent command took the SKU after our check
-        raise DuplicateSku([v.sku for _, v in new]) from exc
+    sql_products.insert_variants(uow.connection, new)

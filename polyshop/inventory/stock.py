@@ -18,13 +18,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Update, bindparam, delete, insert, select, update
+from sqlalchemy import Connection, Update
 
-from polyshop.bulk import insert_rows
 from polyshop.eventstore.events import EventMetadata, NewEvent, StreamAppend
 from polyshop.eventstore.ports import UnitOfWork
 from polyshop.eventstore.upcasting import Upcasters
-from polyshop.inventory.schema import reservations, stock
+from polyshop.inventory import sql_stock
+from polyshop.inventory.sql_stock import expired_holders
+
+__all__ = ["expired_holders"]  # the order expiry's query, with the rest of stock's API
 
 STREAM_TYPE = "inventory"
 STOCK_ADJUSTED = "InventoryAdjusted"
@@ -78,58 +80,9 @@ def stream_id(sku: str) -> str:
     return f"inventory-{sku}"
 
 
-def _change(condition: ColumnElement[bool] | None = None, **values: Any) -> Update:
-    """An UPDATE of one SKU's row that bumps its stream version and returns the figures its
-    event records (see `UnitOfWork.change_and_append`)."""
-    where = stock.c.sku == bindparam("s")
-    return (
-        update(stock)
-        .where(where if condition is None else where & condition)
-        .values(version=stock.c.version + 1, **values)
-        .returning(
-            stock.c.on_hand,
-            stock.c.reserved,
-            (stock.c.on_hand - stock.c.reserved).label("available"),
-            stock.c.version,
-        )
-    )
-
-
-_ADJUST = _change(
-    stock.c.on_hand + bindparam("d") >= stock.c.reserved, on_hand=stock.c.on_hand + bindparam("d")
-)
-_TAKE = _change(
-    reserved=stock.c.reserved - bindparam("q"), on_hand=stock.c.on_hand - bindparam("q")
-)
-_RELEASE = _change(reserved=stock.c.reserved - bindparam("q"))
-
-
-_HOLD = insert(reservations)
-# Holds lock every row they need in one statement, in SKU order.
-_LOCK = (
-    select(stock.c.sku, stock.c.on_hand, stock.c.reserved, stock.c.version)
-    .where(stock.c.sku.in_(bindparam("skus", expanding=True)))
-    .order_by(stock.c.sku)
-    .with_for_update()
-)
-# What the granted holds add to one SKU: `q` units over `n - v` events. Conditional all the
-# same: the row must be as it was locked and able to cover what is added.
-_BOOK = (
-    update(stock)
-    .where(
-        stock.c.sku == bindparam("s"),
-        stock.c.version == bindparam("v"),
-        stock.c.on_hand - stock.c.reserved >= bindparam("q"),
-    )
-    .values(reserved=stock.c.reserved + bindparam("q"), version=bindparam("n"))
-)
-
-
 def _level(connection: Connection, sku: str) -> StockLevel | None:
-    row = connection.execute(
-        select(stock.c.on_hand, stock.c.reserved).where(stock.c.sku == sku)
-    ).first()
-    return StockLevel(sku, row.on_hand, row.reserved) if row else None
+    figures = sql_stock.level(connection, sku)
+    return StockLevel(sku, *figures) if figures else None
 
 
 def get_stock(connection: Connection, sku: str) -> StockLevel | None:
@@ -158,11 +111,7 @@ def start_keeping(uow: UnitOfWork, levels: Mapping[str, int]) -> None:
     if any(on_hand < 0 for on_hand in levels.values()):
         raise InvalidAdjustment("initial stock cannot be negative")
     if levels:
-        insert_rows(
-            uow.connection,
-            stock,
-            [{"sku": s, "on_hand": n, "reserved": 0, "version": 1} for s, n in levels.items()],
-        )
+        sql_stock.insert_stock(uow.connection, levels)
 
 
 def first_events(levels: Mapping[str, int], reason: str = "initial stock") -> list[StreamAppend]:
@@ -201,7 +150,7 @@ def adjust(
     """
     level = _apply(
         uow,
-        _ADJUST,
+        sql_stock.ADJUST,
         {"s": sku, "d": delta},
         STOCK_ADJUSTED,
         delta=delta,
@@ -266,7 +215,7 @@ def reserve_many(uow: UnitOfWork, holds: Sequence[Hold], expires_at: datetime) -
     skus = sorted({sku for hold in holds for sku in hold.lines})
     locked = {
         row.sku: [row.on_hand, row.reserved, row.version]
-        for row in uow.connection.execute(_LOCK, {"skus": skus})
+        for row in sql_stock.lock(uow.connection, skus)
     }
     start = {sku: (figures[1], figures[2]) for sku, figures in locked.items()}
     refused: dict[str, list[str]] = {}
@@ -310,22 +259,10 @@ def reserve_many(uow: UnitOfWork, holds: Sequence[Hold], expires_at: datetime) -
         if figures[2] != start[sku][1]
     ]
     if changes:
-        result = uow.connection.execute(_BOOK, changes)
-        if result.rowcount != len(changes):  # a locked row moved: never expected
-            raise RuntimeError("stock rows changed under their lock")
-        uow.connection.execute(_HOLD, held)
+        sql_stock.book(uow.connection, changes, held)
         uow.append_many(appends)
     levels = {sku: StockLevel(sku, f[0], f[1]) for sku, f in locked.items()}
     return Booked(refused, levels)
-
-
-def _held(connection: Connection, holder: str) -> list[tuple[str, int]]:
-    rows = connection.execute(
-        select(reservations.c.sku, reservations.c.quantity)
-        .where(reservations.c.holder == holder)
-        .order_by(reservations.c.sku)
-    ).all()
-    return [(r.sku, r.quantity) for r in rows]
 
 
 def commit(uow: UnitOfWork, holder: str) -> list[StockLevel]:
@@ -340,10 +277,10 @@ def release(uow: UnitOfWork, holder: str) -> list[StockLevel]:
 
 def _settle(uow: UnitOfWork, holder: str, *, take: bool) -> list[StockLevel]:
     levels = []
-    for sku, quantity in _held(uow.connection, holder):
+    for sku, quantity in sql_stock.held(uow.connection, holder):
         level = _apply(
             uow,
-            _TAKE if take else _RELEASE,
+            sql_stock.TAKE if take else sql_stock.RELEASE,
             {"s": sku, "q": quantity},
             RESERVATION_COMMITTED if take else RESERVATION_RELEASED,
             holder=holder,
@@ -352,15 +289,5 @@ def _settle(uow: UnitOfWork, holder: str, *, take: bool) -> list[StockLevel]:
         if level is None:  # a reservation always has its stock row; never expected
             raise UnknownSku(sku)
         levels.append(level)
-    uow.connection.execute(delete(reservations).where(reservations.c.holder == holder))
+    sql_stock.drop_reservations(uow.connection, holder)
     return levels
-
-
-def expired_holders(connection: Connection, now: datetime, limit: int = 100) -> list[str]:
-    rows = connection.execute(
-        select(reservations.c.holder)
-        .where(reservations.c.expires_at < now)
-        .group_by(reservations.c.holder)
-        .limit(limit)
-    ).all()
-    return [r.holder for r in rows]

@@ -1,0 +1,23 @@
+"""The catalog's own errors, raised by its commands and its service, mapped by each face.
+
+A broken rule on an input is `domain.CatalogError` (it names the field); these two are about
+what the catalog already holds.
+"""
+
+from __future__ import annotations
+
+from polyshop.catalog.domain import CatalogError
+
+__all__ = ["CatalogError", "DuplicateSku", "ProductNotFound"]
+
+
+class ProductNotFound(Exception):
+    def __init__(self, product_id: str) -> None:
+        self.product_id = product_id
+        super().__init__(f"no product {product_id}")
+
+
+class DuplicateSku(Exception):
+    def __init__(self, skus: list[str]) -> None:
+        self.skus = skus
+        super().__init__(f"SKU already in the catalog: {', '.join(skus)}")

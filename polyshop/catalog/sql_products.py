@@ -1,0 +1,94 @@
+"""The catalog write model's SQL: product and variant rows, as the commands read and change them.
+
+Every function runs on the caller's connection, inside the command's unit of work: the rules
+(what may change, which events say so) stay in `commands`, the statements live here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Row, select, update
+from sqlalchemy.exc import IntegrityError
+
+from polyshop.bulk import insert_rows
+from polyshop.catalog import domain
+from polyshop.catalog.domain import ProductDraft, Variant
+from polyshop.catalog.errors import DuplicateSku
+from polyshop.catalog.schema import products, variants
+from polyshop.money import from_cents, to_cents
+
+
+def insert_products(
+    connection: Connection, drafts: Iterable[tuple[str, ProductDraft]], created_at: datetime
+) -> None:
+    """The rows of new products (id, draft), active at version 1, in one statement."""
+    insert_rows(
+        connection,
+        products,
+        [
+            {
+                "id": pid,
+                "name": d.name,
+                "description": d.description,
+                "brand": d.brand,
+                "category": d.category,
+                "price_cents": to_cents(d.price),
+                "currency": domain.CURRENCY,
+                "tags": list(d.tags),
+                "attributes": dict(d.attributes),
+                "images": list(d.images),
+                "status": domain.ACTIVE,
+                "version": 1,
+                "created_at": created_at,
+            }
+            for pid, d in drafts
+        ],
+    )
+
+
+def locked_product(connection: Connection, product_id: str) -> Row[Any] | None:
+    """The product's row, locked until the transaction ends (None: no such product)."""
+    return connection.execute(
+        select(products).where(products.c.id == product_id).with_for_update()
+    ).first()
+
+
+def update_product(connection: Connection, product_id: str, values: Mapping[str, Any]) -> None:
+    """Write new column values (the version among them) to a product's row."""
+    connection.execute(update(products).where(products.c.id == product_id).values(**values))
+
+
+def variants_of(connection: Connection, product_id: str) -> list[Variant]:
+    rows = connection.execute(select(variants).where(variants.c.product_id == product_id))
+    return [Variant(r.sku, r.size, r.color, from_cents(r.price_adjustment_cents)) for r in rows]
+
+
+def taken_skus(connection: Connection, skus: list[str]) -> list[str]:
+    """Which of `skus` some variant already has, sorted."""
+    taken = connection.execute(select(variants.c.sku).where(variants.c.sku.in_(skus)))
+    return sorted(r.sku for r in taken)
+
+
+def insert_variants(connection: Connection, new: list[tuple[str, Variant]]) -> None:
+    """The rows of new variants (product id, variant); a SKU taken meanwhile by a concurrent
+    command (after the caller's check) is refused as DuplicateSku."""
+    try:
+        insert_rows(
+            connection,
+            variants,
+            [
+                {
+                    "sku": v.sku,
+                    "product_id": pid,
+                    "size": v.size,
+                    "color": v.color,
+                    "price_adjustment_cents": to_cents(v.price_adjustment),
+                }
+                for pid, v in new
+            ],
+        )
+    except IntegrityError as exc:
+        raise DuplicateSku([v.sku for _, v in new]) from exc
