@@ -30,6 +30,7 @@ from polyshop.analytics.recorder import SignalRecorder
 from polyshop.analytics.retention import analytics_retention
 from polyshop.analytics.sales import SalesProjection
 from polyshop.analytics.service import Analytics
+from polyshop.api.rest.product_json import RestProductJson, recommendations_json
 from polyshop.cart.ordered import OrderedCartsProjection
 from polyshop.cart.ports import CartStore
 from polyshop.cart.redis_store import RedisCartStore
@@ -37,6 +38,7 @@ from polyshop.cart.service import Carts, price_watcher
 from polyshop.cart.sql_store import SqlCartStore
 from polyshop.catalog.documents import CATALOG_EVENTS, ProductDocumentProjection
 from polyshop.catalog.page_cache import ProductPageCache, page_cache_invalidator
+from polyshop.catalog.service import Catalog
 from polyshop.config import Mode, Settings
 from polyshop.container import Container
 from polyshop.eventstore.notify import InProcessNotifier
@@ -55,6 +57,7 @@ from polyshop.eventstore.sqlite import SqliteEventStore
 from polyshop.eventstore.stream_summaries import StreamSummaryProjection
 from polyshop.eventstore.upcasting import Upcasters
 from polyshop.inventory import stock
+from polyshop.inventory.service import Inventory
 from polyshop.migrations import runner as migrations
 from polyshop.orders.checkout import Checkout
 from polyshop.orders.expiry import order_expiry
@@ -62,11 +65,12 @@ from polyshop.orders.history import OrderHistoryProjection
 from polyshop.recommendations.cache import RecommendationCache
 from polyshop.recommendations.copurchase import CoPurchaseProjection
 from polyshop.recommendations.coviews import co_view_counter
-from polyshop.recommendations.service import Recommender
+from polyshop.recommendations.service import Recommender, cart_products
 from polyshop.recommendations.sql_graph import SqlRecommendationGraph
 from polyshop.search.ports import SearchIndex
 from polyshop.search.postgres_index import PostgresSearchIndex
 from polyshop.search.postgres_projection import PostgresSearchProjection
+from polyshop.search.service import Search
 from polyshop.search.tantivy_index import TantivyCatalogIndex, TantivySearchProjection
 from polyshop.sqlite_files import create_sqlite_engine
 from polyshop.ttlstore.redis_client import RedisKeys, close_redis, create_redis
@@ -205,8 +209,19 @@ def _wire(
         checkout=Checkout(store, ttl.carts, timedelta(seconds=settings.order_hold)),
         analytics=Analytics(analytics_store, read_engine),
         signals=signals,
-        recommender=Recommender(read_engine, graph, recommendations),
+        recommender=Recommender(
+            read_engine,
+            graph,
+            recommendations,
+            render=recommendations_json,
+            in_cart=cart_products(accounts, carts),
+        ),
         payment_secret=_secret(settings, "payment_webhook_secret", "payment-webhook-secret"),
+        catalog=Catalog(store, read_engine, pages, signals, RestProductJson()),
+        inventory=Inventory(store, store.read_engine),
+        search_service=Search(
+            search, "search_index" if "search_index" in runner.names else "product_documents"
+        ),
         background=[
             invalidator.start,
             prices.start,

@@ -15,13 +15,16 @@ from polyshop.analytics.recorder import SignalRecorder
 from polyshop.analytics.service import Analytics
 from polyshop.cart.service import Carts
 from polyshop.catalog.page_cache import ProductPageCache
+from polyshop.catalog.service import Catalog
 from polyshop.config import Settings
 from polyshop.eventstore.projections.ports import Lease
 from polyshop.eventstore.projections.runner import ProjectionRunner
 from polyshop.eventstore.sql_store import SqlEventStore
+from polyshop.inventory.service import Inventory
 from polyshop.orders.checkout import Checkout
 from polyshop.recommendations.service import Recommender
 from polyshop.search.ports import SearchIndex
+from polyshop.search.service import Search
 
 
 @dataclass
@@ -43,6 +46,10 @@ class Container:
     recommender: Recommender
     #: The payment provider's webhook secret; None = the webhook refuses every call.
     payment_secret: str | None
+    #: The doors of catalog, inventory and search (recommendations: `recommender`).
+    catalog: Catalog
+    inventory: Inventory
+    search_service: Search
     readiness_checks: dict[str, Callable[[], None]] = field(default_factory=dict)
     #: Stores the shop degrades without (sessions and carts): reported, never "not ready".
     degradable_checks: dict[str, Callable[[], None]] = field(default_factory=dict)

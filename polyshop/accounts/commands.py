@@ -6,13 +6,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from polyshop.accounts import domain, passwords
+from polyshop.accounts import domain, passwords, sql_users
 from polyshop.accounts.domain import Address, Role, User
-from polyshop.accounts.schema import users
-from polyshop.eventstore.clock import as_utc, utc_now
+from polyshop.eventstore.clock import utc_now
 from polyshop.eventstore.events import NewEvent
 from polyshop.eventstore.ports import NO_STREAM, EventStore
 from polyshop.eventstore.sql_store import SqlEventStore
@@ -45,18 +43,17 @@ def register(
     now = utc_now()
     try:
         with store.unit_of_work() as uow:
-            uow.connection.execute(
-                insert(users).values(
-                    id=user_id,
-                    email=address,
-                    email_key=key,
-                    name=display,
-                    password_hash=hashed,
-                    role=role.value,
-                    addresses=[],
-                    version=1,
-                    created_at=now,
-                )
+            sql_users.insert_user(
+                uow.connection,
+                id=user_id,
+                email=address,
+                email_key=key,
+                name=display,
+                password_hash=hashed,
+                role=role.value,
+                addresses=[],
+                version=1,
+                created_at=now,
             )
             uow.append(
                 domain.stream_id(user_id),
@@ -82,20 +79,17 @@ def authenticate(store: SqlEventStore, email: str, password: str) -> User | None
         key = None
     row = None
     if key is not None and len(password) <= domain.MAX_PASSWORD:
-        with store.read_engine.connect() as connection:
-            row = connection.execute(select(users).where(users.c.email_key == key)).first()
-    stored = row.password_hash if row is not None else None
+        row = sql_users.find_by_email_key(store.read_engine, key)
+    stored = row["password_hash"] if row is not None else None
     if not passwords.verify_password(stored, password[: domain.MAX_PASSWORD]):
         return None
     assert row is not None
-    if passwords.needs_rehash(row.password_hash):
+    if passwords.needs_rehash(row["password_hash"]):
         with store.unit_of_work() as uow:
-            uow.connection.execute(
-                update(users)
-                .where(users.c.id == row.id)
-                .values(password_hash=passwords.hash_password(password))
+            sql_users.change(
+                uow.connection, row["id"], password_hash=passwords.hash_password(password)
             )
-    return _user(row._mapping)
+    return sql_users.to_user(row)
 
 
 def update_profile(
@@ -107,71 +101,42 @@ def update_profile(
 ) -> UserWritten:
     changes: dict[str, Any] = {}
     with store.unit_of_work() as uow:
-        row = _locked(uow.connection, user_id)
+        row = sql_users.lock(uow.connection, user_id)
+        if row is None:
+            raise UserNotFound(user_id)
         values: dict[str, Any] = {}
-        if name is not None and (display := domain.check_name(name)) != row.name:
+        if name is not None and (display := domain.check_name(name)) != row["name"]:
             values["name"] = changes["name"] = display
         if addresses is not None:
             listed = [a.as_dict() for a in domain.check_addresses(list(addresses))]
-            if listed != row.addresses:
+            if listed != row["addresses"]:
                 values["addresses"] = changes["addresses"] = listed
         if not values:
-            return UserWritten(_user(row), 0)
-        version = row.version + 1
-        uow.connection.execute(
-            update(users).where(users.c.id == user_id).values(**values, version=version)
-        )
+            return UserWritten(sql_users.to_user(row), 0)
+        version = row["version"] + 1
+        sql_users.change(uow.connection, user_id, **values, version=version)
         uow.append(
             domain.stream_id(user_id),
             domain.USER_STREAM,
             [NewEvent(domain.PROFILE_UPDATED, {"user_id": user_id, "changes": changes})],
         )
-    return UserWritten(_user({**row, **values, "version": version}), uow.position)
+    return UserWritten(sql_users.to_user({**row, **values, "version": version}), uow.position)
 
 
 def set_role(store: EventStore, email: str, role: Role) -> UserWritten:
     _, key = domain.normalize_email(email)
     with store.unit_of_work() as uow:
-        row = uow.connection.execute(
-            select(users).where(users.c.email_key == key).with_for_update()
-        ).first()
-        if row is None:
+        current = sql_users.lock_by_email_key(uow.connection, key)
+        if current is None:
             raise UserNotFound(email)
-        current = row._mapping
         if current["role"] == role.value:
-            return UserWritten(_user(current), 0)
-        uow.connection.execute(
-            update(users)
-            .where(users.c.id == current["id"])
-            .values(role=role.value, version=current["version"] + 1)
+            return UserWritten(sql_users.to_user(current), 0)
+        sql_users.change(
+            uow.connection, current["id"], role=role.value, version=current["version"] + 1
         )
         uow.append(
             domain.stream_id(current["id"]),
             domain.USER_STREAM,
             [NewEvent(domain.ROLE_CHANGED, {"user_id": current["id"], "role": role.value})],
         )
-    return UserWritten(_user({**current, "role": role.value}), uow.position)
-
-
-def get_user(connection: Connection, user_id: str) -> User | None:
-    row = connection.execute(select(users).where(users.c.id == user_id)).first()
-    return _user(row._mapping) if row is not None else None
-
-
-def _locked(connection: Connection, user_id: str) -> RowMapping:
-    row = connection.execute(select(users).where(users.c.id == user_id).with_for_update()).first()
-    if row is None:
-        raise UserNotFound(user_id)
-    return row._mapping
-
-
-def _user(row: RowMapping | dict[str, Any]) -> User:
-    return User(
-        id=row["id"],
-        email=row["email"],
-        name=row["name"],
-        role=Role(row["role"]),
-        created_at=as_utc(row["created_at"]),
-        addresses=tuple(Address(**a) for a in row["addresses"]),
-        version=row["version"],
-    )
+    return UserWritten(sql_users.to_user({**current, "role": role.value}), uow.position)

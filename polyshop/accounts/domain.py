@@ -123,6 +123,22 @@ class User:
         return self.role is Role.ADMIN
 
 
+@dataclass(frozen=True, slots=True)
+class Viewer:
+    """Who is asking for orders or admin work: a signed-in user (maybe an admin) or the
+    operator (no account). Every face builds one; every service decides by it."""
+
+    user_id: str | None
+    is_admin: bool
+
+    def may_see(self, owner_id: str) -> bool:
+        return self.is_admin or owner_id == self.user_id
+
+    @property
+    def actor(self) -> str:
+        return f"user:{self.user_id}" if self.user_id else "operator"
+
+
 def check_name(name: str) -> str:
     value = name.strip()
     if len(value) > 100:

@@ -8,11 +8,12 @@ guest's cart, without accounts knowing about carts.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from polyshop.accounts import commands, domain
-from polyshop.accounts.domain import User
+from polyshop.accounts import commands, domain, sql_users
+from polyshop.accounts.commands import UserWritten
+from polyshop.accounts.domain import Address, User
 from polyshop.accounts.ports import Session
 from polyshop.accounts.sessions import Issued, Sessions
 from polyshop.accounts.throttle import LoginThrottle
@@ -71,6 +72,28 @@ class Accounts:
 
     def logout(self, token: str) -> None:
         self.sessions.revoke(token)
+
+    def start_guest_session(self) -> Issued:
+        """A session with no account: a cart before signing up."""
+        return self.sessions.issue(None)
+
+    def session_of(self, token: str) -> Session | None:
+        """The live session of a token; None when unknown or expired."""
+        return self.sessions.resolve(token)
+
+    def get_user(self, user_id: str) -> User | None:
+        """The user as stored now (on the primary: a role just granted counts at once)."""
+        return sql_users.get_user(self.store.read_engine, user_id)
+
+    def update_profile(
+        self,
+        user_id: str,
+        *,
+        name: str | None = None,
+        addresses: Sequence[Address] | None = None,
+    ) -> UserWritten:
+        """Change the name or replace the address book; an audited event when it changed."""
+        return commands.update_profile(self.store, user_id, name=name, addresses=addresses)
 
     def _sign_in(self, user: User, current: tuple[str, Session] | None) -> Issued:
         issued = self.sessions.issue(user.id)

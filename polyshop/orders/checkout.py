@@ -32,7 +32,6 @@ from typing import Any
 
 import orjson
 import structlog
-from sqlalchemy import insert, select, tuple_
 from sqlalchemy.exc import IntegrityError
 
 from polyshop import correlation
@@ -42,56 +41,19 @@ from polyshop.catalog.domain import Offer
 from polyshop.eventstore.clock import utc_now
 from polyshop.eventstore.errors import ConcurrencyConflict
 from polyshop.eventstore.events import EventMetadata, NewEvent, StreamAppend
+from polyshop.eventstore.ports import UnitOfWork
 from polyshop.eventstore.sql_store import SqlEventStore
 from polyshop.group_commit import GroupCommit
 from polyshop.ids import new_id
 from polyshop.inventory import stock
-from polyshop.orders import domain
+from polyshop.orders import domain, sql_checkout
 from polyshop.orders.domain import OrderItem
-from polyshop.orders.schema import idempotency, ordered_carts
+from polyshop.orders.errors import CartAlreadyOrdered, EmptyCart, KeyReused, NotOrderable, TooLarge
 
 log = structlog.get_logger(__name__)
 
 #: Money amounts are kept under 10^8 everywhere (see `money`); an order is no exception.
 MAX_TOTAL = Decimal("100000000")
-
-
-class EmptyCart(Exception):
-    def __init__(self) -> None:
-        super().__init__("the cart is empty")
-
-
-class NotOrderable(Exception):
-    """Some cart lines are no longer sold (or no longer exist); nothing was written."""
-
-    def __init__(self, skus: list[str]) -> None:
-        self.skus = skus
-        super().__init__(f"no longer sold: {', '.join(skus)}")
-
-
-class TooLarge(Exception):
-    def __init__(self, total: Decimal) -> None:
-        self.total = total
-        super().__init__(f"an order of {total} is more than one order may be")
-
-
-class KeyReused(Exception):
-    def __init__(self) -> None:
-        super().__init__("this Idempotency-Key was used with a different request body")
-
-
-class CartAlreadyOrdered(Exception):
-    """This cart, as it stands, was placed as an order already; nothing was written."""
-
-    def __init__(self, order_id: str) -> None:
-        self.order_id = order_id
-        super().__init__(f"this cart was already placed as order {order_id}")
-
-
-# Built once: constructing a statement per order costs more than running it.
-_REMEMBER = insert(idempotency)
-_RECORD_CART = insert(ordered_carts)
-_ORDER_OF_CART = select(ordered_carts.c.cart_id, ordered_carts.c.order_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,16 +80,6 @@ class _Request:
     body: Mapping[str, Any]
     #: The placing request's correlation, actor and key, for every event the order writes.
     metadata: EventMetadata
-
-
-# Answers already recorded for any of a batch's keys: retries the batch need not place.
-_EARLIER = select(
-    idempotency.c.user_id,
-    idempotency.c.key,
-    idempotency.c.request_hash,
-    idempotency.c.status_code,
-    idempotency.c.response,
-)
 
 
 class Checkout:
@@ -195,36 +147,7 @@ class Checkout:
         hold_until = now + self._hold
         outcomes: list[Placed | Exception] = [EmptyCart()] * len(requests)
         with self._store.unit_of_work() as uow:
-            earlier = {
-                (row.user_id, row.key): row
-                for row in uow.connection.execute(
-                    _EARLIER.where(
-                        tuple_(idempotency.c.user_id, idempotency.c.key).in_(
-                            [(r.user_id, r.key) for r in requests]
-                        )
-                    )
-                )
-            }
-            ordered: dict[str, str] = {
-                row.cart_id: row.order_id
-                for row in uow.connection.execute(
-                    _ORDER_OF_CART.where(ordered_carts.c.cart_id.in_([r.cart_id for r in requests]))
-                )
-            }
-            offers = pricing.offers(uow.connection, {sku for r in requests for sku in r.lines})
-            drafts: list[_Draft] = []
-            for i, request in enumerate(requests):
-                answered = earlier.get((request.user_id, request.key))
-                if answered is not None:
-                    outcomes[i] = _replayed(answered, request.fingerprint)
-                    continue
-                if request.cart_id in ordered:
-                    outcomes[i] = CartAlreadyOrdered(ordered[request.cart_id])
-                    continue
-                try:
-                    drafts.append(_draft(i, request, offers, hold_until))
-                except (NotOrderable, TooLarge) as refusal:
-                    outcomes[i] = refusal
+            drafts = _drafts(uow.connection, requests, hold_until, outcomes)
             booked = stock.reserve_many(
                 uow,
                 [stock.Hold(d.order_id, requests[d.index].lines, d.metadata) for d in drafts],
@@ -236,45 +159,14 @@ class Checkout:
             accepted = [d for d in drafts if d.order_id not in booked.refused]
             if not accepted:
                 return outcomes
-            uow.append_many(
-                [
-                    StreamAppend(
-                        domain.stream_id(d.order_id), domain.ORDER_STREAM, [d.placed], 0, d.metadata
-                    )
-                    for d in accepted
-                ]
-            )
-            remembered = []
-            for draft in accepted:
-                request = requests[draft.index]
-                response = draft.response(uow.position)
-                outcomes[draft.index] = Placed(201, response, replayed=False)
-                remembered.append(
-                    {
-                        "user_id": request.user_id,
-                        "key": request.key,
-                        "request_hash": request.fingerprint,
-                        "order_id": draft.order_id,
-                        "status_code": 201,
-                        "response": response,
-                        "created_at": now,
-                    }
-                )
-            uow.connection.execute(_REMEMBER, remembered)
-            uow.connection.execute(
-                _RECORD_CART,
-                [
-                    {
-                        "cart_id": requests[d.index].cart_id,
-                        "order_id": d.order_id,
-                        "created_at": now,
-                    }
-                    for d in accepted
-                ],
-            )
-        # After the commit, every cart of the batch at once: one round trip (Redis) or one
-        # turn of the cart file's single writer (embedded), not one each. If this fails, or
-        # the process dies first, the log's `OrderedCartsProjection` does it.
+            _record(uow, requests, accepted, now, outcomes)
+        self._empty_carts(requests, accepted)
+        return outcomes
+
+    def _empty_carts(self, requests: Sequence[_Request], accepted: Sequence[_Draft]) -> None:
+        """After the commit, every cart of the batch at once: one round trip (Redis) or one
+        turn of the cart file's single writer (embedded), not one each. If this fails, or
+        the process dies first, the log's `OrderedCartsProjection` does it."""
         consumed = [
             OrderedCart(
                 requests[d.index].cart_owner, requests[d.index].cart_id, requests[d.index].lines
@@ -285,7 +177,76 @@ class Checkout:
             self._carts.consume(consumed)
         except Exception as exc:  # the orders stand; the log empties their carts
             log.warning("carts not emptied after orders", carts=len(consumed), error=str(exc))
-        return outcomes
+
+
+def _drafts(
+    connection: Any,
+    requests: Sequence[_Request],
+    hold_until: datetime,
+    outcomes: list[Placed | Exception],
+) -> list[_Draft]:
+    """The batch's orders priced and ready for their stock; the others' outcomes set
+    (a replayed answer, a cart ordered already, a refusal)."""
+    earlier = sql_checkout.earlier_answers(connection, [(r.user_id, r.key) for r in requests])
+    ordered = sql_checkout.orders_of_carts(connection, [r.cart_id for r in requests])
+    offers = pricing.offers(connection, {sku for r in requests for sku in r.lines})
+    drafts: list[_Draft] = []
+    for i, request in enumerate(requests):
+        answered = earlier.get((request.user_id, request.key))
+        if answered is not None:
+            outcomes[i] = _replayed(answered, request.fingerprint)
+            continue
+        if request.cart_id in ordered:
+            outcomes[i] = CartAlreadyOrdered(ordered[request.cart_id])
+            continue
+        try:
+            drafts.append(_draft(i, request, offers, hold_until))
+        except (NotOrderable, TooLarge) as refusal:
+            outcomes[i] = refusal
+    return drafts
+
+
+def _record(
+    uow: UnitOfWork,
+    requests: Sequence[_Request],
+    accepted: Sequence[_Draft],
+    now: datetime,
+    outcomes: list[Placed | Exception],
+) -> None:
+    """Append the accepted orders, and keep each one's answer under its key and its cart
+    with the order, in the batch's transaction."""
+    uow.append_many(
+        [
+            StreamAppend(
+                domain.stream_id(d.order_id), domain.ORDER_STREAM, [d.placed], 0, d.metadata
+            )
+            for d in accepted
+        ]
+    )
+    remembered = []
+    for draft in accepted:
+        request = requests[draft.index]
+        response = draft.response(uow.position)
+        outcomes[draft.index] = Placed(201, response, replayed=False)
+        remembered.append(
+            {
+                "user_id": request.user_id,
+                "key": request.key,
+                "request_hash": request.fingerprint,
+                "order_id": draft.order_id,
+                "status_code": 201,
+                "response": response,
+                "created_at": now,
+            }
+        )
+    sql_checkout.remember(uow.connection, remembered)
+    sql_checkout.record_carts(
+        uow.connection,
+        [
+            {"cart_id": requests[d.index].cart_id, "order_id": d.order_id, "created_at": now}
+            for d in accepted
+        ],
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -355,18 +316,13 @@ def _replayed(row: Any, fingerprint: str) -> Placed | Exception:
 
 
 def _order_of_cart(store: SqlEventStore, cart_id: str) -> str | None:
-    with store.read_engine.connect() as connection:  # the primary, never a replica
-        row = connection.execute(_ORDER_OF_CART.where(ordered_carts.c.cart_id == cart_id)).first()
-    return None if row is None else str(row.order_id)
+    return sql_checkout.order_of_cart(store.read_engine, cart_id)  # the primary, never a replica
 
 
 def _earlier_answer(
     store: SqlEventStore, user_id: str, key: str, fingerprint: str
 ) -> Placed | None:
-    with store.read_engine.connect() as connection:  # the primary, never a replica
-        row = connection.execute(
-            _EARLIER.where(idempotency.c.user_id == user_id, idempotency.c.key == key)
-        ).first()
+    row = sql_checkout.earlier_answer(store.read_engine, user_id, key)  # the primary
     if row is None:
         return None
     outcome = _replayed(row, fingerprint)

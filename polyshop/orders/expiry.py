@@ -19,6 +19,7 @@ from polyshop.eventstore.sql_store import SqlEventStore
 from polyshop.inventory import stock
 from polyshop.orders import lifecycle
 from polyshop.orders.domain import InvalidTransition, Order, Status
+from polyshop.orders.errors import OrderNotFound
 from polyshop.periodic import Periodic, leased
 
 log = structlog.get_logger(__name__)
@@ -34,7 +35,7 @@ def cancel_expired(store: SqlEventStore, limit: int = 100) -> int:
     for holder in holders:
         try:
             _, position = lifecycle.act(store, holder, _cancel_if_unpaid, actor=ACTOR)
-        except lifecycle.OrderNotFound:
+        except OrderNotFound:
             with store.unit_of_work() as uow:  # a hold without an order: give it back
                 stock.release(uow, holder)
             continue

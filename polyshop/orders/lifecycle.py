@@ -19,13 +19,9 @@ from polyshop.eventstore.sql_store import SqlEventStore
 from polyshop.inventory import stock
 from polyshop.orders import domain
 from polyshop.orders.domain import Order
+from polyshop.orders.errors import OrderNotFound
 
 ATTEMPTS = 5
-
-
-class OrderNotFound(Exception):
-    def __init__(self, order_id: str) -> None:
-        super().__init__(f"no order {order_id}")
 
 
 def history(

@@ -4,22 +4,32 @@ with similar products from its category when the graph knows too little.
 Ranking a product reads at most two neighbour lists of TOP_K rows, the candidates'
 documents in one query and, for the fallback, one category page; the ranked candidates are
 then cached (see `cache`), so a read usually costs a filter and a pick in memory.
+
+It is also the context's door for the faces: `cached_page` and `page` answer with the
+recommendations as the JSON a face serves (handed in when the service is built), leaving
+out what the caller's cart holds.
 """
 
 from __future__ import annotations
 
 import heapq
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, select
 
-from polyshop.catalog.domain import ACTIVE
+from polyshop.catalog.domain import ACTIVE, is_product_id
+from polyshop.catalog.errors import ProductNotFound
 from polyshop.catalog.queries import documents_by_id, listing_view
 from polyshop.recommendations.cache import Ranked, RecommendationCache
 from polyshop.recommendations.ports import RecommendationGraph
 from polyshop.recommendations.scoring import Candidate, blend, diversify, similarity, words
+from polyshop.ttlstore.errors import StoreUnavailable
+
+if TYPE_CHECKING:
+    from polyshop.accounts.service import Accounts
+    from polyshop.cart.service import Carts
 
 #: The most a caller may ask for. Products with fewer graph candidates get similar ones
 #: too, up to SPARE more, for what the cart and the brand cap take out.
@@ -37,13 +47,53 @@ class Recommendation:
     reason: str
 
 
+#: A product's recommendations written as a face serves them: (product id, found) -> bytes.
+Render = Callable[[str, list["Recommendation"]], bytes]
+#: The products in the cart of the session a token names (none without one).
+CartProducts = Callable[[str], Collection[str]]
+
+
+def _unrendered(product_id: str, found: list[Recommendation]) -> bytes:
+    raise RuntimeError("this Recommender was built without a Render")
+
+
 class Recommender:
     def __init__(
-        self, catalog: Engine, graph: RecommendationGraph, cache: RecommendationCache
+        self,
+        catalog: Engine,
+        graph: RecommendationGraph,
+        cache: RecommendationCache,
+        *,
+        render: Render = _unrendered,
+        in_cart: CartProducts = lambda token: (),
     ) -> None:
         self._catalog = catalog
         self.graph = graph
         self.cache = cache
+        self._render = render
+        self._in_cart = in_cart
+
+    def cached_page(self, product_id: str, limit: int) -> bytes | None:
+        """For a caller without a session (no cart to leave out): the answer from the cache
+        without I/O, rendered once per limit and kept with the entry; None when the product
+        is not ranked yet (or is unknown)."""
+        ranked = self.cache.get(product_id) if is_product_id(product_id) else None
+        if ranked is None or not ranked.found:
+            return None
+        page = ranked.rendered.get(limit)
+        if page is None:
+            page = ranked.rendered[limit] = self._render(product_id, pick(ranked, limit) or [])
+        return page
+
+    def page(self, product_id: str, limit: int, token: str | None) -> bytes:
+        """The answer for the caller presenting `token` (None: no session), leaving out
+        what its cart holds. Raises ProductNotFound."""
+        if not is_product_id(product_id):  # no such product, and nothing to look up
+            raise ProductNotFound(product_id)
+        found = self.recommend(product_id, limit, self._in_cart(token) if token else set())
+        if found is None:
+            raise ProductNotFound(product_id)
+        return self._render(product_id, found)
 
     def recommend(
         self, product_id: str, limit: int, exclude: Collection[str] = ()
@@ -138,3 +188,20 @@ def _similar(
         if len(found) >= wanted:
             break
     return found
+
+
+def cart_products(accounts: Accounts, carts: Carts) -> CartProducts:
+    """What a session's cart holds, for `Recommender`: none for a token without a live
+    session, and none while the cart store is down (recommendations still answer)."""
+
+    def in_cart(token: str) -> set[str]:
+        try:
+            session = accounts.sessions.resolve(token)
+            if session is None:
+                return set()
+            lines = carts.store.snapshot(session.cart_owner).lines
+        except StoreUnavailable:
+            return set()
+        return {line.product_id for line in lines}
+
+    return in_cart

@@ -83,7 +83,7 @@ def create_app(container: Container, *, start_projections: bool | None = None) -
     app.include_router(orders.router)
     app.include_router(payments.router)
     app.include_router(admin_analytics.router)
-    app.add_middleware(CachedProductPages, pages=container.product_pages, signals=container.signals)
+    app.add_middleware(CachedProductPages, catalog=container.catalog)
     app.add_middleware(TextGuard)  # ahead of the page cache: a refused URL is never served
     app.add_middleware(  # added last: the outermost, so it sees every request
         RequestContextMiddleware,

@@ -10,29 +10,32 @@ from polyshop.api.rest.dependencies import AdminDep, ContainerDep
 from polyshop.api.rest.models.catalog import AdjustIn, StockOut, StockWritten
 from polyshop.api.rest.openapi import JSON_BODY, problems
 from polyshop.api.rest.problems import Problem
-from polyshop.catalog.domain import CatalogError, normalize_sku
-from polyshop.inventory import stock
+from polyshop.api.rest.route_errors import translating
+from polyshop.inventory.service import InvalidAdjustment, UnknownSku
 
-router = APIRouter(prefix="/api/v1/inventory", tags=["inventory"])
+
+def inventory_problem(exc: Exception) -> Problem | None:
+    """The inventory's errors as problems."""
+    match exc:
+        case UnknownSku():
+            return Problem(404, f"No stock is kept for SKU {exc.sku!r}.", slug="sku-not-found")
+        case InvalidAdjustment():
+            return Problem(409, str(exc), slug="invalid-adjustment", title="Adjustment refused")
+    return None
+
+
+router = APIRouter(
+    prefix="/api/v1/inventory", tags=["inventory"], route_class=translating(inventory_problem)
+)
 
 _NO_SKU = (404, "No stock is kept for this SKU.")
 Sku = Annotated[str, Path(description="The SKU, in any letter case.", examples=["TEE-RED-M"])]
 
 
-def _sku(raw: str) -> str:
-    try:
-        return normalize_sku(raw)
-    except CatalogError as exc:
-        raise Problem(404, f"No stock is kept for SKU {raw!r}.", slug="sku-not-found") from exc
-
-
 @router.get("/{sku}", responses=problems(401, 403, _NO_SKU, 503))
 def get_stock(sku: Sku, container: ContainerDep, _: AdminDep) -> StockOut:
     """On hand, reserved and available units of one SKU (strongly consistent)."""
-    with container.store.read_engine.connect() as connection:
-        level = stock.get_stock(connection, _sku(sku))
-    if level is None:
-        raise Problem(404, f"No stock is kept for SKU {sku!r}.", slug="sku-not-found")
+    level = container.inventory.get_stock(sku)
     return StockOut(
         sku=level.sku, on_hand=level.on_hand, reserved=level.reserved, available=level.available
     )
@@ -51,18 +54,12 @@ def get_stock(sku: Sku, container: ContainerDep, _: AdminDep) -> StockOut:
 )
 def adjust_stock(sku: Sku, body: AdjustIn, container: ContainerDep, _: AdminDep) -> StockWritten:
     """Add or remove units on hand, with a reason; never below what is reserved."""
-    code = _sku(sku)
-    try:
-        with container.store.unit_of_work() as uow:
-            level = stock.adjust(uow, code, body.delta, body.reason)
-    except stock.UnknownSku as exc:
-        raise Problem(404, f"No stock is kept for SKU {sku!r}.", slug="sku-not-found") from exc
-    except stock.InvalidAdjustment as exc:
-        raise Problem(409, str(exc), slug="invalid-adjustment", title="Adjustment refused") from exc
+    adjusted = container.inventory.adjust(sku, body.delta, body.reason)
+    level = adjusted.level
     return StockWritten(
         sku=level.sku,
         on_hand=level.on_hand,
         reserved=level.reserved,
         available=level.available,
-        position=uow.position,
+        position=adjusted.position,
     )

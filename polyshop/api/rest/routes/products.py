@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
@@ -27,17 +27,37 @@ from polyshop.api.rest.models.catalog import (
 )
 from polyshop.api.rest.models.money import PRICE_FILTER_SCHEMA
 from polyshop.api.rest.openapi import JSON_BODY, READ_WAIT, problems
-from polyshop.api.rest.pagination import Page, PageParams
+from polyshop.api.rest.pagination import PageParams
 from polyshop.api.rest.problems import Problem, unprocessable
-from polyshop.catalog import commands, domain
-from polyshop.catalog.domain import CatalogError, ProductDraft, Variant, is_product_id
-from polyshop.catalog.page_cache import ProductPageCache
-from polyshop.catalog.queries import Browse, Sort, get_product, list_products
+from polyshop.api.rest.route_errors import translating
+from polyshop.catalog import domain
+from polyshop.catalog.domain import CatalogError
+from polyshop.catalog.errors import DuplicateSku, ProductNotFound
+from polyshop.catalog.queries import Browse, Sort
+from polyshop.catalog.service import READ_MODEL, NewProduct, NewVariant
 from polyshop.money import InvalidAmount, parse_amount
 
-router = APIRouter(prefix="/api/v1", tags=["catalog"])
 
-READ_MODEL = "product_documents"
+def catalog_problem(exc: Exception) -> Problem | None:
+    """The catalog's errors as problems (for every router that calls the catalog)."""
+    match exc:
+        case CatalogError():
+            return _invalid(exc)
+        case DuplicateSku():
+            return Problem(
+                409, str(exc), slug="duplicate-sku", title="SKU already exists", skus=exc.skus
+            )
+        case ProductNotFound():
+            return not_found(exc.product_id)
+    return None
+
+
+def not_found(product_id: str) -> Problem:
+    return Problem(404, f"No product {product_id!r}.", slug="product-not-found")
+
+
+router = APIRouter(prefix="/api/v1", tags=["catalog"], route_class=translating(catalog_problem))
+
 #: `min_position`, awaited on the event loop before the route runs (see `read_model_at`).
 MinPosition = Annotated[int | None, Depends(read_model_at(READ_MODEL))]
 
@@ -55,16 +75,11 @@ def _invalid(error: CatalogError, prefix: str = "") -> Problem:
     return unprocessable(f"{prefix}{error.field}", str(error))
 
 
-def _variants(items: list[VariantIn]) -> tuple[tuple[Variant, ...], dict[str, int]]:
-    variants, stock = [], {}
-    for i, item in enumerate(items):
-        try:
-            sku = domain.normalize_sku(item.sku)
-        except CatalogError as exc:
-            raise _invalid(exc, f"variants.{i}.") from exc
-        variants.append(Variant(sku, item.size, item.color, item.price_adjustment))
-        stock[sku] = item.stock
-    return tuple(variants), stock
+def _variants(items: list[VariantIn]) -> list[NewVariant]:
+    return [
+        NewVariant(item.sku, item.size, item.color, item.price_adjustment, item.stock)
+        for item in items
+    ]
 
 
 _PRICE_RANGE = (
@@ -157,35 +172,13 @@ def browse_products(
     min_position: MinPosition = None,
 ) -> Response:
     """Browse active products with filters, a sort and pages."""
-    browse = dataclasses.replace(filters, sort=sort)
-    pages = container.product_pages
-    key = dataclasses.astuple(browse)[:-1]  # the total does not depend on the sort
-    token = pages.token()
-    known = None if min_position else pages.total(key)
-    entries, total = list_products(
-        container.read_engine,
-        browse,
+    body = container.catalog.browse(
+        dataclasses.replace(filters, sort=sort),
+        page=page.page,
         limit=page.limit,
-        offset=page.offset,
-        known_total=known,
-        # A cached page may predate `min_position` until the invalidator catches up.
-        reuse=None if min_position else pages.rendered,
+        # A read after its own write trusts nothing cached, and is not kept.
+        key=None if min_position else request.scope["query_string"],
     )
-    if known is None:
-        pages.put_total(key, total, token)
-    # Each product is rendered once and cached as its product page is (evicted by its
-    # events); a listing is those pages joined, not twenty documents validated again.
-    parts = [e if isinstance(e, bytes) else _render(pages, e, token) for _, e in entries]
-    envelope = Page(**page.envelope(total)).model_dump_json().encode()
-    body = b'{"products":[' + b",".join(parts) + b"]," + envelope[1:]
-    if not min_position:  # served from memory next time, until what it shows changes
-        pages.put_listing(
-            request.scope["query_string"],
-            body,
-            [product_id for product_id, _ in entries],
-            sort is Sort.POPULAR,
-            token,
-        )
     return Response(body, media_type="application/json")
 
 
@@ -203,36 +196,11 @@ async def get_product_document(
     min_position: MinPosition = None,
 ) -> Response:
     """The product document: variants with price and availability, images, category, brand."""
-    pages = container.product_pages
-    if not min_position and (page := pages.get(product_id)) is not None:
-        container.signals.view(product_id, viewer_of(presented_token(request)))
+    catalog, viewer = container.catalog, viewer_of(presented_token(request))
+    if not min_position and (page := catalog.cached_page(product_id, viewer)) is not None:
         return Response(page, media_type="application/json")
-    token = pages.token()
-    doc = (
-        await run_in_threadpool(get_product, container.read_engine, product_id)
-        if is_product_id(product_id)
-        else None
-    )
-    if doc is None:
-        container.signals.ignore()
-        raise Problem(404, f"No product {product_id!r}.", slug="product-not-found")
-    page = _render(pages, doc, token)
-    if doc["status"] == domain.ACTIVE:
-        container.signals.view(product_id, viewer_of(presented_token(request)))
-    else:
-        container.signals.ignore()  # a discontinued product: shown, not counted
+    page = await run_in_threadpool(catalog.product_page, product_id, viewer)
     return Response(page, media_type="application/json")
-
-
-def _render(pages: ProductPageCache, doc: dict[str, Any], token: int) -> bytes:
-    """The product page of `doc`, kept in the page cache for product pages and listings.
-
-    Only pages of products on sale are cached, so every cache hit is a view to count.
-    """
-    page = ProductOut.of(doc).model_dump_json().encode()
-    if doc["status"] == domain.ACTIVE:
-        pages.put(doc["id"], page, (v["sku"] for v in doc["variants"]), token)
-    return page
 
 
 @router.post(
@@ -244,24 +212,19 @@ def _render(pages: ProductPageCache, doc: dict[str, Any], token: int) -> bytes:
 )
 def create_product(body: ProductIn, container: ContainerDep, _: AdminDep) -> ProductWritten:
     """Create a product with its variants (SKUs) and their initial stock."""
-    variants, stock = _variants(body.variants)
-    try:
-        draft = ProductDraft(
+    written = container.catalog.create_product(
+        NewProduct(
             name=body.name,
             description=body.description,
             brand=body.brand,
             category=body.category,
             price=body.price,
-            variants=variants,
-            tags=tuple(body.tags),
-            attributes=dict(body.attributes),
-            images=tuple(body.images),
+            variants=_variants(body.variants),
+            tags=body.tags,
+            attributes=body.attributes,
+            images=body.images,
         )
-        written = commands.create_product(container.store, draft, stock)
-    except CatalogError as exc:
-        raise _invalid(exc) from exc
-    except commands.DuplicateSku as exc:
-        raise _duplicate(exc) from exc
+    )
     return ProductWritten(product_id=written.product_id, position=written.position)
 
 
@@ -280,26 +243,11 @@ def update_product(
     product_id: ProductId, body: ProductPatch, container: ContainerDep, _: AdminDep
 ) -> ProductWritten:
     """Change product fields (a price change is its own event); add variants."""
-    _known(product_id)
-    nulls = sorted(k for k, v in body.model_dump(exclude_unset=True).items() if v is None)
-    if nulls:  # absent keeps a field; null would erase it, which no field allows
-        raise unprocessable(nulls[0], "cannot be null; leave it out to keep it")
     changes = body.model_dump(exclude_unset=True, exclude={"variants"})
-    new_variants, stock = _variants(body.variants or [])
-    try:
-        written = commands.update_product(container.store, product_id, changes)
-        position = written.position
-        for variant in new_variants:
-            position = commands.add_variant(
-                container.store, product_id, variant, stock[variant.sku]
-            ).position
-    except CatalogError as exc:
-        raise _invalid(exc) from exc
-    except commands.DuplicateSku as exc:
-        raise _duplicate(exc) from exc
-    except commands.ProductNotFound as exc:
-        raise Problem(404, f"No product {product_id!r}.", slug="product-not-found") from exc
-    return ProductWritten(product_id=product_id, position=position)
+    if "variants" in body.model_fields_set:  # null stays null: the catalog refuses it
+        changes["variants"] = None if body.variants is None else _variants(body.variants)
+    written = container.catalog.update_product(product_id, changes)
+    return ProductWritten(product_id=product_id, position=written.position)
 
 
 @router.delete(
@@ -309,18 +257,5 @@ def discontinue_product(
     product_id: ProductId, container: ContainerDep, _: AdminDep
 ) -> ProductWritten:
     """Discontinue a product: it leaves browse and search; its history stays."""
-    _known(product_id)
-    try:
-        written = commands.discontinue_product(container.store, product_id)
-    except commands.ProductNotFound as exc:
-        raise Problem(404, f"No product {product_id!r}.", slug="product-not-found") from exc
+    written = container.catalog.discontinue_product(product_id)
     return ProductWritten(product_id=product_id, position=written.position)
-
-
-def _known(product_id: str) -> None:
-    if not is_product_id(product_id):
-        raise Problem(404, f"No product {product_id!r}.", slug="product-not-found")
-
-
-def _duplicate(exc: commands.DuplicateSku) -> Problem:
-    return Problem(409, str(exc), slug="duplicate-sku", title="SKU already exists", skus=exc.skus)

@@ -14,12 +14,24 @@ from polyshop.api.rest.models.catalog import ProductOut
 from polyshop.api.rest.models.money import Amount
 from polyshop.api.rest.openapi import READ_WAIT, problems
 from polyshop.api.rest.pagination import Page, PageParams
-from polyshop.api.rest.problems import unprocessable
+from polyshop.api.rest.problems import Problem, unprocessable
+from polyshop.api.rest.route_errors import translating
 from polyshop.api.rest.routes.products import BrowseDep
 from polyshop.container import Container
 from polyshop.search.ports import MAX_QUERY_CHARS, SearchQuery, SearchSort
+from polyshop.search.service import SearchTooDeep
 
-router = APIRouter(prefix="/api/v1/products", tags=["search"])
+
+def search_problem(exc: Exception) -> Problem | None:
+    """Search's errors as problems."""
+    if isinstance(exc, SearchTooDeep):
+        return unprocessable("page", str(exc))
+    return None
+
+
+router = APIRouter(
+    prefix="/api/v1/products", tags=["search"], route_class=translating(search_problem)
+)
 
 
 class PriceRangeOut(BaseModel):
@@ -61,9 +73,8 @@ Q = Annotated[
 
 
 def _read_model(container: Container) -> str:
-    """The read model search answers from: its own index (Tantivy) or the documents."""
-    names = container.runner.names
-    return "search_index" if "search_index" in names else "product_documents"
+    """The read model search answers from, as the search service knows it."""
+    return container.search_service.read_model
 
 
 #: `min_position` for the read model search answers from, awaited before the route runs.
@@ -93,9 +104,7 @@ def search_products(
     min_position: MinPosition = None,
 ) -> SearchOut:
     """Full-text search with the browse filters, and facets over every match."""
-    if page.offset >= 10_000:
-        raise unprocessable("page", "search pages stop at 10,000 results; narrow the query")
-    result = container.search.search(
+    result = container.search_service.search(
         SearchQuery(
             text=q,
             category=browse.category,
@@ -133,5 +142,5 @@ async def suggest_products(
     limit: Annotated[int, Query(ge=1, le=20, description="How many names at most.")] = 8,
 ) -> SuggestOut:
     """Product names completing what has been typed so far."""
-    names = await run_in_threadpool(container.search.suggest, q, limit)
+    names = await run_in_threadpool(container.search_service.suggest, q, limit)
     return SuggestOut(suggestions=names)

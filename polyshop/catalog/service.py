@@ -1,0 +1,231 @@
+"""The catalog's door: browse, product pages and product writes, for every face.
+
+A face (REST, GraphQL, the pages) translates its input to these calls and their answers
+back; the rules behind them live here once. The service owns:
+- the page cache (`page_cache`): a product page is rendered, cached and its view counted
+  here, by the same methods the HTTP fast path (ahead of routing) calls;
+- browse totals and whole listings, kept until what they show changes;
+- the commands' transactions (`commands`), and its errors (`errors`).
+
+Pages are kept as the bytes a face sends, so the service is handed the JSON form of a
+document and of a listing (`ProductJson`) when it is built: one form per shop, since the
+cache holds one page per product.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Protocol
+
+from sqlalchemy import Engine
+
+from polyshop.catalog import commands, domain
+from polyshop.catalog.commands import Written
+from polyshop.catalog.domain import CatalogError, ProductDraft, Variant, is_product_id
+from polyshop.catalog.errors import ProductNotFound
+from polyshop.catalog.page_cache import ProductPageCache
+from polyshop.catalog.queries import Browse, Sort, get_product, list_products
+from polyshop.eventstore.ports import EventStore
+
+#: The read model browse and product pages answer from (what `min_position` waits on).
+READ_MODEL = "product_documents"
+
+
+class ProductJson(Protocol):
+    """How a product document and a browse page are written as the JSON a face serves."""
+
+    def page(self, document: dict[str, Any]) -> bytes: ...
+
+    def listing(self, pages: list[bytes], total: int, page: int, limit: int) -> bytes:
+        """A browse page: the product pages (already JSON) in order, and where they stand."""
+        ...
+
+
+class ViewCounter(Protocol):
+    """Where product views go (analytics' signal recorder)."""
+
+    def view(self, product_id: str, viewer: int | None) -> None: ...
+
+    def ignore(self) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class NewVariant:
+    """A variant as submitted: its SKU in any letter case, and the units it starts with."""
+
+    sku: str
+    size: str | None = None
+    color: str | None = None
+    price_adjustment: Decimal = Decimal("0.00")
+    stock: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class NewProduct:
+    name: str
+    description: str
+    brand: str
+    category: str
+    price: Decimal
+    variants: Sequence[NewVariant]
+    tags: Sequence[str] = ()
+    attributes: Mapping[str, str] = field(default_factory=dict)
+    images: Sequence[str] = ()
+
+
+class Catalog:
+    read_model = READ_MODEL
+
+    def __init__(
+        self,
+        store: EventStore,
+        documents: Engine,
+        pages: ProductPageCache,
+        views: ViewCounter,
+        json: ProductJson,
+    ) -> None:
+        self._store = store
+        self._documents = documents
+        self.pages = pages
+        self._views = views
+        self._json = json
+
+    # -- reads --------------------------------------------------------------------------
+
+    def cached_page(self, product_id: str, viewer: int | None) -> bytes | None:
+        """The product's page if it is cached, counted as a view (only pages of products on
+        sale are cached); None otherwise. No I/O: safe on the event loop."""
+        page = self.pages.get(product_id)
+        if page is not None:
+            self._views.view(product_id, viewer)
+        return page
+
+    def cached_listing(self, key: bytes) -> bytes | None:
+        """A browse page kept under `key` (see `browse`), while what it shows is unchanged."""
+        return self.pages.listing(key)
+
+    def product_page(self, product_id: str, viewer: int | None) -> bytes:
+        """The product's page read from its document (and cached); a view is counted for a
+        product on sale. Raises ProductNotFound."""
+        token = self.pages.token()
+        doc = get_product(self._documents, product_id) if is_product_id(product_id) else None
+        if doc is None:
+            self._views.ignore()
+            raise ProductNotFound(product_id)
+        page = self._render(doc, token)
+        if doc["status"] == domain.ACTIVE:
+            self._views.view(product_id, viewer)
+        else:
+            self._views.ignore()  # a discontinued product: shown, not counted
+        return page
+
+    def product_document(self, product_id: str) -> dict[str, Any] | None:
+        """The product's document as the read model holds it (no view counted)."""
+        return get_product(self._documents, product_id) if is_product_id(product_id) else None
+
+    def browse(self, browse: Browse, *, page: int, limit: int, key: bytes | None = None) -> bytes:
+        """One browse page as JSON. With a `key` (the face's query string), the page is kept
+        and served by `cached_listing(key)` until what it shows changes; without one (a read
+        that waits for its own write), nothing cached is trusted: neither the total nor the
+        product pages, which may predate the write until the invalidator catches up."""
+        pages = self.pages
+        fresh = key is None
+        total_key = dataclasses.astuple(browse)[:-1]  # the total does not depend on the sort
+        token = pages.token()
+        known = None if fresh else pages.total(total_key)
+        entries, total = list_products(
+            self._documents,
+            browse,
+            limit=limit,
+            offset=(page - 1) * limit,
+            known_total=known,
+            reuse=None if fresh else pages.rendered,
+        )
+        if known is None:
+            pages.put_total(total_key, total, token)
+        # Each product is rendered once and cached as its product page is (evicted by its
+        # events); a listing is those pages joined, not twenty documents validated again.
+        parts = [e if isinstance(e, bytes) else self._render(e, token) for _, e in entries]
+        body = self._json.listing(parts, total, page, limit)
+        if key is not None:  # served from memory next time, until what it shows changes
+            pages.put_listing(
+                key,
+                body,
+                [product_id for product_id, _ in entries],
+                browse.sort is Sort.POPULAR,
+                token,
+            )
+        return body
+
+    def _render(self, doc: dict[str, Any], token: int) -> bytes:
+        """The product page of `doc`, kept in the page cache for product pages and listings.
+
+        Only pages of products on sale are cached, so every cache hit is a view to count.
+        """
+        page = self._json.page(doc)
+        if doc["status"] == domain.ACTIVE:
+            self.pages.put(doc["id"], page, (v["sku"] for v in doc["variants"]), token)
+        return page
+
+    # -- writes -------------------------------------------------------------------------
+
+    def create_product(self, product: NewProduct) -> Written:
+        """A product with its variants and their initial stock, in one transaction.
+        Raises CatalogError (a rule; `field` names the input) or DuplicateSku."""
+        variants, stock = _variants(product.variants)
+        draft = ProductDraft(
+            name=product.name,
+            description=product.description,
+            brand=product.brand,
+            category=product.category,
+            price=product.price,
+            variants=variants,
+            tags=tuple(product.tags),
+            attributes=dict(product.attributes),
+            images=tuple(product.images),
+        )
+        return commands.create_product(self._store, draft, stock)
+
+    def update_product(self, product_id: str, changes: Mapping[str, Any]) -> Written:
+        """Set the fields in `changes` (a changed price is its own event); `variants` in it
+        are new variants (`NewVariant`) to add. A field given as None is refused: no field
+        may be erased. Raises ProductNotFound, CatalogError or DuplicateSku."""
+        self._known(product_id)
+        nulls = sorted(name for name, value in changes.items() if value is None)
+        if nulls:
+            raise CatalogError(nulls[0], "cannot be null; leave it out to keep it")
+        new_variants, stock = _variants(changes.get("variants", ()))
+        fields = {name: value for name, value in changes.items() if name != "variants"}
+        position = commands.update_product(self._store, product_id, fields).position
+        for variant in new_variants:
+            position = commands.add_variant(
+                self._store, product_id, variant, stock[variant.sku]
+            ).position
+        return Written(product_id, position)
+
+    def discontinue_product(self, product_id: str) -> Written:
+        """The product leaves browse and search; its history stays. Raises ProductNotFound."""
+        self._known(product_id)
+        return commands.discontinue_product(self._store, product_id)
+
+    @staticmethod
+    def _known(product_id: str) -> None:
+        if not is_product_id(product_id):
+            raise ProductNotFound(product_id)
+
+
+def _variants(items: Sequence[NewVariant]) -> tuple[tuple[Variant, ...], dict[str, int]]:
+    """The variants with their SKUs normalized, and the stock each starts with; a bad SKU
+    is named by its place (`variants.2.sku`)."""
+    variants, stock = [], {}
+    for i, item in enumerate(items):
+        try:
+            sku = domain.normalize_sku(item.sku)
+        except CatalogError as exc:
+            raise CatalogError(f"variants.{i}.{exc.field}", str(exc)) from exc
+        variants.append(Variant(sku, item.size, item.color, item.price_adjustment))
+        stock[sku] = item.stock
+    return tuple(variants), stock

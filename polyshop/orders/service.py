@@ -1,0 +1,187 @@
+"""The orders door: what every face (REST, GraphQL, pages) asks of orders, and nothing else.
+
+It places carts (through `Checkout`, group commit and all), reads orders from the history
+read model or, for time travel and the audit trail, from their events, and changes them
+through the lifecycle. The rules a face must not repeat live here once: a checkout needs an
+idempotency key and a valid shipping address; another user's order does not exist for the
+caller (never "forbidden": ids cannot be probed); only admins list anyone's orders; a
+payment the order can no longer take is refused as due for refund.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Engine
+
+from polyshop.accounts.domain import AccountError, Address, Viewer
+from polyshop.eventstore.errors import ConcurrencyConflict
+from polyshop.eventstore.events import NewEvent, RecordedEvent
+from polyshop.eventstore.sql_store import SqlEventStore
+from polyshop.inventory.stock import InsufficientStock
+from polyshop.orders import domain, history, lifecycle
+from polyshop.orders.checkout import Checkout, Placed
+from polyshop.orders.domain import Order
+from polyshop.orders.errors import (
+    InvalidAddress,
+    KeyRequired,
+    OrderChanged,
+    OrderNotFound,
+    OthersOrders,
+    OutOfStock,
+    RefundDue,
+)
+
+PAYMENT_ACTOR = "payment-provider"
+
+
+@dataclass(frozen=True, slots=True)
+class OrderFilter:
+    """Which orders to list; `user_id` is whose (admins only, None: everyone's)."""
+
+    user_id: str | None = None
+    status: str | None = None
+    placed_from: datetime | None = None
+    placed_to: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Written:
+    """An order after a command, and the log position written (0: nothing to write)."""
+
+    order: Order
+    position: int
+
+    @property
+    def document(self) -> dict[str, Any]:
+        return domain.document(self.order)
+
+
+@dataclass(frozen=True, slots=True)
+class Payment:
+    """A payment provider's report on one order's payment."""
+
+    order_id: str
+    payment_id: str
+    amount: Decimal
+    succeeded: bool
+    reason: str | None = None
+
+
+class Orders:
+    def __init__(self, store: SqlEventStore, reader: Engine, checkout: Checkout) -> None:
+        """`reader` serves the order-history read model (a replica when configured);
+        `store` holds the events, read on the primary."""
+        self._store = store
+        self._reader = reader
+        self._checkout = checkout
+
+    def place(
+        self, *, user_id: str, cart_owner: str, key: str | None, body: Mapping[str, Any]
+    ) -> Placed:
+        """Place the caller's cart: all or nothing, once per key and once per cart."""
+        if not key or not key.strip():
+            raise KeyRequired
+        try:
+            Address(**body["shipping_address"])  # the same rules as the address book
+        except AccountError as exc:
+            raise InvalidAddress(exc.field, str(exc)) from exc
+        try:
+            return self._checkout.place(
+                user_id=user_id, cart_owner=cart_owner, key=key.strip(), body=body
+            )
+        except InsufficientStock as exc:
+            raise OutOfStock(exc.skus) from exc
+        except ConcurrencyConflict as exc:
+            raise OrderChanged from exc
+
+    def list_orders(
+        self, viewer: Viewer, where: OrderFilter, *, limit: int, offset: int
+    ) -> tuple[list[dict[str, Any]], int]:
+        """The viewer's orders newest first (admins: anyone's, or one user's)."""
+        if where.user_id is not None and not viewer.is_admin:
+            raise OthersOrders
+        owner = where.user_id if viewer.is_admin else viewer.user_id
+        return history.list_orders(
+            self._reader,
+            history.OrderFilter(
+                user_id=owner,
+                status=where.status,
+                placed_from=where.placed_from,
+                placed_to=where.placed_to,
+            ),
+            limit=limit,
+            offset=offset,
+        )
+
+    def get_order(
+        self, viewer: Viewer, order_id: str, as_of: datetime | None = None
+    ) -> dict[str, Any] | None:
+        """The order's document (None: none the viewer may see); with `as_of`, as it stood
+        then, replayed from its events."""
+        if as_of is not None:
+            order = lifecycle.load(self._store, order_id, as_of=as_of)
+            if order is None or not viewer.may_see(order.user_id):
+                return None
+            return domain.document(order)
+        document = history.get_order(self._reader, order_id)
+        if document is None or not viewer.may_see(document["user_id"]):
+            return None
+        return document
+
+    def get_events(self, viewer: Viewer, order_id: str) -> list[RecordedEvent] | None:
+        """The audit trail: every event of the order (None: none the viewer may see)."""
+        events = lifecycle.history(self._store, order_id)
+        order = Order.replay(events)
+        if order is None or not viewer.may_see(order.user_id):
+            return None
+        return events
+
+    def cancel(self, viewer: Viewer, order_id: str, reason: str = "") -> Written:
+        """Cancel while not shipped: unpaid stock released, paid stock put back."""
+        why = reason or f"cancelled by {viewer.actor}"
+
+        def decide(order: Order) -> list[NewEvent]:
+            if not viewer.may_see(order.user_id):
+                raise OrderNotFound(order_id)
+            return order.cancel(why)
+
+        return self._act(order_id, decide, viewer.actor)
+
+    def ship(self, admin: Viewer, order_id: str, tracking_number: str) -> Written:
+        return self._act(order_id, lambda o: o.ship(tracking_number), admin.actor)
+
+    def deliver(self, admin: Viewer, order_id: str) -> Written:
+        return self._act(order_id, lambda o: o.deliver(), admin.actor)
+
+    def refund(self, admin: Viewer, order_id: str, reason: str = "") -> Written:
+        why = reason or "refunded by an admin"
+        return self._act(order_id, lambda o: o.refund(why), admin.actor)
+
+    def record_payment(self, payment: Payment) -> Written:
+        """A success for the right amount pays the order; anything else is recorded as a
+        failed payment; a repeat changes nothing (position 0). A payment the order can no
+        longer take is recorded as due for refund, then refused (`RefundDue`)."""
+
+        def decide(order: Order) -> list[NewEvent]:
+            if payment.succeeded:
+                return order.pay(payment.payment_id, payment.amount)
+            return order.fail_payment(
+                payment.payment_id, payment.amount, payment.reason or "declined"
+            )
+
+        written = self._act(payment.order_id, decide, PAYMENT_ACTOR)
+        if written.order.refund_due(payment.payment_id):
+            raise RefundDue(written.order.status.value)
+        return written
+
+    def _act(self, order_id: str, decide: Callable[[Order], list[NewEvent]], actor: str) -> Written:
+        try:
+            order, position = lifecycle.act(self._store, order_id, decide, actor=actor)
+        except ConcurrencyConflict as exc:
+            raise OrderChanged from exc
+        return Written(order, position)

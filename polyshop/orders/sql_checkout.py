@@ -1,0 +1,64 @@
+"""Checkout's own tables: the answers kept per idempotency key, and the carts ordered.
+
+Statements are built once at import: under a flash sale, constructing a statement per order
+costs more than running it. Batch reads take the unit of work's connection (they must see
+what the batch's transaction sees); single lookups after a refusal read the primary, never a
+replica (they look for what committed a moment ago).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Row, insert, select, tuple_
+
+from polyshop.orders.schema import idempotency, ordered_carts
+
+_REMEMBER = insert(idempotency)
+_RECORD_CART = insert(ordered_carts)
+_ORDER_OF_CART = select(ordered_carts.c.cart_id, ordered_carts.c.order_id)
+_EARLIER = select(
+    idempotency.c.user_id,
+    idempotency.c.key,
+    idempotency.c.request_hash,
+    idempotency.c.status_code,
+    idempotency.c.response,
+)
+
+
+def earlier_answers(
+    connection: Connection, keys: Iterable[tuple[str, str]]
+) -> dict[tuple[str, str], Row[Any]]:
+    """Answers already recorded for any of these (user, key) pairs."""
+    statement = _EARLIER.where(tuple_(idempotency.c.user_id, idempotency.c.key).in_(list(keys)))
+    return {(row.user_id, row.key): row for row in connection.execute(statement)}
+
+
+def orders_of_carts(connection: Connection, cart_ids: Iterable[str]) -> dict[str, str]:
+    """The order each of these carts became, for those ordered already."""
+    statement = _ORDER_OF_CART.where(ordered_carts.c.cart_id.in_(list(cart_ids)))
+    return {row.cart_id: row.order_id for row in connection.execute(statement)}
+
+
+def remember(connection: Connection, answers: Sequence[dict[str, Any]]) -> None:
+    """Keep each answer under its (user, key): a retry is answered, never placed again."""
+    connection.execute(_REMEMBER, list(answers))
+
+
+def record_carts(connection: Connection, carts: Sequence[dict[str, Any]]) -> None:
+    """Record each cart with its order: the primary key refuses a second order of it."""
+    connection.execute(_RECORD_CART, list(carts))
+
+
+def order_of_cart(engine: Engine, cart_id: str) -> str | None:
+    with engine.connect() as connection:
+        row = connection.execute(_ORDER_OF_CART.where(ordered_carts.c.cart_id == cart_id)).first()
+    return None if row is None else str(row.order_id)
+
+
+def earlier_answer(engine: Engine, user_id: str, key: str) -> Row[Any] | None:
+    with engine.connect() as connection:
+        return connection.execute(
+            _EARLIER.where(idempotency.c.user_id == user_id, idempotency.c.key == key)
+        ).first()
