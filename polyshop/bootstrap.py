@@ -52,6 +52,7 @@ from polyshop.eventstore.postgres import (
 from polyshop.eventstore.projections.file_lease import FileLease
 from polyshop.eventstore.projections.ports import Lease, Projection
 from polyshop.eventstore.projections.runner import ProjectionRunner
+from polyshop.eventstore.service import EventLog
 from polyshop.eventstore.sql_store import SqlEventStore
 from polyshop.eventstore.sqlite import SqliteEventStore
 from polyshop.eventstore.stream_summaries import StreamSummaryProjection
@@ -62,6 +63,7 @@ from polyshop.migrations import runner as migrations
 from polyshop.orders.checkout import Checkout
 from polyshop.orders.expiry import order_expiry
 from polyshop.orders.history import OrderHistoryProjection
+from polyshop.orders.service import Orders
 from polyshop.recommendations.cache import RecommendationCache
 from polyshop.recommendations.copurchase import CoPurchaseProjection
 from polyshop.recommendations.coviews import co_view_counter
@@ -195,6 +197,7 @@ def _wire(
         settings.co_view_interval,
     )
     closers.insert(0, co_views.stop)
+    checkout = Checkout(store, ttl.carts, timedelta(seconds=settings.order_hold))
     return Container(
         settings=settings,
         store=store,
@@ -206,7 +209,7 @@ def _wire(
         product_pages=pages,
         accounts=accounts,
         carts=carts,
-        checkout=Checkout(store, ttl.carts, timedelta(seconds=settings.order_hold)),
+        checkout=checkout,
         analytics=Analytics(analytics_store, read_engine),
         signals=signals,
         recommender=Recommender(
@@ -222,6 +225,8 @@ def _wire(
         search_service=Search(
             search, "search_index" if "search_index" in runner.names else "product_documents"
         ),
+        orders=Orders(store, read_engine, checkout),
+        event_log=EventLog(runner, store.last_position, read_engine),
         background=[
             invalidator.start,
             prices.start,

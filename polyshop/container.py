@@ -19,9 +19,11 @@ from polyshop.catalog.service import Catalog
 from polyshop.config import Settings
 from polyshop.eventstore.projections.ports import Lease
 from polyshop.eventstore.projections.runner import ProjectionRunner
+from polyshop.eventstore.service import EventLog
 from polyshop.eventstore.sql_store import SqlEventStore
 from polyshop.inventory.service import Inventory
 from polyshop.orders.checkout import Checkout
+from polyshop.orders.service import Orders
 from polyshop.recommendations.service import Recommender
 from polyshop.search.ports import SearchIndex
 from polyshop.search.service import Search
@@ -50,6 +52,9 @@ class Container:
     catalog: Catalog
     inventory: Inventory
     search_service: Search
+    #: The doors of orders and of the log (projections, streams, read waits).
+    orders: Orders
+    event_log: EventLog
     readiness_checks: dict[str, Callable[[], None]] = field(default_factory=dict)
     #: Stores the shop degrades without (sessions and carts): reported, never "not ready".
     degradable_checks: dict[str, Callable[[], None]] = field(default_factory=dict)

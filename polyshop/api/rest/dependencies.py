@@ -16,8 +16,7 @@ from fastapi import Depends, Query, Request
 from starlette.datastructures import Headers
 from starlette.requests import cookie_parser
 
-from polyshop.accounts.commands import get_user
-from polyshop.accounts.domain import User
+from polyshop.accounts.domain import User, Viewer
 from polyshop.accounts.ports import Session
 from polyshop.analytics.domain import viewer_key
 from polyshop.api.rest.problems import Problem
@@ -86,7 +85,7 @@ TokenDep = Annotated[str, Depends(required_token)]
 
 
 def resolve_session(container: Container, token: str) -> Session:
-    session = container.accounts.sessions.resolve(token)
+    session = container.accounts.session_of(token)
     if session is None:
         raise _unauthenticated("The session token is unknown or has expired.")
     return session
@@ -103,7 +102,7 @@ CallerDep = Annotated[Caller, Depends(current_caller)]
 def optional_caller(request: Request, container: ContainerDep) -> Caller | None:
     """The caller's session if one is presented and live; never an error."""
     token = presented_token(request)
-    session = container.accounts.sessions.resolve(token) if token else None
+    session = container.accounts.session_of(token) if token else None
     return Caller(token, session) if token and session else None
 
 
@@ -118,8 +117,7 @@ def current_user(caller: CallerDep, container: ContainerDep) -> User:
             "/api/v1/auth/login or /api/v1/auth/register) sending this guest token as the "
             "bearer token: your cart comes along. Then place the order."
         )
-    with container.store.read_engine.connect() as connection:
-        user = get_user(connection, caller.session.user_id)
+    user = container.accounts.get_user(caller.session.user_id)
     if user is None:
         raise _unauthenticated("The account of this session no longer exists.")
     return user
@@ -128,23 +126,8 @@ def current_user(caller: CallerDep, container: ContainerDep) -> User:
 UserDep = Annotated[User, Depends(current_user)]
 
 
-@dataclass(frozen=True, slots=True)
-class Viewer:
-    """Who is asking for orders or admin work: a signed-in user (maybe an admin) or the
-    operator token."""
-
-    user_id: str | None
-    is_admin: bool
-
-    def may_see(self, owner_id: str) -> bool:
-        return self.is_admin or owner_id == self.user_id
-
-    @property
-    def actor(self) -> str:
-        return f"user:{self.user_id}" if self.user_id else "operator"
-
-
 def current_viewer(request: Request, container: ContainerDep) -> Viewer:
+    """Who asks (`accounts.domain.Viewer`): the operator token, or a signed-in user."""
     token = presented_token(request)
     if token is None:
         raise _unauthenticated("Log in first: this endpoint is for signed-in users and admins.")
@@ -183,9 +166,7 @@ def read_waits(request: Request, container: Container) -> ReadWaits:
     """The app's waits, made on first use (async dependencies run on the loop's thread)."""
     waits: ReadWaits | None = getattr(request.app.state, "read_waits", None)
     if waits is None:
-        waits = ReadWaits(
-            container.runner,
-            container.store.last_position,
+        waits = container.event_log.read_waits(
             limit=container.settings.read_waiters_max,
             timeout=container.settings.read_wait_timeout,
         )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response, status
 
-from polyshop.accounts import commands
 from polyshop.accounts.domain import Address
 from polyshop.accounts.sessions import Issued
 from polyshop.api.rest.dependencies import (
@@ -24,8 +23,12 @@ from polyshop.api.rest.models.accounts import (
     UserOut,
 )
 from polyshop.api.rest.openapi import JSON_BODY, problems
+from polyshop.api.rest.route_errors import translating
+from polyshop.api.rest.routes import accounts_errors
 
-router = APIRouter(prefix="/api/v1", tags=["accounts"])
+router = APIRouter(
+    prefix="/api/v1", tags=["accounts"], route_class=translating(accounts_errors.problem_of)
+)
 
 
 def set_session_cookie(request: Request, response: Response, issued: Issued) -> None:
@@ -43,7 +46,7 @@ def set_session_cookie(request: Request, response: Response, issued: Issued) -> 
 @router.post("/sessions", status_code=status.HTTP_201_CREATED, responses=problems(503))
 def create_session(request: Request, response: Response, container: ContainerDep) -> SessionOut:
     """A guest session: a cart before signing up."""
-    issued = container.accounts.sessions.issue(None)
+    issued = container.accounts.start_guest_session()
     set_session_cookie(request, response, issued)
     return SessionOut(token=issued.token, expires_in=int(issued.expires_in))
 
@@ -142,5 +145,5 @@ def update_me(body: ProfilePatch, user: UserDep, container: ContainerDep) -> Pro
     addresses = (
         [Address(**a.model_dump()) for a in body.addresses] if body.addresses is not None else None
     )
-    written = commands.update_profile(container.store, user.id, name=body.name, addresses=addresses)
+    written = container.accounts.update_profile(user.id, name=body.name, addresses=addresses)
     return ProfileOut(**UserOut.of(written.user).model_dump(), position=written.position)

@@ -11,7 +11,6 @@ from pydantic import BaseModel
 from polyshop.api.rest.dependencies import AdminDep, ContainerDep, read_model_at
 from polyshop.api.rest.openapi import READ_WAIT, problems
 from polyshop.api.rest.pagination import Page, PageParams
-from polyshop.eventstore.stream_summaries import list_stream_summaries
 
 router = APIRouter(prefix="/api/v1/admin", tags=["admin"])
 
@@ -53,7 +52,7 @@ class StreamsOut(Page):
 @router.get("/projections", responses=problems(401, 403, 503))
 def get_projections(container: ContainerDep, _: AdminDep) -> ProjectionsOut:
     """Each read model's position, lag (events and seconds) and state."""
-    statuses = container.runner.status()
+    statuses = container.event_log.list_projections()
     return ProjectionsOut(
         projections=[ProjectionOut.model_validate(s, from_attributes=True) for s in statuses]
     )
@@ -71,8 +70,8 @@ def list_streams(
     min_position: Annotated[int | None, Depends(read_model_at("stream_summaries"))] = None,
 ) -> StreamsOut:
     """Event streams, most recently changed first (from the stream_summaries read model)."""
-    summaries, total = list_stream_summaries(
-        container.read_engine, stream_type=stream_type, limit=page.limit, offset=page.offset
+    summaries, total = container.event_log.list_streams(
+        stream_type=stream_type, limit=page.limit, offset=page.offset
     )
     return StreamsOut(
         streams=[StreamOut.model_validate(s, from_attributes=True) for s in summaries],

@@ -16,9 +16,13 @@ from polyshop.api.rest.dependencies import ContainerDep, TokenDep, resolve_sessi
 from polyshop.api.rest.models.cart import AddItemIn, CartOut, QuantityIn
 from polyshop.api.rest.openapi import JSON_BODY, problems
 from polyshop.api.rest.problems import Problem
+from polyshop.api.rest.route_errors import translating
+from polyshop.api.rest.routes import cart_errors
 from polyshop.container import Container
 
-router = APIRouter(prefix="/api/v1/cart", tags=["cart"])
+router = APIRouter(
+    prefix="/api/v1/cart", tags=["cart"], route_class=translating(cart_errors.problem_of)
+)
 
 _CART = {200: {"model": CartOut, "description": "The cart, priced now."}}
 _NOT_IN_CART = (404, "The cart has no line with this SKU.")

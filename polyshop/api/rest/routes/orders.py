@@ -5,14 +5,12 @@ probed."""
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Path, Query
 from fastapi.responses import JSONResponse
 
-from polyshop.accounts.domain import Address
 from polyshop.api.rest.dependencies import (
     AdminDep,
     CallerDep,
@@ -36,12 +34,14 @@ from polyshop.api.rest.models.timestamps import Timestamp
 from polyshop.api.rest.openapi import JSON_BODY, READ_WAIT, problems
 from polyshop.api.rest.pagination import PageParams
 from polyshop.api.rest.problems import Problem, unprocessable
-from polyshop.container import Container
-from polyshop.eventstore.events import NewEvent
-from polyshop.orders import domain, history, lifecycle
-from polyshop.orders.domain import Order, Status
+from polyshop.api.rest.route_errors import translating
+from polyshop.api.rest.routes import orders_errors
+from polyshop.orders.domain import Status
+from polyshop.orders.service import OrderFilter, Written
 
-router = APIRouter(prefix="/api/v1/orders", tags=["orders"])
+router = APIRouter(
+    prefix="/api/v1/orders", tags=["orders"], route_class=translating(orders_errors.problem_of)
+)
 
 READ_MODEL = "order_history"
 #: `min_position`, awaited on the event loop before the route runs (see `read_model_at`).
@@ -110,17 +110,10 @@ def place_order(
     """Place the cart as an order: prices from the catalog, stock reserved for every line or
     none (409 naming the SKUs short), the cart cleared after. The same key replays the same
     answer; the same key with another body is 422."""
-    if not idempotency_key or not idempotency_key.strip():
-        raise Problem(
-            400,
-            "Send an Idempotency-Key header (e.g. a UUID) so a retry cannot order twice.",
-            slug="idempotency-key-required",
-        )
-    Address(**body.shipping_address.model_dump())  # the same rules as the address book
-    placed = container.checkout.place(
+    placed = container.orders.place(
         user_id=user.id,
         cart_owner=caller.session.cart_owner,
-        key=idempotency_key.strip(),
+        key=idempotency_key,
         body=body.model_dump(mode="json"),
     )
     content = OrderPlacedOut.model_validate(placed.response).model_dump(mode="json")
@@ -154,13 +147,10 @@ def list_orders(
 ) -> OrdersOut:
     """Your orders, newest first. Admins see everyone's and may filter by user."""
     placed_from, placed_to = _utc("placed_from", placed_from), _utc("placed_to", placed_to)
-    if user_id is not None and not viewer.is_admin:
-        raise Problem(403, "Only admins may list another user's orders.", slug="forbidden")
-    owner = user_id if viewer.is_admin else viewer.user_id
-    documents, total = history.list_orders(
-        container.read_engine,
-        history.OrderFilter(
-            user_id=owner,
+    documents, total = container.orders.list_orders(
+        viewer,
+        OrderFilter(
+            user_id=user_id,
             status=status.value if status else None,
             placed_from=placed_from,
             placed_to=placed_to,
@@ -191,13 +181,8 @@ def get_order(
     min_position: MinPosition = None,
 ) -> OrderOut:
     """The order from the history read model, or with `as_of` by replaying its events."""
-    if as_of is not None:
-        order = lifecycle.load(container.store, order_id, as_of=_utc("as_of", as_of))
-        if order is None or not viewer.may_see(order.user_id):
-            raise _not_found(order_id)
-        return OrderOut.of(domain.document(order))
-    document = history.get_order(container.read_engine, order_id)
-    if document is None or not viewer.may_see(document["user_id"]):
+    document = container.orders.get_order(viewer, order_id, as_of=_utc("as_of", as_of))
+    if document is None:
         raise _not_found(order_id)
     return OrderOut.of(document)
 
@@ -205,9 +190,8 @@ def get_order(
 @router.get("/{order_id}/events", responses=problems(401, _NO_ORDER, 503))
 def order_events(order_id: OrderId, viewer: ViewerDep, container: ContainerDep) -> OrderEventsOut:
     """The audit trail: every event of the order with its version, time and actor."""
-    events = lifecycle.history(container.store, order_id)
-    order = Order.replay(events)
-    if order is None or not viewer.may_see(order.user_id):
+    events = container.orders.get_events(viewer, order_id)
+    if events is None:
         raise _not_found(order_id)
     return OrderEventsOut(
         order_id=order_id,
@@ -231,14 +215,7 @@ def cancel_order(
     order_id: OrderId, viewer: ViewerDep, container: ContainerDep, body: ReasonIn | None = None
 ) -> OrderWritten:
     """Cancel while not shipped: an unpaid order's stock is released, a paid one's restocked."""
-    reason = (body.reason if body else "") or f"cancelled by {viewer.actor}"
-
-    def decide(order: Order) -> list[NewEvent]:
-        if not viewer.may_see(order.user_id):
-            raise lifecycle.OrderNotFound(order_id)
-        return order.cancel(reason)
-
-    return _act(container, order_id, decide, viewer.actor)
+    return _written(container.orders.cancel(viewer, order_id, body.reason if body else ""))
 
 
 @router.post(
@@ -248,13 +225,13 @@ def ship_order(
     order_id: OrderId, body: ShipIn, admin: AdminDep, container: ContainerDep
 ) -> OrderWritten:
     """Admins: a paid order leaves with a tracking number."""
-    return _act(container, order_id, lambda o: o.ship(body.tracking_number), admin.actor)
+    return _written(container.orders.ship(admin, order_id, body.tracking_number))
 
 
 @router.post("/{order_id}/deliver", responses=problems(401, 403, _NO_ORDER, _TRANSITION, 503))
 def deliver_order(order_id: OrderId, admin: AdminDep, container: ContainerDep) -> OrderWritten:
     """Admins: a shipped order reached its customer."""
-    return _act(container, order_id, lambda o: o.deliver(), admin.actor)
+    return _written(container.orders.deliver(admin, order_id))
 
 
 @router.post(
@@ -265,18 +242,11 @@ def refund_order(
     order_id: OrderId, admin: AdminDep, container: ContainerDep, body: ReasonIn | None = None
 ) -> OrderWritten:
     """Admins: refund what was paid (restocking if the order never shipped)."""
-    reason = (body.reason if body else "") or "refunded by an admin"
-    return _act(container, order_id, lambda o: o.refund(reason), admin.actor)
+    return _written(container.orders.refund(admin, order_id, body.reason if body else ""))
 
 
-def _act(
-    container: Container,
-    order_id: str,
-    decide: Callable[[Order], list[NewEvent]],
-    actor: str,
-) -> OrderWritten:
-    order, position = lifecycle.act(container.store, order_id, decide, actor=actor)
-    return OrderWritten(order=OrderOut.of(domain.document(order)), position=position)
+def _written(written: Written) -> OrderWritten:
+    return OrderWritten(order=OrderOut.of(written.document), position=written.position)
 
 
 def _utc(name: str, value: datetime | None) -> datetime | None:

@@ -13,14 +13,14 @@ from polyshop.api.rest.dependencies import ContainerDep
 from polyshop.api.rest.models.orders import WebhookIn, WebhookOut
 from polyshop.api.rest.openapi import problems
 from polyshop.api.rest.problems import Problem
-from polyshop.eventstore.events import NewEvent
-from polyshop.orders import lifecycle, payments
-from polyshop.orders.domain import Order
+from polyshop.api.rest.route_errors import translating
+from polyshop.api.rest.routes import orders_errors
+from polyshop.orders import payments
+from polyshop.orders.service import Payment
 
-router = APIRouter(prefix="/api/v1/payments", tags=["payments"])
-
-ACTOR = "payment-provider"
-
+router = APIRouter(
+    prefix="/api/v1/payments", tags=["payments"], route_class=translating(orders_errors.problem_of)
+)
 
 _SIGNED = {
     "security": [{"paymentSignature": []}],
@@ -82,24 +82,15 @@ async def webhook(request: Request, container: ContainerDep) -> WebhookOut:
         raise Problem(
             422, "The webhook body is not a payment event.", slug="validation-error"
         ) from exc
-    amount = event.amount
-
-    def decide(order: Order) -> list[NewEvent]:
-        if event.status == "succeeded":
-            return order.pay(event.payment_id, amount)
-        return order.fail_payment(event.payment_id, amount, event.reason or "declined")
-
-    order, position = await run_in_threadpool(
-        lifecycle.act, container.store, event.order_id, decide, actor=ACTOR
+    payment = Payment(
+        event.order_id,
+        event.payment_id,
+        event.amount,
+        succeeded=event.status == "succeeded",
+        reason=event.reason,
     )
-    if order.refund_due(event.payment_id):
-        raise Problem(
-            409,
-            f"The order is {order.status.value} and cannot take this payment; it is recorded "
-            "as due for refund.",
-            slug="payment-refund-due",
-            status_value=order.status.value,
-        )
+    written = await run_in_threadpool(container.orders.record_payment, payment)
+    order, position = written.order, written.position
     return WebhookOut(
         order_id=order.id, status=order.status.value, duplicate=position == 0, position=position
     )
