@@ -12,54 +12,21 @@ import os
 import shutil
 import threading
 from collections.abc import Collection, Sequence
-from datetime import datetime
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import orjson
 import tantivy
 
-from polyshop.catalog import domain
 from polyshop.catalog.documents import CATALOG_EVENTS, STOCK_EVENTS, fold
 from polyshop.eventstore.events import RecordedEvent
 from polyshop.eventstore.projections.ports import Projection
-from polyshop.money import to_cents
-from polyshop.search.ports import (
-    PRICE_BUCKETS,
-    Facets,
-    PriceBucket,
-    SearchQuery,
-    SearchResult,
-    SearchSort,
-)
+from polyshop.search import tantivy_queries
+from polyshop.search.ports import Facets, SearchQuery, SearchResult
+from polyshop.search.tantivy_documents import SCHEMA, to_tantivy
 
-_TEXT_FIELDS = ("name", "brand_text", "tags", "category_text", "description")
-_BOOSTS = {"name": 3.0, "brand_text": 2.0, "tags": 1.5, "category_text": 1.2, "description": 1.0}
-_FUZZY = (("name", 0.6), ("brand_text", 0.4), ("category_text", 0.3), ("tags", 0.3))
 _WRITER_HEAP = 64_000_000
 _BULK_COMMIT = 100_000
-
-
-def _schema() -> tantivy.Schema:
-    b = tantivy.SchemaBuilder()
-    b.add_text_field("product_id", tokenizer_name="raw", fast=True)
-    for name in _TEXT_FIELDS:
-        b.add_text_field(name, tokenizer_name="en_stem")
-    b.add_text_field("brand", tokenizer_name="raw", fast=True)
-    b.add_text_field("category", tokenizer_name="raw", fast=True)
-    b.add_text_field("category_path", tokenizer_name="raw")
-    b.add_text_field("sku", tokenizer_name="raw")
-    b.add_text_field("status", tokenizer_name="raw")
-    b.add_unsigned_field("price_min", indexed=True, fast=True)
-    b.add_unsigned_field("price_max", indexed=True, fast=True)
-    b.add_boolean_field("in_stock", indexed=True)
-    b.add_integer_field("created_at", indexed=True, fast=True)
-    b.add_bytes_field("doc", stored=True)
-    return b.build()
-
-
-SCHEMA = _schema()
 
 
 class _Uncommitted:
@@ -209,7 +176,7 @@ class TantivyCatalogIndex:
         for doc in docs:
             if doc["id"] in stored:
                 writer.delete_documents_by_term("product_id", doc["id"])
-            writer.add_document(_to_tantivy(doc))
+            writer.add_document(to_tantivy(doc))
         uncommitted = self._uncommitted.get(generation)
         if uncommitted is None:
             writer.commit()
@@ -235,17 +202,12 @@ class TantivyCatalogIndex:
         if searcher is None:
             return SearchResult([], 0, Facets())
         index = self.index(self.active() or 0)
-        q = self._query(index, searcher, query)
-        order: dict[str, Any] = {}
-        if query.sort is SearchSort.PRICE_ASC:
-            order = {"order_by_field": "price_min", "order": tantivy.Order.Asc}
-        elif query.sort is SearchSort.PRICE_DESC:
-            order = {"order_by_field": "price_min", "order": tantivy.Order.Desc}
-        elif query.sort is SearchSort.NEWEST:
-            order = {"order_by_field": "created_at", "order": tantivy.Order.Desc}
+        q = tantivy_queries.search_query(index, searcher, query)
+        order = tantivy_queries.order(query.sort)
         result = searcher.search(q, limit=query.limit, offset=query.offset, count=True, **order)
         documents = [orjson.loads(searcher.doc(address)["doc"][0]) for _, address in result.hits]
-        return SearchResult(documents, result.count, _facets(searcher.aggregate(q, _AGGREGATIONS)))
+        facets = tantivy_queries.facets(searcher.aggregate(q, tantivy_queries.AGGREGATIONS))
+        return SearchResult(documents, result.count, facets)
 
     def suggest(self, prefix: str, limit: int = 10) -> list[str]:
         terms = SearchQuery(prefix).terms
@@ -253,190 +215,14 @@ class TantivyCatalogIndex:
         if not terms or searcher is None:
             return []
         index = self.index(self.active() or 0)
-        clauses = [(tantivy.Occur.Must, _active())]
-        for i, term in enumerate(terms):
-            last = i == len(terms) - 1
-            clauses.append(
-                (
-                    tantivy.Occur.Must,
-                    index.parse_query(
-                        term, ["name"], fuzzy_fields={"name": (True, 0, True)} if last else None
-                    ),
-                )
-            )
-        hits = searcher.search(tantivy.Query.boolean_query(clauses), limit=limit * 3).hits
+        query = tantivy_queries.suggest_query(index, terms)
+        hits = searcher.search(query, limit=limit * 3).hits
         names: list[str] = []
         for _, address in hits:
             name = orjson.loads(searcher.doc(address)["doc"][0])["name"]
             if name not in names:
                 names.append(name)
         return names[:limit]
-
-    @staticmethod
-    def _query(
-        index: tantivy.Index, searcher: tantivy.Searcher, query: SearchQuery
-    ) -> tantivy.Query:
-        clauses: list[tuple[tantivy.Occur, tantivy.Query]] = [(tantivy.Occur.Must, _active())]
-        terms = query.terms
-        for i, term in enumerate(terms):
-            exact = index.parse_query(term, list(_TEXT_FIELDS), field_boosts=_BOOSTS)
-            options = [(tantivy.Occur.Should, exact)]
-            variants: list[tuple[bool, int, float]] = []
-            if i == len(terms) - 1:  # the shopper may still be typing the last word
-                variants.append((True, 0, 0.8))
-            # Tolerate one typo, two in long words, but only in a word the catalog does not
-            # have: `shirt` should not find shorts and skirts, and a fuzzy match over every
-            # field is most of a query's cost at a million products.
-            if len(term) >= 5 and not _in_vocabulary(searcher, term):
-                variants.append((False, 2 if len(term) >= 8 else 1, 0.5))
-            for prefix, distance, weight in variants:
-                for field, boost in _FUZZY:
-                    fuzzy = index.parse_query(
-                        term, [field], fuzzy_fields={field: (prefix, distance, True)}
-                    )
-                    options.append(
-                        (tantivy.Occur.Should, tantivy.Query.boost_query(fuzzy, boost * weight))
-                    )
-            clauses.append((tantivy.Occur.Must, tantivy.Query.boolean_query(options)))
-        if query.category:
-            clauses.append(
-                (
-                    tantivy.Occur.Must,
-                    tantivy.Query.term_query(SCHEMA, "category_path", query.category),
-                )
-            )
-        if query.brand:  # in any letter case, as browse; the facets keep the display name
-            clauses.append(
-                (
-                    tantivy.Occur.Must,
-                    tantivy.Query.regex_query(SCHEMA, "brand", any_case(query.brand)),
-                )
-            )
-        if query.min_price is not None:
-            clauses.append(
-                (
-                    tantivy.Occur.Must,
-                    tantivy.Query.range_query(
-                        SCHEMA,
-                        "price_max",
-                        tantivy.FieldType.Unsigned,
-                        lower_bound=to_cents(query.min_price),
-                    ),
-                )
-            )
-        if query.max_price is not None:
-            clauses.append(
-                (
-                    tantivy.Occur.Must,
-                    tantivy.Query.range_query(
-                        SCHEMA,
-                        "price_min",
-                        tantivy.FieldType.Unsigned,
-                        upper_bound=to_cents(query.max_price),
-                    ),
-                )
-            )
-        if query.in_stock is not None:
-            clauses.append(
-                (tantivy.Occur.Must, tantivy.Query.term_query(SCHEMA, "in_stock", query.in_stock))
-            )
-        return tantivy.Query.boolean_query(clauses)
-
-
-# What the `en_stem` tokenizer makes of a word (Tantivy's definition of it), to look the
-# word up in the term dictionaries as the index holds it.
-_EN_STEM = (
-    tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
-    .filter(tantivy.Filter.remove_long(40))
-    .filter(tantivy.Filter.lowercase())
-    .filter(tantivy.Filter.stemmer("english"))
-    .build()
-)
-
-
-def _in_vocabulary(searcher: tantivy.Searcher, word: str) -> bool:
-    """Whether any text field holds the word: a term-dictionary lookup per field, where a
-    search would score every matching document to count them."""
-    tokens = _EN_STEM.analyze(word)
-    return any(searcher.doc_freq(field, token) for token in tokens for field in _TEXT_FIELDS)
-
-
-def any_case(text: str) -> str:
-    """A regex (matched against whole terms) for `text` in any letter case: each character
-    as a class of its one-character case forms, written as code points, so no character of
-    a brand ("H&M", "Dr. Martens") is ever read as regex syntax."""
-    parts = []
-    for char in text:
-        forms = sorted({f for f in (char, char.lower(), char.upper()) if len(f) == 1})
-        parts.append("[" + "".join(f"\\x{{{ord(f):X}}}" for f in forms) + "]")
-    return "".join(parts)
-
-
-def _active() -> tantivy.Query:
-    return tantivy.Query.term_query(SCHEMA, "status", domain.ACTIVE)
-
-
-_AGGREGATIONS = {
-    "brands": {"terms": {"field": "brand", "size": 50}},
-    "categories": {"terms": {"field": "category", "size": 50}},
-    "prices": {
-        "range": {
-            "field": "price_min",
-            "ranges": [
-                {
-                    "key": str(i),
-                    **({"from": low * 100} if low else {}),
-                    **({"to": high * 100} if high else {}),
-                }
-                for i, (low, high) in enumerate(PRICE_BUCKETS)
-            ],
-        }
-    },
-}
-
-
-def _facets(raw: dict[str, Any]) -> Facets:
-    brands = {b["key"]: b["doc_count"] for b in raw["brands"]["buckets"]}
-    categories = {c["key"]: c["doc_count"] for c in raw["categories"]["buckets"]}
-    counts = {b["key"]: b["doc_count"] for b in raw["prices"]["buckets"]}
-    return Facets(
-        brands=dict(sorted(brands.items(), key=lambda kv: (-kv[1], kv[0]))),
-        categories=dict(sorted(categories.items(), key=lambda kv: (-kv[1], kv[0]))),
-        price_ranges=[
-            PriceBucket(low, high, counts.get(str(i), 0))
-            for i, (low, high) in enumerate(PRICE_BUCKETS)
-            if counts.get(str(i))
-        ],
-    )
-
-
-def _to_tantivy(doc: dict[str, Any]) -> tantivy.Document:
-    segments = doc["category"].split("/")
-    out = tantivy.Document()
-    for field, value in (
-        ("product_id", doc["id"]),
-        ("name", doc["name"]),
-        ("brand_text", doc["brand"]),
-        ("tags", " ".join(doc["tags"])),
-        ("category_text", " ".join(segments)),
-        ("description", doc["description"]),
-        ("brand", doc["brand"]),
-        ("category", doc["category"]),
-        ("status", doc["status"]),
-    ):
-        out.add_text(field, value)
-    for i in range(len(segments)):
-        out.add_text("category_path", "/".join(segments[: i + 1]))
-    for variant in doc["variants"]:
-        out.add_text("sku", variant["sku"])
-    out.add_unsigned("price_min", to_cents(Decimal(doc["price_min"])))
-    out.add_unsigned("price_max", to_cents(Decimal(doc["price_max"])))
-    out.add_boolean("in_stock", doc["in_stock"])
-    out.add_integer(
-        "created_at", int(datetime.fromisoformat(doc["created_at"]).timestamp() * 1_000_000)
-    )
-    out.add_bytes("doc", orjson.dumps(doc))
-    return out
 
 
 class TantivySearchProjection(Projection):
