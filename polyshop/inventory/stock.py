@@ -231,27 +231,14 @@ def reserve_many(uow: UnitOfWork, holds: Sequence[Hold], expires_at: datetime) -
             refused[hold.holder] = short
             continue
         for sku in sorted(hold.lines):
-            figures = locked[sku]
-            quantity = hold.lines[sku]
-            figures[1] += quantity
-            event = NewEvent(
-                STOCK_RESERVED,
-                {
-                    "sku": sku,
-                    "holder": hold.holder,
-                    "quantity": quantity,
-                    "expires_at": expires_at.isoformat(),
-                    "on_hand": figures[0],
-                    "reserved": figures[1],
-                    "available": figures[0] - figures[1],
-                },
-            )
-            appends.append(
-                StreamAppend(stream_id(sku), STREAM_TYPE, [event], figures[2], hold.metadata)
-            )
-            figures[2] += 1
+            appends.append(_hold_line(locked[sku], sku, hold, expires_at))
             held.append(
-                {"holder": hold.holder, "sku": sku, "quantity": quantity, "expires_at": expires_at}
+                {
+                    "holder": hold.holder,
+                    "sku": sku,
+                    "quantity": hold.lines[sku],
+                    "expires_at": expires_at,
+                }
             )
     changes = [
         {"s": sku, "q": figures[1] - start[sku][0], "v": start[sku][1], "n": figures[2]}
@@ -263,6 +250,28 @@ def reserve_many(uow: UnitOfWork, holds: Sequence[Hold], expires_at: datetime) -
         uow.append_many(appends)
     levels = {sku: StockLevel(sku, f[0], f[1]) for sku, f in locked.items()}
     return Booked(refused, levels)
+
+
+def _hold_line(figures: list[int], sku: str, hold: Hold, expires_at: datetime) -> StreamAppend:
+    """Add one granted line to the locked row's figures ([on hand, reserved, version]) and
+    return its StockReserved event, at the version the row had."""
+    quantity = hold.lines[sku]
+    figures[1] += quantity
+    event = NewEvent(
+        STOCK_RESERVED,
+        {
+            "sku": sku,
+            "holder": hold.holder,
+            "quantity": quantity,
+            "expires_at": expires_at.isoformat(),
+            "on_hand": figures[0],
+            "reserved": figures[1],
+            "available": figures[0] - figures[1],
+        },
+    )
+    append = StreamAppend(stream_id(sku), STREAM_TYPE, [event], figures[2], hold.metadata)
+    figures[2] += 1
+    return append
 
 
 def commit(uow: UnitOfWork, holder: str) -> list[StockLevel]:
