@@ -39,8 +39,8 @@ from polyshop.analytics.duckdb_store import DuckDbAnalyticsStore
 from polyshop.analytics.ports import AnalyticsStore
 from polyshop.analytics.postgres_store import PostgresAnalyticsStore
 from polyshop.bootstrap import build
-from polyshop.catalog import seeding
 from polyshop.catalog.queries import listing_view
+from polyshop.demo import seeding
 from polyshop.eventstore.postgres import create_postgres_engine
 
 PRODUCTS = 100_000

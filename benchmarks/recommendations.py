@@ -26,9 +26,9 @@ from harness import fresh_settings, percentile, server, wrk_paths
 from sqlalchemy import select
 
 from polyshop.bootstrap import build
-from polyshop.catalog import seeding
 from polyshop.catalog.queries import listing_view
 from polyshop.container import Container
+from polyshop.demo import seeding
 from polyshop.orders.domain import OrderItem, placed_event
 
 BUYER = str(uuid.UUID(int=1))

@@ -28,7 +28,7 @@ from polyshop.bootstrap import build
 from polyshop.catalog.queries import listing_view
 from polyshop.config import Settings
 from polyshop.container import Container
-from polyshop.observability import configure_logging
+from polyshop.runtime.observability import configure_logging
 
 CONSTANT = orjson.dumps(
     {"items": [{"id": i, "name": f"item {i:04d}", "pad": "x" * 40} for i in range(28)]}

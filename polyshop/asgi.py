@@ -15,7 +15,7 @@ from fastapi import FastAPI
 from polyshop.api.rest.app import create_app
 from polyshop.bootstrap import build
 from polyshop.config import Settings
-from polyshop.observability import configure_logging
+from polyshop.runtime.observability import configure_logging
 
 
 def app_from_environment() -> FastAPI:

@@ -69,12 +69,12 @@ from polyshop.recommendations.copurchase import CoPurchaseProjection
 from polyshop.recommendations.coviews import co_view_counter
 from polyshop.recommendations.service import Recommender, cart_products
 from polyshop.recommendations.sql_graph import SqlRecommendationGraph
+from polyshop.runtime.sqlite_files import create_sqlite_engine
 from polyshop.search.ports import SearchIndex
 from polyshop.search.postgres_index import PostgresSearchIndex
 from polyshop.search.postgres_projection import PostgresSearchProjection
 from polyshop.search.service import Search
 from polyshop.search.tantivy_index import TantivyCatalogIndex, TantivySearchProjection
-from polyshop.sqlite_files import create_sqlite_engine
 from polyshop.ttlstore.redis_client import RedisKeys, close_redis, create_redis
 from polyshop.ttlstore.sql import TtlDatabase, sweeper
 

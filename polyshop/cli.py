@@ -59,8 +59,8 @@ def serve(
     import uvicorn
 
     from polyshop.api.rest.app import create_app
-    from polyshop.catalog import seeding
     from polyshop.config import Mode
+    from polyshop.demo import seeding
 
     settings = load_settings(data_dir, host=host, port=port)
     configure_logs(settings)
@@ -211,7 +211,7 @@ def recommendations_recount_views(data_dir: Path | None) -> None:
 @data_dir_option
 def seed_command(total: int, batch: int, data_dir: Path | None) -> None:
     """Seed a realistic demo catalog up to N products; resumes where a run stopped."""
-    from polyshop.catalog import seeding
+    from polyshop.demo import seeding
 
     settings = load_settings(data_dir)
     configure_logs(settings)

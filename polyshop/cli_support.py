@@ -57,7 +57,7 @@ def build_container(settings: Settings, *, migrate: bool = True) -> Container:
 
 def configure_logs(settings: Settings) -> None:
     """Structured logs as the settings ask (imported here: structlog is not needed for help)."""
-    from polyshop.observability import configure_logging
+    from polyshop.runtime.observability import configure_logging
 
     configure_logging(settings.log_level, settings.log_json)
 

@@ -10,11 +10,11 @@ from sqlalchemy.exc import IntegrityError
 
 from polyshop.accounts import domain, passwords, sql_users
 from polyshop.accounts.domain import Address, Role, User
-from polyshop.eventstore.clock import utc_now
 from polyshop.eventstore.events import NewEvent
 from polyshop.eventstore.ports import NO_STREAM, EventStore
 from polyshop.eventstore.sql_store import SqlEventStore
-from polyshop.ids import new_id
+from polyshop.values.clock import utc_now
+from polyshop.values.ids import new_id
 
 
 class EmailTaken(Exception):

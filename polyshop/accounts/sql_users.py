@@ -13,7 +13,7 @@ from sqlalchemy import Connection, Engine, RowMapping, insert, select, update
 
 from polyshop.accounts.domain import Address, Role, User
 from polyshop.accounts.schema import users
-from polyshop.eventstore.clock import as_utc
+from polyshop.values.clock import as_utc
 
 
 def insert_user(connection: Connection, **values: Any) -> None:

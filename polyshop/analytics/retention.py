@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 from polyshop.analytics.ports import AnalyticsStore
 from polyshop.eventstore.projections.ports import Lease
-from polyshop.periodic import Periodic, leased
+from polyshop.runtime.periodic import Periodic, leased
 
 INTERVAL = 3600.0
 

@@ -29,8 +29,8 @@ from sqlalchemy import (
 from polyshop.analytics.domain import TimeRange
 from polyshop.eventstore.events import RecordedEvent
 from polyshop.eventstore.projections.sql_tables import SqlTableProjection, bulk_upsert
-from polyshop.money import from_cents, to_cents
 from polyshop.orders import domain as orders
+from polyshop.values.money import from_cents, to_cents
 
 VIEW = "product_sales"
 PLACED = "placed"

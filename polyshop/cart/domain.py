@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from polyshop.catalog.domain import CURRENCY, Offer
-from polyshop.money import from_cents
+from polyshop.values.money import from_cents
 
 MAX_QUANTITY = 99
 #: Different items (lines) one cart may hold, unless the shop sets another limit.

@@ -31,7 +31,7 @@ from polyshop.eventstore.events import RecordedEvent
 from polyshop.eventstore.follower import LogFollower
 from polyshop.eventstore.ports import EventNotifier
 from polyshop.eventstore.sql_store import SqlEventStore
-from polyshop.money import to_cents
+from polyshop.values.money import to_cents
 
 #: How long a priced cart may be shown again without asking the catalog. Price changes
 #: void it at once; only `available` (a soft, informational figure) may be this old.

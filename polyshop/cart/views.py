@@ -23,7 +23,7 @@ import orjson
 from polyshop.cart import domain
 from polyshop.cart.domain import CartLine, PricedCart, PricedLine
 from polyshop.catalog.domain import Offer
-from polyshop.money import to_cents
+from polyshop.values.money import to_cents
 
 _CENT = Decimal("0.01")
 

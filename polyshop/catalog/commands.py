@@ -9,12 +9,12 @@ from typing import Any
 from polyshop.catalog import domain, sql_products
 from polyshop.catalog.domain import ProductDraft, Variant
 from polyshop.catalog.errors import DuplicateSku, ProductNotFound
-from polyshop.eventstore.clock import utc_now
 from polyshop.eventstore.events import NewEvent, StreamAppend
 from polyshop.eventstore.ports import EventStore, UnitOfWork
-from polyshop.ids import new_id
 from polyshop.inventory import stock as inventory
-from polyshop.money import from_cents, parse_amount, to_cents
+from polyshop.values.clock import utc_now
+from polyshop.values.ids import new_id
+from polyshop.values.money import from_cents, parse_amount, to_cents
 
 __all__ = [
     "DuplicateSku",

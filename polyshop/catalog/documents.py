@@ -36,7 +36,7 @@ from polyshop.eventstore.projections.sql_tables import (
 )
 from polyshop.eventstore.schema import Json
 from polyshop.inventory import stock as inventory
-from polyshop.money import to_cents
+from polyshop.values.money import to_cents
 
 DOCUMENTS, LISTING, SKUS = ("product_documents", "product_listing", "product_skus")
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from polyshop.money import parse_amount
+from polyshop.values.money import parse_amount
 
 PRODUCT_STREAM = "product"
 CURRENCY = "USD"

@@ -19,7 +19,7 @@ from sqlalchemy import ARRAY, Connection, String, any_, bindparam, func, literal
 from polyshop.catalog.domain import ACTIVE, Offer
 from polyshop.catalog.schema import products, variants
 from polyshop.inventory.schema import stock
-from polyshop.money import from_cents
+from polyshop.values.money import from_cents
 
 _OFFER_COLUMNS = (
     select(

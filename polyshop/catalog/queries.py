@@ -16,7 +16,7 @@ from sqlalchemy import Connection, Engine, MetaData, func, select
 
 from polyshop.catalog import domain
 from polyshop.catalog.documents import brand_key, define_document_tables
-from polyshop.money import to_cents
+from polyshop.values.money import to_cents
 
 T = TypeVar("T")
 

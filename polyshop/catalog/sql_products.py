@@ -13,12 +13,12 @@ from typing import Any
 from sqlalchemy import Connection, Row, select, update
 from sqlalchemy.exc import IntegrityError
 
-from polyshop.bulk import insert_rows
 from polyshop.catalog import domain
 from polyshop.catalog.domain import ProductDraft, Variant
 from polyshop.catalog.errors import DuplicateSku
 from polyshop.catalog.schema import products, variants
-from polyshop.money import from_cents, to_cents
+from polyshop.runtime.bulk import insert_rows
+from polyshop.values.money import from_cents, to_cents
 
 
 def insert_products(

@@ -12,10 +12,10 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, RowMapping, bindparam, func, select
 
-from polyshop.eventstore.clock import as_utc
 from polyshop.eventstore.events import EventMetadata, RecordedEvent
 from polyshop.eventstore.schema import events
 from polyshop.eventstore.upcasting import Upcasters
+from polyshop.values.clock import as_utc
 
 _COLUMNS = (
     events.c.position,

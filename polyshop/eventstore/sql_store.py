@@ -15,7 +15,6 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, Row, Update, bindparam, func, insert, select
 
-from polyshop.eventstore.clock import utc_now
 from polyshop.eventstore.events import AppendResult, EventMetadata, NewEvent
 from polyshop.eventstore.ports import ANY_VERSION, EventNotifier
 from polyshop.eventstore.schema import events
@@ -23,6 +22,7 @@ from polyshop.eventstore.shared_read import SharedRead
 from polyshop.eventstore.sql_reads import SqlLogReads
 from polyshop.eventstore.sql_unit_of_work import PendingAppend, SqlUnitOfWork
 from polyshop.eventstore.upcasting import Upcasters
+from polyshop.values.clock import utc_now
 
 # Built once: constructing SQLAlchemy statements per call costs more than running them.
 _CURRENT_VERSION = select(func.coalesce(func.max(events.c.version), 0)).where(

@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, Row, Update
 from sqlalchemy.exc import IntegrityError
 
-from polyshop import correlation
 from polyshop.eventstore.errors import ConcurrencyConflict
 from polyshop.eventstore.events import AppendResult, EventMetadata, NewEvent, StreamAppend
 from polyshop.eventstore.ports import ANY_VERSION
+from polyshop.runtime import correlation
 
 if TYPE_CHECKING:
     from polyshop.eventstore.sql_store import SqlEventStore

@@ -11,11 +11,11 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, text
 
-from polyshop.bulk import insert_rows
 from polyshop.eventstore.errors import ConcurrencyConflict
 from polyshop.eventstore.schema import events
 from polyshop.eventstore.sql_store import SqlEventStore
 from polyshop.eventstore.sql_unit_of_work import PendingAppend
+from polyshop.runtime.bulk import insert_rows
 
 _INSERT_ONE = insert(events).returning(events.c.position)
 _HEAD = text("SELECT coalesce(max(position), 0) FROM events")

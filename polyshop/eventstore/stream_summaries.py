@@ -26,13 +26,13 @@ from sqlalchemy import (
     text,
 )
 
-from polyshop.eventstore.clock import as_utc
 from polyshop.eventstore.events import RecordedEvent
 from polyshop.eventstore.projections.sql_tables import (
     AFTER_BULK,
     SqlTableProjection,
     bulk_upsert,
 )
+from polyshop.values.clock import as_utc
 
 VIEW = "stream_summaries"
 

@@ -15,8 +15,8 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Update, bindparam, delete, insert, select, update
 
-from polyshop.bulk import insert_rows
 from polyshop.inventory.schema import reservations, stock
+from polyshop.runtime.bulk import insert_rows
 
 
 def _change(condition: ColumnElement[bool] | None = None, **values: Any) -> Update:

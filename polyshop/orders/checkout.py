@@ -16,7 +16,7 @@ the commit and, whatever happens then (a crash, a cart store that is down), agai
 log by `cart.ordered.OrderedCartsProjection`; both are idempotent.
 
 Orders placed at the same moment share that unit of work (group commit, see
-`polyshop.group_commit`): under a flash sale, one transaction, one lock hold of the hot
+`polyshop.runtime.group_commit`): under a flash sale, one transaction, one lock hold of the hot
 SKU's row and one commit serve every order that arrived while the previous one ran, each
 still granted or refused on its own, first come first served.
 """
@@ -34,21 +34,21 @@ import orjson
 import structlog
 from sqlalchemy.exc import IntegrityError
 
-from polyshop import correlation
 from polyshop.cart.ports import CartStore, OrderedCart
 from polyshop.catalog import pricing
 from polyshop.catalog.domain import Offer
-from polyshop.eventstore.clock import utc_now
 from polyshop.eventstore.errors import ConcurrencyConflict
 from polyshop.eventstore.events import EventMetadata, NewEvent, StreamAppend
 from polyshop.eventstore.ports import UnitOfWork
 from polyshop.eventstore.sql_store import SqlEventStore
-from polyshop.group_commit import GroupCommit
-from polyshop.ids import new_id
 from polyshop.inventory import stock
 from polyshop.orders import domain, sql_checkout
 from polyshop.orders.domain import OrderItem
 from polyshop.orders.errors import CartAlreadyOrdered, EmptyCart, KeyReused, NotOrderable, TooLarge
+from polyshop.runtime import correlation
+from polyshop.runtime.group_commit import GroupCommit
+from polyshop.values.clock import utc_now
+from polyshop.values.ids import new_id
 
 log = structlog.get_logger(__name__)
 

@@ -12,7 +12,6 @@ from collections.abc import Callable
 
 import structlog
 
-from polyshop.eventstore.clock import utc_now
 from polyshop.eventstore.events import NewEvent
 from polyshop.eventstore.projections.ports import Lease
 from polyshop.eventstore.sql_store import SqlEventStore
@@ -20,7 +19,8 @@ from polyshop.inventory import stock
 from polyshop.orders import lifecycle
 from polyshop.orders.domain import InvalidTransition, Order, Status
 from polyshop.orders.errors import OrderNotFound
-from polyshop.periodic import Periodic, leased
+from polyshop.runtime.periodic import Periodic, leased
+from polyshop.values.clock import utc_now
 
 log = structlog.get_logger(__name__)
 

@@ -30,9 +30,9 @@ from sqlalchemy import (
 from polyshop.eventstore.events import RecordedEvent
 from polyshop.eventstore.projections.sql_tables import SqlTableProjection, bulk_upsert
 from polyshop.eventstore.schema import Json
-from polyshop.money import to_cents
 from polyshop.orders import domain
 from polyshop.orders.domain import Order
+from polyshop.values.money import to_cents
 
 VIEW = "order_history"
 

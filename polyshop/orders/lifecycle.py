@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from polyshop import correlation
 from polyshop.eventstore.errors import ConcurrencyConflict
 from polyshop.eventstore.events import EventMetadata, NewEvent, RecordedEvent
 from polyshop.eventstore.ports import UnitOfWork
@@ -20,6 +19,7 @@ from polyshop.inventory import stock
 from polyshop.orders import domain
 from polyshop.orders.domain import Order
 from polyshop.orders.errors import OrderNotFound
+from polyshop.runtime import correlation
 
 ATTEMPTS = 5
 

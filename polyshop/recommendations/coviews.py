@@ -16,9 +16,9 @@ import structlog
 
 from polyshop.analytics.ports import AnalyticsStore
 from polyshop.eventstore.projections.ports import Lease
-from polyshop.periodic import Periodic, leased
 from polyshop.recommendations.ports import RecommendationGraph
 from polyshop.recommendations.scoring import MAX_BASKET
+from polyshop.runtime.periodic import Periodic, leased
 
 log = structlog.get_logger(__name__)
 

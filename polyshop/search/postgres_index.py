@@ -10,7 +10,6 @@ from typing import Any
 from sqlalchemy import Connection, Engine, text
 
 from polyshop.catalog import domain
-from polyshop.money import to_cents
 from polyshop.search import postgres_legacy
 from polyshop.search.ports import (
     PRICE_BUCKETS,
@@ -21,6 +20,7 @@ from polyshop.search.ports import (
     SearchSort,
 )
 from polyshop.search.postgres_legacy import OWN, Source
+from polyshop.values.money import to_cents
 
 _CORRECT = """
     SELECT t.q, coalesce(

@@ -9,7 +9,7 @@ from typing import Any
 import orjson
 import tantivy
 
-from polyshop.money import to_cents
+from polyshop.values.money import to_cents
 
 TEXT_FIELDS = ("name", "brand_text", "tags", "category_text", "description")
 

@@ -8,9 +8,9 @@ from typing import Any
 import tantivy
 
 from polyshop.catalog import domain
-from polyshop.money import to_cents
 from polyshop.search.ports import PRICE_BUCKETS, Facets, PriceBucket, SearchQuery, SearchSort
 from polyshop.search.tantivy_documents import SCHEMA, TEXT_FIELDS
+from polyshop.values.money import to_cents
 
 _BOOSTS = {"name": 3.0, "brand_text": 2.0, "tags": 1.5, "category_text": 1.2, "description": 1.0}
 _FUZZY = (("name", 0.6), ("brand_text", 0.4), ("category_text", 0.3), ("tags", 0.3))

@@ -27,8 +27,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import OperationalError
 
-from polyshop.periodic import Periodic
-from polyshop.sqlite_files import create_sqlite_engine
+from polyshop.runtime.periodic import Periodic
+from polyshop.runtime.sqlite_files import create_sqlite_engine
 from polyshop.ttlstore.errors import StoreUnavailable
 
 log = structlog.get_logger(__name__)

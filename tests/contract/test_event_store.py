@@ -10,13 +10,13 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import text
 
-from polyshop import correlation
-from polyshop.catalog import seeding
 from polyshop.catalog.documents import CATALOG_EVENTS, STOCK_EVENTS
 from polyshop.container import Container
+from polyshop.demo import seeding
 from polyshop.eventstore.errors import ConcurrencyConflict
 from polyshop.eventstore.events import EventMetadata, NewEvent, StreamAppend
 from polyshop.eventstore.ports import NO_STREAM
+from polyshop.runtime import correlation
 
 
 def events(*types: str) -> list[NewEvent]:

@@ -23,7 +23,7 @@ from polyshop.bootstrap import build
 from polyshop.cart.domain import CartLine
 from polyshop.config import Settings
 from polyshop.container import Container
-from polyshop.eventstore.clock import utc_now
+from polyshop.values.clock import utc_now
 from tests.e2e.shoppers import OPS
 from tests.e2e.shoppers import ORDER_BODY as BODY
 

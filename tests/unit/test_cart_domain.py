@@ -11,7 +11,7 @@ from polyshop.cart import domain
 from polyshop.cart.domain import CartError, CartLine, NotEnoughStock, NotForSale
 from polyshop.cart.views import PricedView, document, money
 from polyshop.catalog.domain import Offer
-from polyshop.money import to_cents
+from polyshop.values.money import to_cents
 
 
 def offer(sku: str, price: str, available: int = 10, *, active: bool = True) -> Offer:

@@ -9,7 +9,7 @@ from polyshop.catalog.domain import (
     normalize_category,
     normalize_sku,
 )
-from polyshop.money import InvalidAmount, from_cents, parse_amount, to_cents
+from polyshop.values.money import InvalidAmount, from_cents, parse_amount, to_cents
 
 
 def draft(**overrides) -> ProductDraft:

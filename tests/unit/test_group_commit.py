@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 
-from polyshop.group_commit import GroupCommit
+from polyshop.runtime.group_commit import GroupCommit
 
 
 class Recorder:

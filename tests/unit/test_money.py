@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from polyshop.money import InvalidAmount, from_cents, parse_amount, to_cents
+from polyshop.values.money import InvalidAmount, from_cents, parse_amount, to_cents
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,7 @@ import structlog
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from polyshop import correlation
+from polyshop.runtime import correlation
 
 log = structlog.get_logger("polyshop.http")
 

@@ -20,7 +20,6 @@ from datetime import datetime
 import structlog
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
-from polyshop.eventstore.clock import utc_now
 from polyshop.eventstore.projections.batches import Batches, Fetched
 from polyshop.eventstore.projections.checkpoints import Checkpoints, ProjectionFailed
 from polyshop.eventstore.projections.generations import Generations
@@ -34,7 +33,8 @@ from polyshop.eventstore.projections.ports import (
 from polyshop.eventstore.projections.progress import WorkerProgress
 from polyshop.eventstore.projections.status import read_status
 from polyshop.eventstore.sql_store import SqlEventStore
-from polyshop.group_commit import GroupCommit
+from polyshop.runtime.group_commit import GroupCommit
+from polyshop.values.clock import utc_now
 
 __all__ = ["BULK_AFTER", "ProjectionFailed", "ProjectionRunner"]
 

@@ -14,8 +14,8 @@ from typing import Any
 from sqlalchemy import Connection, MetaData, Table
 from sqlalchemy.schema import CreateTable
 
-from polyshop.bulk import insert_rows
 from polyshop.eventstore.projections.ports import Projection
+from polyshop.runtime.bulk import insert_rows
 
 #: `Index(..., info={AFTER_BULK: True})`: an index a bulk build creates at its end. Only
 #: for indexes `apply` does not need itself (it would scan without them).
@@ -86,7 +86,7 @@ class SqlTableProjection(Projection):
 
 
 def bulk_insert(connection: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
-    """Insert `rows` in as few round trips as possible (`polyshop.bulk`)."""
+    """Insert `rows` in as few round trips as possible (`polyshop.runtime.bulk`)."""
     insert_rows(connection, table, rows)
 
 

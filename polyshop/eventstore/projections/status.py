@@ -8,7 +8,6 @@ from typing import Any
 
 from sqlalchemy import Row
 
-from polyshop.eventstore.clock import as_utc
 from polyshop.eventstore.projections.checkpoints import (
     CATCHING_UP,
     FAILED,
@@ -18,6 +17,7 @@ from polyshop.eventstore.projections.checkpoints import (
 )
 from polyshop.eventstore.projections.ports import ProjectionStatus
 from polyshop.eventstore.sql_store import SqlEventStore
+from polyshop.values.clock import as_utc
 
 _LAG_COUNT_CAP = 10_000_000
 

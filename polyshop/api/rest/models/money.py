@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BeforeValidator, PlainSerializer, WithJsonSchema
 
-from polyshop.money import InvalidAmount, parse_amount
+from polyshop.values.money import InvalidAmount, parse_amount
 
 #: The largest amount the shop stores (cents in a signed 64-bit column, with room to add).
 MAX_AMOUNT = 99_999_999.99

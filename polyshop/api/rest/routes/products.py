@@ -35,7 +35,7 @@ from polyshop.catalog.domain import CatalogError
 from polyshop.catalog.errors import DuplicateSku, ProductNotFound
 from polyshop.catalog.queries import Browse, Sort
 from polyshop.catalog.service import READ_MODEL, NewProduct, NewVariant
-from polyshop.money import InvalidAmount, parse_amount
+from polyshop.values.money import InvalidAmount, parse_amount
 
 
 def catalog_problem(exc: Exception) -> Problem | None:

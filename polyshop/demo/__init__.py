@@ -1,0 +1,1 @@
+"""The demo catalog `polyshop serve` and `polyshop seed` fill an empty shop with."""
