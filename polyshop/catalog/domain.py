@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from polyshop.values import sku as sku_rule
 from polyshop.values.money import parse_amount
+from polyshop.values.sku import InvalidSku
 
 PRODUCT_STREAM = "product"
 CURRENCY = "USD"
@@ -25,7 +27,6 @@ PRODUCT_DISCONTINUED = "ProductDiscontinued"
 
 ACTIVE, DISCONTINUED = "active", "discontinued"
 
-_SKU = re.compile(r"^[A-Z0-9][A-Z0-9._-]{0,63}$")
 _SEGMENT = re.compile(r"^[a-z0-9][a-z0-9-]{0,47}$")
 
 
@@ -54,10 +55,10 @@ def is_product_id(value: str) -> bool:
 
 
 def normalize_sku(sku: str) -> str:
-    value = sku.strip().upper()
-    if not _SKU.match(value):
-        raise CatalogError("sku", f"{sku!r} is not a SKU (letters, digits, . _ -; up to 64)")
-    return value
+    try:
+        return sku_rule.normalize_sku(sku)
+    except InvalidSku as exc:
+        raise CatalogError("sku", str(exc)) from exc
 
 
 def normalize_category(path: str) -> str:

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
-from polyshop.catalog.domain import CatalogError, normalize_sku
 from polyshop.eventstore.ports import EventStore
 from polyshop.inventory import stock
 from polyshop.inventory.stock import InvalidAdjustment, StockLevel, UnknownSku
+from polyshop.values.sku import InvalidSku, normalize_sku
 
 __all__ = ["Adjusted", "InvalidAdjustment", "Inventory", "StockLevel", "UnknownSku"]
 
@@ -59,5 +59,5 @@ def _code(sku: str) -> str:
     """The SKU as stored; a string that cannot be one names no stock."""
     try:
         return normalize_sku(sku)
-    except CatalogError as exc:
+    except InvalidSku as exc:
         raise UnknownSku(sku) from exc
