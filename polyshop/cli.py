@@ -339,7 +339,7 @@ def _read_password() -> str:
 def users_create_admin(email: str, name: str, data_dir: Path | None) -> None:
     """Create an admin account; the password is read from stdin (never an argument)."""
     from polyshop.accounts import commands as account_commands
-    from polyshop.accounts.domain import AccountError, Role
+    from polyshop.accounts.domain import AccountError, EmailTaken, Role
 
     password = _read_password()
     container = build_container(load_settings(data_dir))
@@ -347,7 +347,7 @@ def users_create_admin(email: str, name: str, data_dir: Path | None) -> None:
         written = account_commands.register(container.store, email, password, name, Role.ADMIN)
     except AccountError as exc:
         raise click.ClickException(f"{exc.field}: {exc}") from exc
-    except account_commands.EmailTaken as exc:
+    except EmailTaken as exc:
         raise click.ClickException(
             f"{exc}; to make it an admin: polyshop users set-role {email} admin"
         ) from exc

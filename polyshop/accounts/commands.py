@@ -9,17 +9,12 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 
 from polyshop.accounts import domain, passwords, sql_users
-from polyshop.accounts.domain import Address, Role, User
+from polyshop.accounts.domain import Address, EmailTaken, Role, User
 from polyshop.eventstore.events import NewEvent
 from polyshop.eventstore.ports import NO_STREAM, EventStore
 from polyshop.eventstore.sql_store import SqlEventStore
 from polyshop.values.clock import utc_now
 from polyshop.values.ids import new_id
-
-
-class EmailTaken(Exception):
-    def __init__(self, email: str) -> None:
-        super().__init__(f"an account with {email} already exists")
 
 
 class UserNotFound(Exception):

@@ -48,6 +48,13 @@ class AccountError(ValueError):
         self.field = field_name
 
 
+class EmailTaken(Exception):
+    """Sign-up or an email change named an address another account has (any letter case)."""
+
+    def __init__(self, email: str) -> None:
+        super().__init__(f"an account with {email} already exists")
+
+
 def stream_id(user_id: str) -> str:
     return f"user-{user_id}"
 

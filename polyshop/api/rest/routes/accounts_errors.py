@@ -3,8 +3,7 @@ an address refused at checkout too)."""
 
 from __future__ import annotations
 
-from polyshop.accounts.commands import EmailTaken
-from polyshop.accounts.domain import AccountError
+from polyshop.accounts.domain import AccountError, EmailTaken
 from polyshop.accounts.service import InvalidCredentials
 from polyshop.accounts.throttle import Throttled
 from polyshop.api.rest.problems import Problem, unprocessable
