@@ -60,69 +60,82 @@ class RequestContextMiddleware:
         headers = dict(scope["headers"])
         supplied = headers.get(b"x-request-id", b"").decode("latin-1")
         request_id = supplied if _REQUEST_ID.match(supplied) else uuid.uuid4().hex
+        exchange = _Exchange(receive, send, self.max_body_bytes, request_id)
         started = time.perf_counter()
-        status = 500
-        response_started = False
-        received = 0
-        too_large = False
-
-        async def send_with_id(message: Message) -> None:
-            nonlocal status, response_started
-            if too_large:
-                # The framework turned our BodyTooLarge into its own 400: say what happened.
-                if not response_started:
-                    response_started, status = True, 413
-                    await _too_large(send, self.max_body_bytes, request_id)
-                return
-            if message["type"] == "http.response.start":
-                status = message["status"]
-                response_started = True
-                message["headers"] = [
-                    *message.get("headers", []),
-                    (b"x-request-id", request_id.encode()),
-                ]
-            await send(message)
-
-        async def limited_receive() -> Message:
-            nonlocal received, too_large
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.max_body_bytes:
-                    too_large = True
-                    raise BodyTooLarge
-            return message
-
         token_id = correlation.correlation_id.set(request_id)
         structlog.contextvars.bind_contextvars(request_id=request_id)
         try:
             length = headers.get(b"content-length")
             if length is not None and (not length.isdigit() or int(length) > self.max_body_bytes):
-                status = 413
-                await _too_large(send, self.max_body_bytes, request_id)
+                await exchange.refuse_too_large()
             else:
                 try:
-                    await self.app(scope, limited_receive, send_with_id)
+                    await self.app(scope, exchange.receive, exchange.send)
                 except BodyTooLarge:
-                    if not response_started:
-                        status = 413
-                        await _too_large(send, self.max_body_bytes, request_id)
+                    if not exchange.response_started:
+                        await exchange.refuse_too_large()
         finally:
-            elapsed = time.perf_counter() - started
-            route = _route_of(scope)
-            self.metrics.duration.labels(scope["method"], route, str(status)).observe(elapsed)
-            if status >= 500:
-                self.metrics.errors.labels(route).inc()
-            log.info(
-                "request",
-                method=scope["method"],
-                path=scope["path"][:LOGGED_PATH_CHARS],  # a client's path may be huge
-                route=route,
-                status=status,
-                ms=round(elapsed * 1000, 2),
-            )
+            self._record(scope, exchange.status, time.perf_counter() - started)
             structlog.contextvars.unbind_contextvars("request_id")
             correlation.correlation_id.reset(token_id)
+
+    def _record(self, scope: Scope, status: int, elapsed: float) -> None:
+        """The request's metrics and its access log line."""
+        route = _route_of(scope)
+        self.metrics.duration.labels(scope["method"], route, str(status)).observe(elapsed)
+        if status >= 500:
+            self.metrics.errors.labels(route).inc()
+        log.info(
+            "request",
+            method=scope["method"],
+            path=scope["path"][:LOGGED_PATH_CHARS],  # a client's path may be huge
+            route=route,
+            status=status,
+            ms=round(elapsed * 1000, 2),
+        )
+
+
+class _Exchange:
+    """One request on its way through: the body it lets in (up to the limit), the status it
+    answered, and its id on the response."""
+
+    def __init__(self, receive: Receive, send: Send, max_body_bytes: int, request_id: str) -> None:
+        self._receive = receive
+        self._send = send
+        self._max_body_bytes = max_body_bytes
+        self._request_id = request_id
+        self._received = 0
+        self._too_large = False
+        self.status = 500
+        self.response_started = False
+
+    async def send(self, message: Message) -> None:
+        if self._too_large:
+            # The framework turned our BodyTooLarge into its own 400: say what happened.
+            if not self.response_started:
+                await self.refuse_too_large()
+            return
+        if message["type"] == "http.response.start":
+            self.status = message["status"]
+            self.response_started = True
+            message["headers"] = [
+                *message.get("headers", []),
+                (b"x-request-id", self._request_id.encode()),
+            ]
+        await self._send(message)
+
+    async def receive(self) -> Message:
+        message = await self._receive()
+        if message["type"] == "http.request":
+            self._received += len(message.get("body", b""))
+            if self._received > self._max_body_bytes:
+                self._too_large = True
+                raise BodyTooLarge
+        return message
+
+    async def refuse_too_large(self) -> None:
+        self.response_started, self.status = True, 413
+        await _too_large(self._send, self._max_body_bytes, self._request_id)
 
 
 def _route_of(scope: Scope) -> str:
