@@ -89,8 +89,19 @@ def define_document_tables(metadata: MetaData, suffix: str) -> list[Table]:
         Column("created_at", DateTime(timezone=True), nullable=False),
         Column("units_ordered", BigInteger, nullable=False),
     )
-    # One index per sort. Each also carries the columns the other filters test, so a page
-    # is an index-only walk that checks them on the way and stops once the page is full.
+    _index_listing(listing)
+    skus = Table(
+        f"{SKUS}{suffix}",
+        metadata,
+        Column("sku", String(64), primary_key=True),
+        Column("product_id", String(36), nullable=False),
+    )
+    return [documents, listing, skus]
+
+
+def _index_listing(listing: Table) -> None:
+    """One index per sort. Each also carries the columns the other filters test, so a page
+    is an index-only walk that checks them on the way and stops once the page is full."""
     checked = ("price_min_cents", "price_max_cents", "in_stock")
     for label, columns in (
         ("price", ("category_prefix", "status", "price_min_cents", "product_id", *checked[1:])),
@@ -110,13 +121,6 @@ def define_document_tables(metadata: MetaData, suffix: str) -> list[Table]:
             *(listing.c[c] for c in columns),
             info={AFTER_BULK: label != "product"},
         )
-    skus = Table(
-        f"{SKUS}{suffix}",
-        metadata,
-        Column("sku", String(64), primary_key=True),
-        Column("product_id", String(36), nullable=False),
-    )
-    return [documents, listing, skus]
 
 
 class ProductDocumentProjection(SqlTableProjection):
