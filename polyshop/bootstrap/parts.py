@@ -1,0 +1,100 @@
+"""Pieces of the wired shop built together: carts and accounts, search, periodic jobs,
+readiness checks. Part of the composition root."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import Engine
+
+from polyshop.accounts.service import Accounts
+from polyshop.accounts.sessions import Sessions
+from polyshop.accounts.throttle import LoginThrottle
+from polyshop.analytics.domain import viewer_key
+from polyshop.analytics.ports import AnalyticsStore
+from polyshop.analytics.recorder import SignalRecorder
+from polyshop.analytics.retention import analytics_retention
+from polyshop.bootstrap.stores import TtlStores, ping
+from polyshop.cart.service import Carts, price_watcher
+from polyshop.catalog.documents import CATALOG_EVENTS
+from polyshop.config import Mode, Settings
+from polyshop.eventstore.follower import LogFollower
+from polyshop.eventstore.projections.ports import Lease, Projection
+from polyshop.eventstore.sql_store import SqlEventStore
+from polyshop.orders.expiry import order_expiry
+from polyshop.recommendations.coviews import co_view_counter
+from polyshop.recommendations.sql_graph import SqlRecommendationGraph
+from polyshop.runtime.periodic import Periodic
+from polyshop.search.ports import SearchIndex
+from polyshop.search.postgres_index import PostgresSearchIndex
+from polyshop.search.postgres_projection import PostgresSearchProjection
+from polyshop.search.tantivy_index import TantivyCatalogIndex, TantivySearchProjection
+
+
+def carts_and_accounts(
+    settings: Settings, store: SqlEventStore, ttl: TtlStores, signals: SignalRecorder
+) -> tuple[Carts, LogFollower, Accounts]:
+    """Carts (priced from the catalog, each addition counted), the follower that voids their
+    priced views when prices change, and accounts (a login merges the guest's cart)."""
+    carts = Carts(
+        ttl.carts,
+        store.read_engine,
+        max_lines=settings.cart_max_lines,
+        cart_ttl=settings.cart_ttl,
+        on_added=lambda owner, product_id: signals.cart_add(product_id, viewer_key(owner)),
+    )
+    prices = price_watcher(ttl.carts, store, store.notifier, CATALOG_EVENTS)
+    accounts = Accounts(
+        store,
+        Sessions(ttl.sessions, settings.session_ttl),
+        LoginThrottle(ttl.attempts),
+        on_login=lambda guest, user: carts.merge(guest.cart_owner, user.cart_owner),
+    )
+    return carts, prices, accounts
+
+
+def search_index(
+    settings: Settings, store: SqlEventStore, read_engine: Engine, closers: list[Callable[[], None]]
+) -> tuple[SearchIndex, Projection]:
+    """Search and the projection that keeps it: PostgreSQL's full text in server mode, a
+    Tantivy index under the data dir embedded."""
+    if settings.mode is Mode.SERVER:
+        return PostgresSearchIndex(read_engine), PostgresSearchProjection(store.head)
+    tantivy_index = TantivyCatalogIndex(settings.data_dir / "search")
+    closers.append(tantivy_index.close)
+    return tantivy_index, TantivySearchProjection(tantivy_index)
+
+
+def periodic_jobs(
+    settings: Settings,
+    store: SqlEventStore,
+    lease_factory: Callable[[str], Lease],
+    analytics_store: AnalyticsStore,
+    graph: SqlRecommendationGraph,
+) -> list[Periodic]:
+    """Unpaid orders released after their hold, old views dropped, viewed-together counted:
+    each run by one process at a time (a lease)."""
+    expiry = order_expiry(
+        store, lambda: lease_factory("order-expiry"), settings.order_expiry_interval
+    )
+    retention = analytics_retention(
+        analytics_store,
+        settings.analytics_retention_days,
+        lambda: lease_factory("analytics-retention"),
+    )
+    co_views = co_view_counter(
+        analytics_store,
+        graph,
+        lambda: lease_factory("co-view-counter"),
+        settings.co_view_interval,
+    )
+    return [expiry, retention, co_views]
+
+
+def readiness_checks(
+    settings: Settings, store: SqlEventStore, read_engine: Engine
+) -> dict[str, Callable[[], None]]:
+    checks: dict[str, Callable[[], None]] = {"event_store": store.check}
+    if read_engine is not store.write_engine and settings.mode is Mode.SERVER:
+        checks["read_database"] = lambda: ping(read_engine)
+    return checks

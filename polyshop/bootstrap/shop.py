@@ -1,0 +1,189 @@
+"""The wired shop: every store, projection, cache, job and service, built once from settings."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+
+from sqlalchemy import Engine
+
+from polyshop.analytics.ports import AnalyticsStore
+from polyshop.analytics.recorder import SignalRecorder
+from polyshop.analytics.sales import SalesProjection
+from polyshop.analytics.service import Analytics
+from polyshop.api.rest.product_json import RestProductJson, recommendations_json
+from polyshop.bootstrap.parts import (
+    carts_and_accounts,
+    periodic_jobs,
+    readiness_checks,
+    search_index,
+)
+from polyshop.bootstrap.stores import (
+    analytics_store,
+    embedded_stores,
+    rebuild_in_a_process,
+    secret,
+    server_stores,
+    ttl_stores,
+)
+from polyshop.cart.ordered import OrderedCartsProjection
+from polyshop.catalog.documents import ProductDocumentProjection
+from polyshop.catalog.page_cache import ProductPageCache, page_cache_invalidator
+from polyshop.catalog.service import Catalog
+from polyshop.config import Mode, Settings
+from polyshop.container import Container
+from polyshop.eventstore.follower import LogFollower
+from polyshop.eventstore.projections.ports import Lease, Projection
+from polyshop.eventstore.projections.runner import ProjectionRunner
+from polyshop.eventstore.service import EventLog
+from polyshop.eventstore.sql_store import SqlEventStore
+from polyshop.eventstore.stream_summaries import StreamSummaryProjection
+from polyshop.eventstore.upcasting import Upcasters
+from polyshop.inventory import stock
+from polyshop.inventory.service import Inventory
+from polyshop.migrations import runner as migrations
+from polyshop.orders.checkout import Checkout
+from polyshop.orders.history import OrderHistoryProjection
+from polyshop.orders.service import Orders
+from polyshop.recommendations.cache import RecommendationCache
+from polyshop.recommendations.copurchase import CoPurchaseProjection
+from polyshop.recommendations.service import Recommender, cart_products
+from polyshop.recommendations.sql_graph import SqlRecommendationGraph
+from polyshop.search.service import Search
+
+
+def build_projections(extra: list[Projection]) -> list[Projection]:
+    return [
+        StreamSummaryProjection(),
+        ProductDocumentProjection(),
+        OrderHistoryProjection(),
+        SalesProjection(),
+        CoPurchaseProjection(),
+        *extra,
+    ]
+
+
+def build(settings: Settings, *, migrate: bool = True) -> Container:
+    upcasters = Upcasters()
+    stock.register_upcasters(upcasters)
+    store, read_engine, lease_factory = (
+        server_stores(settings, upcasters)
+        if settings.mode is Mode.SERVER
+        else embedded_stores(settings, upcasters)
+    )
+    closers: list[Callable[[], None]] = []
+    try:
+        if migrate:
+            migrations.upgrade(store.write_engine)
+        return _wire(settings, store, read_engine, lease_factory, closers, migrate=migrate)
+    except BaseException:
+        # Pools, clients and threads opened so far would outlive the failed start.
+        for close in closers:
+            close()
+        store.close()
+        raise
+
+
+def _projection_runner(
+    settings: Settings,
+    store: SqlEventStore,
+    lease_factory: Callable[[str], Lease],
+    extra: list[Projection],
+) -> ProjectionRunner:
+    return ProjectionRunner(
+        store,
+        build_projections(extra),
+        lease_factory,
+        batch_size=settings.projection_batch_size,
+        poll_interval=settings.projection_poll_interval,
+        rebuild_apart=rebuild_in_a_process(settings),
+    )
+
+
+def _page_caches(
+    store: SqlEventStore, runner: ProjectionRunner
+) -> tuple[ProductPageCache, RecommendationCache, LogFollower]:
+    """Product pages and recommendations kept in memory, and the log follower that evicts
+    what a catalog event changed once the product read model has it."""
+    pages = ProductPageCache()
+    recommendations = RecommendationCache()
+    invalidator = page_cache_invalidator(
+        [pages, recommendations],
+        store,
+        lambda: runner.position("product_documents"),
+        runner.progress,
+    )
+    return pages, recommendations, invalidator
+
+
+def _analytics(
+    settings: Settings, store: SqlEventStore, closers: list[Callable[[], None]]
+) -> tuple[AnalyticsStore, SignalRecorder]:
+    """Where product views and cart additions go, and the buffer that writes them in batches
+    (closed first, so what it holds is flushed while the store is still open)."""
+    analytics = analytics_store(settings, store)
+    closers.append(analytics.close)
+    signals = SignalRecorder(analytics, interval=settings.analytics_flush_interval)
+    closers.insert(0, signals.close)
+    return analytics, signals
+
+
+def _wire(
+    settings: Settings,
+    store: SqlEventStore,
+    read_engine: Engine,
+    lease_factory: Callable[[str], Lease],
+    closers: list[Callable[[], None]],
+    *,
+    migrate: bool,
+) -> Container:
+    ttl = ttl_stores(settings)
+    closers.extend(ttl.closers)
+    search, search_projection = search_index(settings, store, read_engine, closers)
+    runner = _projection_runner(
+        settings, store, lease_factory, [OrderedCartsProjection(ttl.carts), search_projection]
+    )
+    if migrate:
+        runner.prepare()
+    pages, recommendations, invalidator = _page_caches(store, runner)
+    closers.insert(0, invalidator.stop)
+    analytics, signals = _analytics(settings, store, closers)
+    carts, prices, accounts = carts_and_accounts(settings, store, ttl, signals)
+    closers.insert(0, prices.stop)
+    graph = SqlRecommendationGraph(store.write_engine, read_engine)
+    jobs = periodic_jobs(settings, store, lease_factory, analytics, graph)
+    closers[:0] = [job.stop for job in reversed(jobs)]
+    checkout = Checkout(store, ttl.carts, timedelta(seconds=settings.order_hold))
+    in_cart = cart_products(accounts, carts)
+    return Container(
+        settings=settings,
+        store=store,
+        runner=runner,
+        read_engine=read_engine,
+        ops_token=secret(settings, "ops_token", "ops-token"),
+        lease_factory=lease_factory,
+        search=search,
+        product_pages=pages,
+        accounts=accounts,
+        carts=carts,
+        checkout=checkout,
+        analytics=Analytics(analytics, read_engine),
+        signals=signals,
+        recommender=Recommender(
+            read_engine, graph, recommendations, render=recommendations_json, in_cart=in_cart
+        ),
+        payment_secret=secret(settings, "payment_webhook_secret", "payment-webhook-secret"),
+        catalog=Catalog(store, read_engine, pages, signals, RestProductJson()),
+        inventory=Inventory(store, store.read_engine),
+        search_service=Search(search, search_projection.name),
+        orders=Orders(store, read_engine, checkout),
+        event_log=EventLog(runner, store.last_position, read_engine),
+        background=[
+            *(invalidator.start, prices.start, signals.start),
+            *(job.start for job in jobs),
+            *ttl.background,
+        ],
+        readiness_checks=readiness_checks(settings, store, read_engine),
+        degradable_checks={"sessions_and_carts": ttl.check, "analytics": analytics.check},
+        closers=closers,
+    )
