@@ -343,6 +343,8 @@ class PostgresNotifier(InProcessNotifier):
                 connection.execute(f"NOTIFY {CHANNEL}")
             except psycopg.Error as exc:
                 log.warning("notify failed; other processes fall back to polling", error=str(exc))
+                if connection is not None:
+                    connection.close()  # a dropped, unclosed connection warns when collected
                 connection = None
                 self._stopping.wait(0.5)
         if connection is not None:
