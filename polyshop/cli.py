@@ -15,6 +15,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import TypedDict
 
 import click
 
@@ -38,6 +39,16 @@ def main() -> None:
 
 
 DEMO_PRODUCTS = 10_000
+
+
+class _Served(TypedDict):
+    """The `uvicorn.run` options one process and many workers share, typed for its keywords."""
+
+    host: str
+    port: int
+    log_config: None
+    access_log: bool
+    server_header: bool
 
 
 @main.command()
@@ -79,7 +90,7 @@ def serve(
         + (f", {workers} workers" if workers > 1 else ""),
         err=True,
     )
-    served = {
+    served: _Served = {
         "host": settings.host,
         "port": settings.port,
         "log_config": None,

@@ -77,8 +77,8 @@ class SqlAttemptCounter:
             .returning(counters.c.count, counters.c.expires_at)
         )
         with unavailable_as_store_error(), self._db.writer.begin() as connection:
-            row = connection.execute(statement).one()
-        return row.count, max(0.0, row.expires_at - now)
+            count, expires_at = connection.execute(statement).one()
+        return count, max(0.0, expires_at - now)
 
     def peek(self, key: str) -> tuple[int, float]:
         now = time.time()
@@ -88,7 +88,10 @@ class SqlAttemptCounter:
                     counters.c.key == key, counters.c.expires_at > now
                 )
             ).first()
-        return (row.count, row.expires_at - now) if row is not None else (0, 0.0)
+        if row is None:
+            return 0, 0.0
+        count, expires_at = row  # by position: a row's `.count` is, to its types, tuple.count
+        return count, expires_at - now
 
     def undo(self, key: str) -> None:
         with unavailable_as_store_error(), self._db.writer.begin() as connection:

@@ -8,7 +8,7 @@ time buckets (DuckDB embedded, a time-partitioned PostgreSQL table in server mod
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -189,7 +189,7 @@ def span(
     return start, end
 
 
-def dense(rng: TimeRange, counts: dict[datetime, float]) -> list[tuple[datetime, float]]:
+def dense(rng: TimeRange, counts: Mapping[datetime, float]) -> list[tuple[datetime, float]]:
     """Every bucket of the range, zero where nothing happened (a chart needs the gaps)."""
     return [(start, counts.get(start, 0)) for start in rng.starts()]
 

@@ -260,7 +260,7 @@ class RedisCartStore:
             revision, view = self._redis.mget(
                 [self._keys("cart-rev", owner), self._keys("cart-view", owner)]
             )
-        if view is None:
+        if not isinstance(view, bytes):  # None: nothing cached (the client never decodes to str)
             return None
         stamp, _, body = view.partition(b"\n")
         return body if stamp == (revision or b"0") else None

@@ -12,7 +12,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Engine, MetaData, func, select
+from sqlalchemy import ColumnElement, Connection, Engine, MetaData, func, select
 
 from polyshop.catalog import domain
 from polyshop.catalog.documents import brand_key, define_document_tables
@@ -48,7 +48,7 @@ class Browse:
 def order_by(sort: Sort) -> list[Any]:
     """Each sort is one listing index read forwards or backwards (ties by id, the same way)."""
     listing = listing_view.c
-    return {
+    orders: dict[Sort, list[Any]] = {
         Sort.NEWEST: [listing.created_at.desc(), listing.product_id.desc()],
         Sort.PRICE_ASC: [listing.price_min_cents, listing.product_id],
         Sort.PRICE_DESC: [listing.price_min_cents.desc(), listing.product_id.desc()],
@@ -58,7 +58,8 @@ def order_by(sort: Sort) -> list[Any]:
             listing.created_at.desc(),
             listing.product_id.desc(),
         ],
-    }[sort]
+    }
+    return orders[sort]
 
 
 def filters(browse: Browse, *, ordered: bool = False) -> list[Any]:
@@ -76,7 +77,7 @@ def filters(browse: Browse, *, ordered: bool = False) -> list[Any]:
         # index carries it) rather than range-scanning the price index: thousands of rows to
         # sort cost ~100x the ordered walk that stops after the page. `+ 0` keeps SQLite's
         # planner, which has no statistics here, off that plan. A count wants the range.
-        price = listing.price_min_cents
+        price: ColumnElement[Any] = listing.price_min_cents
         if ordered and browse.sort not in PRICE_SORTS:
             price = price + 0
         where.append(price <= to_cents(browse.max_price))

@@ -33,6 +33,7 @@ def upgrade(engine: Engine, target: str | None = None) -> str:
     config = _config()
     script = ScriptDirectory.from_config(config)
     head = target or script.get_current_head()
+    assert head is not None  # the migrations ship with the package: there is always a head
     current = current_revision(engine)
     if not _known(script, current):
         raise SchemaMismatch(
@@ -43,7 +44,6 @@ def upgrade(engine: Engine, target: str | None = None) -> str:
         with engine.begin() as connection:
             config.attributes["connection"] = connection
             command.upgrade(config, head)
-    assert head is not None
     return head
 
 

@@ -25,11 +25,13 @@ _EARLIER = select(
     idempotency.c.status_code,
     idempotency.c.response,
 )
+#: A recorded answer, as `_EARLIER` reads it: user_id, key, request_hash, status_code, response.
+Answer = Row[Any, Any, Any, Any, Any]
 
 
 def earlier_answers(
     connection: Connection, keys: Iterable[tuple[str, str]]
-) -> dict[tuple[str, str], Row[Any]]:
+) -> dict[tuple[str, str], Answer]:
     """Answers already recorded for any of these (user, key) pairs."""
     statement = _EARLIER.where(tuple_(idempotency.c.user_id, idempotency.c.key).in_(list(keys)))
     return {(row.user_id, row.key): row for row in connection.execute(statement)}
@@ -57,7 +59,7 @@ def order_of_cart(engine: Engine, cart_id: str) -> str | None:
     return None if row is None else str(row.order_id)
 
 
-def earlier_answer(engine: Engine, user_id: str, key: str) -> Row[Any] | None:
+def earlier_answer(engine: Engine, user_id: str, key: str) -> Answer | None:
     with engine.connect() as connection:
         return connection.execute(
             _EARLIER.where(idempotency.c.user_id == user_id, idempotency.c.key == key)

@@ -5,6 +5,7 @@ copy while a shop upgraded from one builds them (`postgres_legacy`)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Connection, Engine, text
@@ -101,6 +102,7 @@ class PostgresSearchIndex:
         """Each term, or what it most likely meant, as a tsquery; the last one as a prefix."""
         if not terms:
             return None
+        rows: Sequence[tuple[str, str | None]]  # each term as typed, and what it likely meant
         if source.terms is None:  # an older copy without a vocabulary: the words as typed
             rows = [(term, None) for term in terms]
         else:

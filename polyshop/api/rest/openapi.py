@@ -210,10 +210,12 @@ def complete(document: dict[str, Any], app: FastAPI) -> dict[str, Any]:
     components["securitySchemes"] = SECURITY_SCHEMES
     by_id: dict[str, dict[str, Any]] = {}
     for route, operation in _operations(document, app):
-        operation["operationId"] = route.name
-        by_id[route.name] = operation
+        name = route.name
+        assert name is not None  # an APIRoute's is always set: its endpoint's, or the one given
+        operation["operationId"] = name
+        by_id[name] = operation
         for parameter in operation.get("parameters", []):
-            if parameter["name"] in REQUIRED_HEADERS.get(route.name, ()):
+            if parameter["name"] in REQUIRED_HEADERS.get(name, ()):
                 parameter["required"] = True
         if "security" not in operation and (security := _security(route.dependant)):
             operation["security"] = security

@@ -9,6 +9,7 @@ twice), whoever built the message: the clipping is done here, once, for every pr
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
 
@@ -97,7 +98,7 @@ def problem_response(
     *,
     slug: str | None = None,
     title: str | None = None,
-    headers: dict[str, str] | None = None,
+    headers: Mapping[str, str] | None = None,
     **extra: Any,
 ) -> JSONResponse:
     body = problem_body(status, detail, slug=slug, title=title, **extra)

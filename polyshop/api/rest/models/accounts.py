@@ -6,16 +6,17 @@ from datetime import datetime
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic.json_schema import JsonDict
 
 from polyshop.accounts.domain import User
 from polyshop.api.rest.models.printable import NOT_BLANK, Printable
 
 _STRICT = ConfigDict(extra="forbid")
-_REQUIRED = {"pattern": NOT_BLANK}
+_REQUIRED: JsonDict = {"pattern": NOT_BLANK}
 # The parser's bounds sit far above the rules, so the rules (with their own messages) explain
 # a refusal; the document states the rules themselves (`json_schema_extra`).
-_EMAIL = {"format": "email", "maxLength": 254}
-_PASSWORD = {"format": "password", "minLength": 10, "maxLength": 128}
+_EMAIL: JsonDict = {"format": "email", "maxLength": 254}
+_PASSWORD: JsonDict = {"format": "password", "minLength": 10, "maxLength": 128}
 _STRENGTH_RULES = (
     "10 to 128 characters, at least 4 different ones, not a commonly chosen password and "
     "not the email address."

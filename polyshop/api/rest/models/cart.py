@@ -4,12 +4,13 @@ these models document it in OpenAPI."""
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic.json_schema import JsonDict
 
 from polyshop.api.rest.models.catalog import SKU_PATTERN
 from polyshop.api.rest.models.integers import Integer
 from polyshop.api.rest.models.printable import Printable
 
-_QUANTITY = {"minimum": 1, "maximum": 99}
+_QUANTITY: JsonDict = {"minimum": 1, "maximum": 99}
 
 
 class AddItemIn(BaseModel):

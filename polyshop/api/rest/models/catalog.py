@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic.json_schema import JsonDict
 
 from polyshop.api.rest.models.integers import Integer
 from polyshop.api.rest.models.money import Amount, SignedAmount
@@ -29,7 +30,7 @@ NOT_BLANK = r"\S"
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
 Url = Annotated[str, StringConstraints(pattern=r"^(https?://|/)\S{1,500}$")]
-_NOT_BLANK = {"pattern": NOT_BLANK}
+_NOT_BLANK: JsonDict = {"pattern": NOT_BLANK}
 
 
 def _no_null(schema: dict[str, Any]) -> None:

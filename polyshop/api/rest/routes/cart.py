@@ -7,7 +7,7 @@ the cart work together: thread hops, not the stores, dominate a cart call's cost
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Response, status
 from fastapi.concurrency import run_in_threadpool
@@ -24,7 +24,9 @@ router = APIRouter(
     prefix="/api/v1/cart", tags=["cart"], route_class=translating(cart_errors.problem_of)
 )
 
-_CART = {200: {"model": CartOut, "description": "The cart, priced now."}}
+_CART: dict[int | str, dict[str, Any]] = {
+    200: {"model": CartOut, "description": "The cart, priced now."}
+}
 _NOT_IN_CART = (404, "The cart has no line with this SKU.")
 _SKU = Annotated[str, Path(description="The line's SKU (as in the cart's `items`).")]
 
