@@ -321,6 +321,25 @@ def test_the_admin_login_form_refuses_posts_from_other_sites(client: TestClient)
     client.cookies.clear()
 
 
+def test_the_admin_login_form_answers_503_while_sessions_are_unavailable(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+):
+    from polyshop.ttlstore.errors import StoreUnavailable
+
+    def unavailable(*args: object, **kwargs: object) -> None:
+        raise StoreUnavailable("redis: down")
+
+    monkeypatch.setattr(shop(client).accounts, "login", unavailable)
+
+    answer = client.post("/admin/login", data={"email": "boss@example.com", "password": PASSWORD})
+
+    assert answer.status_code == 503
+    assert answer.headers["retry-after"] == str(StoreUnavailable.retry_after_seconds)
+    assert answer.headers["content-type"].startswith("text/html")
+    assert "Sessions are unavailable for a moment" in answer.text
+    assert "set-cookie" not in answer.headers
+
+
 def test_a_product_that_sells_out_leaves_cached_recommendations_at_once(client: TestClient):
     tent, stove, mat = (product(client, n, f"{n.upper()}-1") for n in ("Tent", "Stove", "Mat"))
     buy_together(client, "a@example.com", "TENT-1", "STOVE-1")

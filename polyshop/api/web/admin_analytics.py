@@ -198,7 +198,7 @@ def _answer_login(
         headers = {"Retry-After": str(exc.retry_after)}
         return render(Page(429, login=LoginForm(message, email, target), headers=headers))
     except StoreUnavailable:
-        return _unavailable(LoginForm(_UNAVAILABLE, email, target))
+        return render(_unavailable(LoginForm(_UNAVAILABLE, email, target)))
     response = RedirectResponse(target, status_code=303)
     set_session_cookie(request, response, signed.issued)
     return response
