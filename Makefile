@@ -10,6 +10,7 @@ run: env
 lint: env
 	.venv/bin/ruff check polyshop tests benchmarks
 	.venv/bin/ruff format --check polyshop tests benchmarks
+	.venv/bin/mypy
 	.venv/bin/lint-imports
 
 test: lint
