@@ -28,8 +28,9 @@ import httpx2 as httpx
 from harness import fresh_settings, server
 
 from polyshop.bootstrap import build
-from polyshop.catalog import commands, seeding
+from polyshop.catalog import commands
 from polyshop.catalog.domain import ProductDraft, Variant
+from polyshop.demo import seeding
 
 PORT = 8760
 

@@ -23,10 +23,11 @@ from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
 
 from polyshop.bootstrap import build
-from polyshop.catalog import commands, seeding
+from polyshop.catalog import commands
 from polyshop.catalog.queries import documents_view, listing_view
 from polyshop.config import Settings
 from polyshop.container import Container
+from polyshop.demo import seeding
 from polyshop.search.ports import SearchQuery
 
 WORK = HERE / "results" / "data"
