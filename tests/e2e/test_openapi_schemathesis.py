@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -116,9 +117,11 @@ BEYOND_SCHEMA: dict[str, set[str]] = {
     # start after end; more than 10,000 buckets between them.
     "GET /api/v1/analytics/products/{product_id}/views": {"start", "end", "bucket"},
     "GET /api/v1/analytics/products/{product_id}/funnel": {"start", "end"},
-    # A SKU twice in one product; a variant priced below 0 by its adjustment.
-    "POST /api/v1/products": {"variants", "price_adjustment"},
-    "PATCH /api/v1/products/{product_id}": {"variants", "price_adjustment"},
+    # A SKU twice in one product; a variant priced below 0 by its adjustment; an attribute
+    # name that strips to nothing (U+0085 and other characters ECMA-262's `\s` leaves out
+    # are white space to Python).
+    "POST /api/v1/products": {"variants", "price_adjustment", "attributes.[key]"},
+    "PATCH /api/v1/products/{product_id}": {"variants", "price_adjustment", "attributes.[key]"},
     # A SKU the shop does not sell (or not of that product); more than 99 in the cart.
     "POST /api/v1/cart/items": {"sku", "quantity"},
     # The cart is empty, or holds what is no longer sold, or totals too much.
@@ -141,6 +144,10 @@ NOT_THIS_OPERATION: dict[str, set[str]] = {
 }
 
 
+#: An attribute's name as a 422 names it (`attributes.<name>.[key]`), whatever the name.
+_ATTRIBUTE_KEY = re.compile(r"^attributes\..*\.\[key\]$", re.DOTALL)
+
+
 def _beyond_schema(_ctx: Any, failure: Any, case: Any, response: Any) -> bool:
     """A `filter_failure` hook: False drops a rejected valid request that broke one of the
     BEYOND_SCHEMA rules (a 422 naming it), and a NOT_THIS_OPERATION failure; every other
@@ -152,7 +159,11 @@ def _beyond_schema(_ctx: Any, failure: Any, case: Any, response: Any) -> bool:
     if failure.code != "ST202" or response.status_code != 422 or allowed is None:
         return True
     problem = orjson.loads(response.content)
-    named = {problem.get("type")} | {e.get("field") for e in problem.get("errors", [])}
+    fields = {
+        _ATTRIBUTE_KEY.sub("attributes.[key]", e.get("field", ""))
+        for e in problem.get("errors", [])
+    }
+    named = {problem.get("type")} | fields
     return not named & allowed
 
 
