@@ -8,20 +8,11 @@ from sqlalchemy.exc import DataError
 
 from polyshop.api.rest.problems import problem_response
 from polyshop.eventstore.errors import ConcurrencyConflict
-from polyshop.inventory.stock import InsufficientStock
 from polyshop.ttlstore.errors import StoreUnavailable
 
 
 def _handle(exc: Exception) -> JSONResponse:
     match exc:
-        case InsufficientStock():
-            return problem_response(
-                409,
-                f"Not enough stock for: {', '.join(exc.skus)}. Nothing was reserved.",
-                slug="insufficient-stock",
-                title="Not enough stock",
-                skus=exc.skus,
-            )
         case ConcurrencyConflict():
             return problem_response(
                 409, "The order changed meanwhile; retry.", slug="concurrent-change"
@@ -51,7 +42,6 @@ async def _on_domain_error(_request: Request, exc: Exception) -> JSONResponse:
 
 def install(app: FastAPI) -> None:
     for exception in (
-        InsufficientStock,
         ConcurrencyConflict,
         DataError,
         StoreUnavailable,
