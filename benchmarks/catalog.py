@@ -72,7 +72,7 @@ def settings_for(mode: str, products: int) -> Settings:
 def prepared(mode: str, products: int) -> Container:
     """A shop with `products` demo products and every read model caught up."""
     container = build(settings_for(mode, products))
-    start = seeding.seeded_count(container.store)
+    start = seeding.seeded_count(container.store.read_engine)
     if start < products:
         t = time.perf_counter()
         seeding.seed(container.store, products, start=start, batch=2000)

@@ -81,7 +81,7 @@ def serve(
             "process writes the SQLite file and the search index"
         )
     container = build_container(settings)
-    if not no_seed and seeding.catalog_is_empty(container.store):
+    if not no_seed and seeding.catalog_is_empty(container.store.read_engine):
         click.echo(f"seeding a demo catalog of {DEMO_PRODUCTS:,} products", err=True)
         seeding.seed(container.store, DEMO_PRODUCTS, batch=1000)
     click.echo(
@@ -228,7 +228,7 @@ def seed_command(total: int, batch: int, data_dir: Path | None) -> None:
     configure_logs(settings)
     container = build_container(settings)
     try:
-        start = seeding.seeded_count(container.store)
+        start = seeding.seeded_count(container.store.read_engine)
         if start >= total:
             click.echo(f"the catalog already holds {start:,} demo products", err=True)
             return

@@ -6,13 +6,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 
 from polyshop.accounts import domain, passwords, sql_users
 from polyshop.accounts.domain import Address, EmailTaken, Role, User
 from polyshop.eventstore.events import NewEvent
 from polyshop.eventstore.ports import NO_STREAM, EventStore
-from polyshop.eventstore.sql_store import SqlEventStore
 from polyshop.values.clock import utc_now
 from polyshop.values.ids import new_id
 
@@ -66,15 +66,16 @@ def register(
     return UserWritten(User(user_id, address, display, role, now), uow.position)
 
 
-def authenticate(store: SqlEventStore, email: str, password: str) -> User | None:
-    """The user if the password matches; None otherwise, in the same time either way."""
+def authenticate(store: EventStore, primary: Engine, email: str, password: str) -> User | None:
+    """The user if the password matches; None otherwise, in the same time either way. The
+    user is read on `primary`, the write database (a password just changed counts at once)."""
     try:
         _, key = domain.normalize_email(email)
     except domain.AccountError:
         key = None
     row = None
     if key is not None and len(password) <= domain.MAX_PASSWORD:
-        row = sql_users.find_by_email_key(store.read_engine, key)
+        row = sql_users.find_by_email_key(primary, key)
     stored = row["password_hash"] if row is not None else None
     if not passwords.verify_password(stored, password[: domain.MAX_PASSWORD]):
         return None

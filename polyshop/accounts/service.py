@@ -11,13 +11,15 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from sqlalchemy import Engine
+
 from polyshop.accounts import commands, domain, sql_users
 from polyshop.accounts.commands import UserWritten
 from polyshop.accounts.domain import Address, User
 from polyshop.accounts.ports import Session
 from polyshop.accounts.sessions import Issued, Sessions
 from polyshop.accounts.throttle import LoginThrottle
-from polyshop.eventstore.sql_store import SqlEventStore
+from polyshop.eventstore.ports import EventStore
 
 
 class InvalidCredentials(Exception):
@@ -35,12 +37,16 @@ class SignedIn:
 class Accounts:
     def __init__(
         self,
-        store: SqlEventStore,
+        store: EventStore,
+        primary: Engine,
         sessions: Sessions,
         throttle: LoginThrottle,
         on_login: Callable[[Session, Session], None] = lambda _guest, _user: None,
     ) -> None:
+        """`primary` reads users on the write database, never a replica: a role granted or a
+        password changed counts at once."""
         self.store = store
+        self.primary = primary
         self.sessions = sessions
         self.throttle = throttle
         self.on_login = on_login
@@ -64,7 +70,7 @@ class Accounts:
     ) -> SignedIn:
         _, key = domain.normalize_email(email)
         self.throttle.attempt(key, client)
-        user = commands.authenticate(self.store, email, password)
+        user = commands.authenticate(self.store, self.primary, email, password)
         if user is None:
             raise InvalidCredentials
         self.throttle.succeeded(key, client)
@@ -83,7 +89,7 @@ class Accounts:
 
     def get_user(self, user_id: str) -> User | None:
         """The user as stored now (on the primary: a role just granted counts at once)."""
-        return sql_users.get_user(self.store.read_engine, user_id)
+        return sql_users.get_user(self.primary, user_id)
 
     def update_profile(
         self,

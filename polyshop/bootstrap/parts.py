@@ -46,6 +46,7 @@ def carts_and_accounts(
     prices = price_watcher(ttl.carts, store, store.notifier, CATALOG_EVENTS)
     accounts = Accounts(
         store,
+        store.read_engine,
         Sessions(ttl.sessions, settings.session_ttl),
         LoginThrottle(ttl.attempts),
         on_login=lambda guest, user: carts.merge(guest.cart_owner, user.cart_owner),
@@ -75,7 +76,10 @@ def periodic_jobs(
     """Unpaid orders released after their hold, old views dropped, viewed-together counted:
     each run by one process at a time (a lease)."""
     expiry = order_expiry(
-        store, lambda: lease_factory("order-expiry"), settings.order_expiry_interval
+        store,
+        store.read_engine,
+        lambda: lease_factory("order-expiry"),
+        settings.order_expiry_interval,
     )
     retention = analytics_retention(
         analytics_store,

@@ -153,7 +153,7 @@ def _wire(
     graph = SqlRecommendationGraph(store.write_engine, read_engine)
     jobs = periodic_jobs(settings, store, lease_factory, analytics, graph)
     closers[:0] = [job.stop for job in reversed(jobs)]
-    checkout = Checkout(store, ttl.carts, timedelta(seconds=settings.order_hold))
+    checkout = Checkout(store, store.read_engine, ttl.carts, timedelta(seconds=settings.order_hold))
     in_cart = cart_products(accounts, carts)
     return Container(
         settings=settings,

@@ -29,8 +29,7 @@ from polyshop.catalog import pricing
 from polyshop.catalog.domain import CatalogError, Offer, normalize_sku
 from polyshop.eventstore.events import RecordedEvent
 from polyshop.eventstore.follower import LogFollower
-from polyshop.eventstore.ports import EventNotifier
-from polyshop.eventstore.sql_store import SqlEventStore
+from polyshop.eventstore.ports import EventNotifier, EventStore
 from polyshop.values.money import to_cents
 
 #: How long a priced cart may be shown again without asking the catalog. Price changes
@@ -211,7 +210,7 @@ def _body(kept: bytes) -> bytes:
 
 
 def price_watcher(
-    carts: CartStore, store: SqlEventStore, notifier: EventNotifier, types: Iterable[str]
+    carts: CartStore, store: EventStore, notifier: EventNotifier, types: Iterable[str]
 ) -> LogFollower:
     """Voids the cached views of carts holding a product as soon as its catalog event lands."""
     token = [notifier.token()]

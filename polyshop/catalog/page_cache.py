@@ -25,7 +25,7 @@ from polyshop.catalog.documents import (
 )
 from polyshop.eventstore.events import RecordedEvent
 from polyshop.eventstore.follower import LogFollower
-from polyshop.eventstore.sql_store import SqlEventStore
+from polyshop.eventstore.ports import EventStore
 
 #: What the caches follow: the events the product read model is made of.
 _FOLLOWED = ProductDocumentProjection.event_types
@@ -217,7 +217,7 @@ class ProductCache(Protocol):
 
 def page_cache_invalidator(
     caches: Sequence[ProductCache],
-    store: SqlEventStore,
+    store: EventStore,
     checkpoint: Callable[[], int],
     progress: threading.Condition,
 ) -> LogFollower:

@@ -12,13 +12,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
 
 from polyshop.catalog.commands import import_products
 from polyshop.catalog.domain import ProductDraft, Variant
 from polyshop.catalog.schema import products, variants
 from polyshop.eventstore.ports import EventStore
-from polyshop.eventstore.sql_store import SqlEventStore
 from polyshop.inventory.schema import stock as stock_levels
 
 
@@ -258,14 +257,15 @@ def product_at(index: int) -> tuple[ProductDraft, dict[str, int]]:
     return draft, stock
 
 
-def catalog_is_empty(store: SqlEventStore) -> bool:
-    with store.read_engine.connect() as connection:
+def catalog_is_empty(database: Engine) -> bool:
+    """Whether `database` (the write database: what was just seeded counts) has no SKU."""
+    with database.connect() as connection:
         return connection.execute(select(variants.c.sku).limit(1)).first() is None
 
 
-def seeded_count(store: SqlEventStore) -> int:
-    """How many demo products exist: the next index to seed."""
-    with store.read_engine.connect() as connection:
+def seeded_count(database: Engine) -> int:
+    """How many demo products exist in `database` (the write database): the next index to seed."""
+    with database.connect() as connection:
         highest = connection.execute(
             select(func.max(variants.c.sku)).where(variants.c.sku.like("P_______-%"))
         ).scalar_one_or_none()

@@ -14,7 +14,7 @@ from collections.abc import Callable, Collection
 import structlog
 
 from polyshop.eventstore.events import RecordedEvent
-from polyshop.eventstore.sql_store import SqlEventStore
+from polyshop.eventstore.ports import EventStore
 
 log = structlog.get_logger(__name__)
 
@@ -25,7 +25,7 @@ class LogFollower:
     def __init__(
         self,
         name: str,
-        store: SqlEventStore,
+        store: EventStore,
         types: Collection[str],
         handle: Callable[[list[RecordedEvent]], None],
         *,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any, Protocol
@@ -92,6 +92,12 @@ class EventStore(Protocol):
 
     def read_all(self, after: int = 0, limit: int = 1000) -> list[RecordedEvent]:
         """Events after `after` in position order, never past `head()`, so none is skipped."""
+
+    def read_range(
+        self, after: int, up_to: int, limit: int, *, types: Collection[str] | None = None
+    ) -> list[RecordedEvent]:
+        """Events in (after, up_to] in order, only of `types` when given; `up_to` must not
+        exceed a `head()` already read (a follower's own bound, such as a checkpoint)."""
 
     def head(self) -> int:
         """The highest position below which every event is committed or never will be."""

@@ -32,6 +32,7 @@ from typing import Any
 
 import orjson
 import structlog
+from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 
 from polyshop.cart.ports import CartStore, OrderedCart
@@ -39,8 +40,7 @@ from polyshop.catalog import pricing
 from polyshop.catalog.domain import Offer
 from polyshop.eventstore.errors import ConcurrencyConflict
 from polyshop.eventstore.events import EventMetadata, NewEvent, StreamAppend
-from polyshop.eventstore.ports import UnitOfWork
-from polyshop.eventstore.sql_store import SqlEventStore
+from polyshop.eventstore.ports import EventStore, UnitOfWork
 from polyshop.inventory import stock
 from polyshop.orders import domain, sql_checkout
 from polyshop.orders.domain import OrderItem
@@ -86,9 +86,18 @@ class Checkout:
     """Places carts as orders; what arrives together is placed together (group commit)."""
 
     def __init__(
-        self, store: SqlEventStore, carts: CartStore, hold: timedelta, *, max_batch: int = 64
+        self,
+        store: EventStore,
+        primary: Engine,
+        carts: CartStore,
+        hold: timedelta,
+        *,
+        max_batch: int = 64,
     ) -> None:
+        """`primary` reads the write database outside any transaction, never a replica: the
+        answer or order a refused checkout looks for committed a moment ago."""
         self._store = store
+        self._primary = primary
         self._carts = carts
         self._hold = hold
         # Two checkouts of one cart never share a transaction: the later one must see the
@@ -132,10 +141,10 @@ class Checkout:
             # batch looked: it may have emptied the cart or taken the stock, and its key
             # row stops ours (IntegrityError). Its answer is ours too. Else another
             # process may have placed this cart meanwhile: its cart row stopped ours.
-            earlier = _earlier_answer(self._store, user_id, key, fingerprint)
+            earlier = _earlier_answer(self._primary, user_id, key, fingerprint)
             if earlier is not None:
                 return earlier
-            if lines and (order_id := _order_of_cart(self._store, cart.cart_id)) is not None:
+            if lines and (order_id := _order_of_cart(self._primary, cart.cart_id)) is not None:
                 raise CartAlreadyOrdered(order_id) from None
             raise
         return placed
@@ -315,14 +324,12 @@ def _replayed(row: Any, fingerprint: str) -> Placed | Exception:
     return Placed(row.status_code, dict(row.response), replayed=True)
 
 
-def _order_of_cart(store: SqlEventStore, cart_id: str) -> str | None:
-    return sql_checkout.order_of_cart(store.read_engine, cart_id)  # the primary, never a replica
+def _order_of_cart(primary: Engine, cart_id: str) -> str | None:
+    return sql_checkout.order_of_cart(primary, cart_id)
 
 
-def _earlier_answer(
-    store: SqlEventStore, user_id: str, key: str, fingerprint: str
-) -> Placed | None:
-    row = sql_checkout.earlier_answer(store.read_engine, user_id, key)  # the primary
+def _earlier_answer(primary: Engine, user_id: str, key: str, fingerprint: str) -> Placed | None:
+    row = sql_checkout.earlier_answer(primary, user_id, key)
     if row is None:
         return None
     outcome = _replayed(row, fingerprint)

@@ -11,10 +11,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import structlog
+from sqlalchemy import Engine
 
 from polyshop.eventstore.events import NewEvent
+from polyshop.eventstore.ports import EventStore
 from polyshop.eventstore.projections.ports import Lease
-from polyshop.eventstore.sql_store import SqlEventStore
 from polyshop.inventory import stock
 from polyshop.orders import lifecycle
 from polyshop.orders.domain import InvalidTransition, Order, Status
@@ -27,9 +28,10 @@ log = structlog.get_logger(__name__)
 ACTOR = "system:order-expiry"
 
 
-def cancel_expired(store: SqlEventStore, limit: int = 100) -> int:
-    """Cancel every order whose hold has expired; returns how many were cancelled."""
-    with store.read_engine.connect() as connection:
+def cancel_expired(store: EventStore, primary: Engine, limit: int = 100) -> int:
+    """Cancel every order whose hold has expired; returns how many were cancelled. The
+    holds are read on `primary`, the write database the cancellations are made in."""
+    with primary.connect() as connection:
         holders = stock.expired_holders(connection, utc_now(), limit)
     cancelled = 0
     for holder in holders:
@@ -52,12 +54,15 @@ def _cancel_if_unpaid(order: Order) -> list[NewEvent]:
 
 
 def order_expiry(
-    store: SqlEventStore, lease_factory: Callable[[], Lease], interval: float = 5.0
+    store: EventStore,
+    primary: Engine,
+    lease_factory: Callable[[], Lease],
+    interval: float = 5.0,
 ) -> Periodic:
     """The sweep, run every `interval` seconds by whichever process holds the lease."""
 
     def sweep() -> None:
-        if cancelled := cancel_expired(store):
+        if cancelled := cancel_expired(store, primary):
             log.info("expired orders cancelled", count=cancelled)
 
     return leased("order-expiry", interval, sweep, lease_factory)

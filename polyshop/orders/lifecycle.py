@@ -13,8 +13,7 @@ from datetime import datetime
 
 from polyshop.eventstore.errors import ConcurrencyConflict
 from polyshop.eventstore.events import EventMetadata, NewEvent, RecordedEvent
-from polyshop.eventstore.ports import UnitOfWork
-from polyshop.eventstore.sql_store import SqlEventStore
+from polyshop.eventstore.ports import EventStore, UnitOfWork
 from polyshop.inventory import stock
 from polyshop.orders import domain
 from polyshop.orders.domain import Order
@@ -24,18 +23,16 @@ from polyshop.runtime import correlation
 ATTEMPTS = 5
 
 
-def history(
-    store: SqlEventStore, order_id: str, as_of: datetime | None = None
-) -> list[RecordedEvent]:
+def history(store: EventStore, order_id: str, as_of: datetime | None = None) -> list[RecordedEvent]:
     return store.read_stream(domain.stream_id(order_id), as_of=as_of)
 
 
-def load(store: SqlEventStore, order_id: str, as_of: datetime | None = None) -> Order | None:
+def load(store: EventStore, order_id: str, as_of: datetime | None = None) -> Order | None:
     return Order.replay(history(store, order_id, as_of))
 
 
 def act(
-    store: SqlEventStore,
+    store: EventStore,
     order_id: str,
     decide: Callable[[Order], list[NewEvent]],
     *,

@@ -21,7 +21,7 @@ from sqlalchemy import Engine
 from polyshop.accounts.domain import AccountError, Address, Viewer
 from polyshop.eventstore.errors import ConcurrencyConflict
 from polyshop.eventstore.events import NewEvent, RecordedEvent
-from polyshop.eventstore.sql_store import SqlEventStore
+from polyshop.eventstore.ports import EventStore
 from polyshop.inventory.stock import InsufficientStock
 from polyshop.orders import domain, history, lifecycle
 from polyshop.orders.checkout import Checkout, Placed
@@ -73,7 +73,7 @@ class Payment:
 
 
 class Orders:
-    def __init__(self, store: SqlEventStore, reader: Engine, checkout: Checkout) -> None:
+    def __init__(self, store: EventStore, reader: Engine, checkout: Checkout) -> None:
         """`reader` serves the order-history read model (a replica when configured);
         `store` holds the events, read on the primary."""
         self._store = store
