@@ -97,6 +97,34 @@ class Settings(BaseSettings):
     co_view_interval: float = Field(
         default=60.0, gt=0, le=3600, description="how often viewed-together visits are counted"
     )
+    # Blobs (product images): an S3-compatible bucket when s3_bucket is set, in embedded and
+    # server mode alike; otherwise files under <data_dir>/media, also in server mode (one
+    # machine, or a shared volume, holds them).
+    s3_bucket: str | None = Field(
+        default=None,
+        pattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$",
+        description="S3 bucket for media blobs; unset = files under <data_dir>/media",
+    )
+    s3_endpoint_url: str | None = Field(
+        default=None,
+        pattern=r"^https?://",
+        description="S3-compatible endpoint (SeaweedFS, MinIO, ...); unset = AWS S3",
+    )
+    s3_region: str = Field(default="us-east-1", min_length=1)
+    s3_access_key_id: str | None = Field(
+        default=None, description="unset = boto3's own chain (AWS_ACCESS_KEY_ID, a profile, ...)"
+    )
+    s3_secret_access_key: str | None = Field(
+        default=None, description="unset = boto3's own chain (AWS_SECRET_ACCESS_KEY, ...)"
+    )
+    s3_public: bool = Field(
+        default=False, description="browsers may read the bucket directly at <endpoint>/<bucket>"
+    )
+    media_base_url: str | None = Field(
+        default=None,
+        pattern=r"^https?://",
+        description="CDN base URL browsers fetch blobs from (<base>/<key>); unset: polyshop",
+    )
 
     @field_validator("database_url", "read_database_url")
     @classmethod
