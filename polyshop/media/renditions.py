@@ -11,11 +11,13 @@ width): AVIF and WebP for the browsers that take them (nearly all), and the sour
 the fallback every browser decodes. The original itself is re-encoded (that is how its
 metadata goes) in its own format at a higher quality than the renditions, as the master copy.
 
-Resizing uses Lanczos with `reducing_gap`, which first shrinks by whole factors with a box
-filter and only then resamples: from a 12-megapixel upload it is about twice as fast as
-Lanczos alone and visually the same at these ratios. The encoder settings are the usual
-web trade-offs; AVIF's speed is the fastest that still compresses as well as the slower
-settings at these sizes (the measurements are in benchmarks/media_renditions.py).
+Resizing uses Lanczos, largest width first; each smaller width is made from the smallest
+rendition already at least twice its width (else from the original), so the 12-megapixel
+source is resampled once, not once per width. The encoder settings are the usual web
+trade-offs. AVIF renditions use encoder speed 6: slower than 8 to 10, but those produce
+files no smaller than WebP's at the same quality setting, which would defeat the point of
+AVIF; the original, when it is an AVIF, uses speed 8, as speed 6 costs seconds at full size
+(measurements: benchmarks/media_renditions.py).
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ RENDITION_OPTIONS: dict[str, dict[str, Any]] = {
     "jpeg": {"quality": 82, "optimize": True, "progressive": True},
     "png": {"optimize": True},
     "webp": {"quality": 80, "method": 4},
-    "avif": {"quality": 60, "speed": 8},
+    "avif": {"quality": 60, "speed": 6},
 }
 
 #: Encoder options per format, for the original: the master copy, kept closer to the upload.
@@ -52,7 +54,7 @@ ORIGINAL_OPTIONS: dict[str, dict[str, Any]] = {
 #: The order renditions are listed in at each width: the most compact first.
 _RENDITION_FORMATS = ("avif", "webp")
 
-#: Shrink by whole factors first while the remaining ratio stays above this (see above).
+#: Shrink by whole factors first (a box filter) while the remaining ratio stays above this.
 _REDUCING_GAP = 3.0
 
 
@@ -80,11 +82,13 @@ def render(decoded: Decoded, widths: tuple[int, ...] = WIDTHS) -> Rendered:
     """The cleaned original and every rendition of `decoded` (see the module docstring)."""
     original = encode(decoded.image, decoded.format, ORIGINAL_OPTIONS[decoded.format])
     formats = tuple(dict.fromkeys((*_RENDITION_FORMATS, decoded.format)))
+    made: list[Image.Image] = []
     renditions: list[Rendition] = []
-    for width, height in target_sizes(decoded.width, decoded.height, widths):
-        resized = resize(decoded.image, width, height)
-        for kind in formats:
-            renditions.append(encode(resized, kind, RENDITION_OPTIONS[kind]))
+    for width, height in reversed(target_sizes(decoded.width, decoded.height, widths)):
+        source = next((m for m in reversed(made) if m.width >= 2 * width), decoded.image)
+        resized = resize(source, width, height)
+        made.append(resized)
+        renditions[:0] = [encode(resized, kind, RENDITION_OPTIONS[kind]) for kind in formats]
     return Rendered(original=original, renditions=tuple(renditions))
 
 
