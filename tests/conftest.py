@@ -2,7 +2,9 @@
 
 Each PostgreSQL-backed test gets a database of its own (created from
 POLYSHOP_TEST_POSTGRES_URL and dropped afterwards) and a Redis key prefix of its own (under
-POLYSHOP_TEST_REDIS_URL, deleted afterwards), so runs never see each other's data.
+POLYSHOP_TEST_REDIS_URL, deleted afterwards), and each run an S3 bucket of its own (under
+POLYSHOP_TEST_S3_URL, signed with AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, deleted at the
+end), so runs never see each other's data.
 Left unset, each names the server answering at its default local address, if one does
 (`tests/local_servers.py`); a run that still skips them ends with one banner saying so.
 In CI (CI=true) a missing URL is an error, never a silent skip.
@@ -88,6 +90,42 @@ def redis_prefix(redis_url: str) -> Iterator[str]:
         if keys:
             client.delete(*keys)
     finally:
+        client.close()
+
+
+def _s3_url() -> str:
+    url = os.environ.get("POLYSHOP_TEST_S3_URL")
+    if not url:
+        if os.environ.get("CI"):
+            pytest.fail("POLYSHOP_TEST_S3_URL must be set in CI", pytrace=False)
+        pytest.skip("POLYSHOP_TEST_S3_URL is unset or empty")
+    return url
+
+
+@pytest.fixture(scope="session")
+def s3_bucket() -> Iterator[dict[str, str]]:
+    """A bucket of this run's own under POLYSHOP_TEST_S3_URL, emptied and deleted at the end;
+    yields the endpoint, bucket and keys an S3 client needs."""
+    import boto3  # only the runs with S3 tests load it
+
+    url = _s3_url()
+    key_id, secret = local_servers.s3_keys()
+    bucket = f"polyshop-test-{uuid.uuid4().hex[:12]}"
+    client = boto3.client(
+        "s3",
+        endpoint_url=url,
+        region_name="us-east-1",
+        aws_access_key_id=key_id,
+        aws_secret_access_key=secret,
+    )
+    client.create_bucket(Bucket=bucket)
+    try:
+        yield {"endpoint_url": url, "bucket": bucket, "key_id": key_id, "secret": secret}
+    finally:
+        for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+            for item in page.get("Contents", []):
+                client.delete_object(Bucket=bucket, Key=item["Key"])
+        client.delete_bucket(Bucket=bucket)
         client.close()
 
 

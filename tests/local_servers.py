@@ -1,8 +1,10 @@
 """The servers the server-mode tests need, found where a developer most likely runs them.
 
-`.ci/run` starts PostgreSQL and Redis and names them in POLYSHOP_TEST_POSTGRES_URL and
-POLYSHOP_TEST_REDIS_URL. A developer running `make test` often has the same servers at the
-same default addresses without having set anything: rather than skip a third of the suite
+`.ci/run` starts PostgreSQL, Redis and SeaweedFS (S3) and names them in
+POLYSHOP_TEST_POSTGRES_URL, POLYSHOP_TEST_REDIS_URL and POLYSHOP_TEST_S3_URL (S3's keys in
+AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, defaulting to the pair below). A developer
+running `make test` often has the same servers at the same default addresses without having
+set anything: rather than skip a third of the suite
 in silence, a variable left unset is pointed at its default address when a server answers
 there at once. What still has no server is said once, in the run's summary, with how to
 run it. Setting a variable to the empty string turns its tests off without a probe.
@@ -12,6 +14,8 @@ from __future__ import annotations
 
 import os
 import socket
+import urllib.error
+import urllib.request
 from collections.abc import Callable, Iterable, MutableMapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -23,6 +27,10 @@ POSTGRES_VARIABLE = "POLYSHOP_TEST_POSTGRES_URL"
 REDIS_VARIABLE = "POLYSHOP_TEST_REDIS_URL"
 POSTGRES_DEFAULT = "postgresql://postgres@127.0.0.1:5432/postgres"
 REDIS_DEFAULT = "redis://127.0.0.1:6379/0"
+S3_VARIABLE = "POLYSHOP_TEST_S3_URL"
+S3_DEFAULT = "http://127.0.0.1:8333"
+#: The key pair `.ci/run` starts SeaweedFS with, used when AWS_* are unset.
+S3_KEYS_DEFAULT = ("polyshop-test", "polyshop-test-secret")
 #: A local server answers a connection in milliseconds; nothing listening is refused at once.
 PROBE_SECONDS = 2.0
 
@@ -65,6 +73,29 @@ def redis_answers(url: str) -> bool:
         client.close()
 
 
+def s3_answers(url: str) -> bool:
+    """Something speaking S3 answers: an unsigned request gets S3's XML (an error, as a
+    server that enforces its keys refuses it)."""
+    if not _port_open(url, 8333):
+        return False
+    try:
+        with urllib.request.urlopen(url, timeout=PROBE_SECONDS) as answer:
+            body = answer.read(512)
+    except urllib.error.HTTPError as error:
+        body = error.read(512)
+    except OSError:
+        return False
+    return body.lstrip().startswith(b"<?xml")
+
+
+def s3_keys(environ: MutableMapping[str, str] = os.environ) -> tuple[str, str]:
+    """The key pair the tests sign S3 requests with."""
+    return (
+        environ.get("AWS_ACCESS_KEY_ID") or S3_KEYS_DEFAULT[0],
+        environ.get("AWS_SECRET_ACCESS_KEY") or S3_KEYS_DEFAULT[1],
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Server:
     name: str
@@ -76,6 +107,7 @@ class Server:
 SERVERS = (
     Server("PostgreSQL", POSTGRES_VARIABLE, POSTGRES_DEFAULT, postgres_answers),
     Server("Redis", REDIS_VARIABLE, REDIS_DEFAULT, redis_answers),
+    Server("S3", S3_VARIABLE, S3_DEFAULT, s3_answers),
 )
 
 
@@ -106,10 +138,13 @@ def banner(skipped: int, missing: dict[str, str]) -> tuple[str, list[str]]:
     title = f"{skipped} server-mode {tests} SKIPPED: no {' and no '.join(missing)}"
     lines = [f"  {name}: {why}" for name, why in missing.items()]
     lines += [
-        "  They cover PostgreSQL server mode, Redis sessions and carts. To run them, start the",
-        "  servers at their default addresses (found by themselves next run), or name yours:",
+        "  They cover PostgreSQL server mode, Redis sessions and carts, the S3 blob store. To run",
+        "  them, start the servers at their default addresses (found by themselves next run), or",
+        "  name yours (S3 signed with AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY):",
         f"    {POSTGRES_VARIABLE}=postgresql://USER@HOST:5432/postgres \\",
-        f"    {REDIS_VARIABLE}=redis://HOST:6379/0 make test",
-        "  (each test makes a database and a key prefix of its own there; .ci/run starts both).",
+        f"    {REDIS_VARIABLE}=redis://HOST:6379/0 \\",
+        f"    {S3_VARIABLE}=http://HOST:8333 make test",
+        "  (each test run makes databases, key prefixes and a bucket of its own there;",
+        "  .ci/run starts all three: .venv/bin/weed mini is SeaweedFS).",
     ]
     return title, lines
