@@ -58,10 +58,10 @@ def written(base: str) -> float:
 def bench_ingestion(mode: str, feed: int, seconds: int, port: int) -> None:
     work = Path(tempfile.mkdtemp(prefix=f"polyshop-analytics-{mode}-"))
     container = build(fresh_settings(mode, "analytics", work))
-    seeding.seed(container.store, 2_000, batch=1000)
-    for name in container.runner.names:
-        container.runner.catch_up(name)
-    with container.read_engine.connect() as connection:
+    seeding.seed(container.machinery.store, 2_000, batch=1000)
+    for name in container.machinery.runner.names:
+        container.machinery.runner.catch_up(name)
+    with container.machinery.read_engine.connect() as connection:
         ids = list(connection.execute(select(listing_view.c.product_id).limit(2000)).scalars())
     container.close()
     paths = [f"/api/v1/products/{i}" for i in ids]

@@ -62,7 +62,7 @@ def bench(mode: str, seconds: int, port: int) -> None:
     work = Path(tempfile.mkdtemp(prefix=f"cart-{mode}-"))
     container = build(fresh_settings(mode, "cart", work))
     commands.import_products(
-        container.store,
+        container.machinery.store,
         [
             (
                 ProductDraft(
@@ -79,9 +79,9 @@ def bench(mode: str, seconds: int, port: int) -> None:
         ],
     )
     for i in range(8):  # one account per concurrent login: an account's own logins queue
-        accounts.register(container.store, f"bench{i}@example.com", PASSWORD)
-    for name in container.runner.names:
-        container.runner.catch_up(name)
+        accounts.register(container.machinery.store, f"bench{i}@example.com", PASSWORD)
+    for name in container.machinery.runner.names:
+        container.machinery.runner.catch_up(name)
     settings = container.settings
     container.close()
     env = {

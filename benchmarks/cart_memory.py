@@ -56,7 +56,7 @@ def import_skus(container: object, count: int) -> None:
         for i in range(count)
     ]
     for first in range(0, count, 1000):
-        commands.import_products(container.store, drafts[first : first + 1000])  # type: ignore[attr-defined]
+        commands.import_products(container.machinery.store, drafts[first : first + 1000])  # type: ignore[attr-defined]
 
 
 def server_pid(port: int) -> int:
@@ -167,10 +167,10 @@ def measure(label: str, pid: int, step: Callable[[], str]) -> None:
 def bench(mode: str, args: argparse.Namespace, port: int) -> None:
     work = Path(tempfile.mkdtemp(prefix=f"cart-memory-{mode}-"))
     container = build(fresh_settings(mode, "cart_memory", work))
-    seeding.seed(container.store, args.seed, batch=1000)
+    seeding.seed(container.machinery.store, args.seed, batch=1000)
     import_skus(container, max(args.max_lines + 10, 300))
-    for name in container.runner.names:
-        container.runner.catch_up(name)
+    for name in container.machinery.runner.names:
+        container.machinery.runner.catch_up(name)
     settings = container.settings
     container.close()
     env = {

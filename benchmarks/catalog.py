@@ -72,26 +72,26 @@ def settings_for(mode: str, products: int) -> Settings:
 def prepared(mode: str, products: int) -> Container:
     """A shop with `products` demo products and every read model caught up."""
     container = build(settings_for(mode, products))
-    start = seeding.seeded_count(container.store.read_engine)
+    start = seeding.seeded_count(container.machinery.store.read_engine)
     if start < products:
         t = time.perf_counter()
-        seeding.seed(container.store, products, start=start, batch=2000)
+        seeding.seed(container.machinery.store, products, start=start, batch=2000)
         print(
             f"  seeded {products - start:,} products in {time.perf_counter() - t:.0f} s", flush=True
         )
     # As `polyshop serve` builds them: every projection at once, those far behind rebuilt
     # in bulk (the search index in a process of its own).
     t = time.perf_counter()
-    head = container.store.head()
-    container.runner.start()
-    for name in container.runner.names:
-        container.runner.wait_for(name, head, timeout=4 * 3600)
+    head = container.machinery.store.head()
+    container.machinery.runner.start()
+    for name in container.machinery.runner.names:
+        container.machinery.runner.wait_for(name, head, timeout=4 * 3600)
         if time.perf_counter() - t > 1:
             print(f"  {name}: live after {time.perf_counter() - t:.0f} s", flush=True)
     swapped_in_rebuilds(container)
     if time.perf_counter() - t > 1:
         print(f"  read models current after {time.perf_counter() - t:.0f} s", flush=True)
-    container.runner.stop()
+    container.machinery.runner.stop()
     return container
 
 
@@ -103,7 +103,9 @@ def swapped_in_rebuilds(container: Container, settle: float = 10, stuck: float =
     last: dict[str, int | None] = {}
     moved = time.monotonic()
     while True:
-        rebuilding = [s for s in container.runner.status() if s.rebuilding_generation is not None]
+        rebuilding = [
+            s for s in container.machinery.runner.status() if s.rebuilding_generation is not None
+        ]
         if not rebuilding:
             return
         building = {s.name: s.rebuilding_position for s in rebuilding}
@@ -147,7 +149,7 @@ def browse_paths(count: int, seed: int) -> list[str]:
 
 
 def bench_http(container: Container, mode: str) -> None:
-    with container.read_engine.connect() as connection:
+    with container.machinery.read_engine.connect() as connection:
         ids = list(
             connection.execute(
                 select(documents_view.c.product_id).order_by(text("random()")).limit(5000)
@@ -210,8 +212,8 @@ def bench_search(container: Container, rounds: int = 30) -> None:
 
 def bench_visibility(container: Container, changes: int = 40) -> None:
     """Change a product's price (through the command) and time until search shows it."""
-    container.runner.start()
-    with container.read_engine.connect() as connection:
+    container.machinery.runner.start()
+    with container.machinery.read_engine.connect() as connection:
         docs = list(
             connection.execute(
                 select(documents_view.c.document)
@@ -225,7 +227,7 @@ def bench_visibility(container: Container, changes: int = 40) -> None:
     for doc in docs:
         price = Decimal(doc["price"]) + Decimal("1.00")
         words = doc["name"]  # the model code makes it one of few matches
-        commands.update_product(container.store, doc["id"], {"price": price})
+        commands.update_product(container.machinery.store, doc["id"], {"price": price})
         t = time.perf_counter()
         while True:
             hits = container.search.search(SearchQuery(words, brand=doc["brand"], limit=100))
@@ -235,7 +237,7 @@ def bench_visibility(container: Container, changes: int = 40) -> None:
                 print("    ! not visible after 10 s", flush=True)
                 break
         seen.append((time.perf_counter() - t) * 1000)
-    container.runner.stop()
+    container.machinery.runner.stop()
     seen.sort()
     print(
         f"  catalog change -> visible in search, n={len(seen)}: p50 {seen[len(seen) // 2]:.0f} ms"

@@ -89,7 +89,7 @@ def run_threads(writers: int, per_writer: int, command: Callable[[int, int], Non
 
 
 def bench_appends(container: Container, writers: int, per_writer: int) -> float:
-    store = container.store
+    store = container.machinery.store
     run = uuid.uuid4().hex[:6]
 
     def command(w: int, i: int) -> None:
@@ -128,7 +128,7 @@ def bench_eventsourcing(url: str, writers: int, per_writer: int) -> float:
 
 def fill_log(container: Container, events: int, streams: int) -> None:
     """Write `events` events fast (bulk SQL), spread over `streams` streams."""
-    engine = container.store.write_engine
+    engine = container.machinery.store.write_engine
     postgres = engine.dialect.name == "postgresql"
     with engine.begin() as connection:
         if postgres:
@@ -161,15 +161,15 @@ def bench_replay(container: Container, events: int) -> float:
     fill_log(container, events, streams=10_000)
     # Settle the bulk load first (hint bits, statistics), as a long-lived log would be;
     # otherwise autovacuum competes with the replay for the two cores.
-    engine = container.store.write_engine.execution_options(isolation_level="AUTOCOMMIT")
+    engine = container.machinery.store.write_engine.execution_options(isolation_level="AUTOCOMMIT")
     with engine.connect() as connection:
         connection.exec_driver_sql(
             "VACUUM ANALYZE events" if engine.dialect.name == "postgresql" else "ANALYZE"
         )
     started = time.perf_counter()
-    container.runner.rebuild("stream_summaries")
+    container.machinery.runner.rebuild("stream_summaries")
     elapsed = time.perf_counter() - started
-    with container.read_engine.connect() as connection:
+    with container.machinery.read_engine.connect() as connection:
         total = connection.execute(text("SELECT sum(event_count) FROM stream_summaries")).scalar()
     assert total == events, (total, events)
     return events / elapsed
@@ -177,14 +177,14 @@ def bench_replay(container: Container, events: int) -> float:
 
 def bench_lag(container: Container, rate: float, seconds: float) -> list[float]:
     """Append at `rate`/s; measure commit-to-visible in the stream_summaries read model."""
-    runner = container.runner
+    runner = container.machinery.runner
     runner.start()
     committed: dict[int, float] = {}
     visible: dict[int, float] = {}
     done = threading.Event()
 
     def probe() -> None:
-        with container.read_engine.connect() as connection:
+        with container.machinery.read_engine.connect() as connection:
             while not done.is_set() or len(visible) < len(committed):
                 connection.rollback()
                 seen = (
@@ -209,7 +209,9 @@ def bench_lag(container: Container, rate: float, seconds: float) -> list[float]:
         target = started + i * interval
         if (pause := target - time.perf_counter()) > 0:
             time.sleep(pause)
-        position = container.store.append(f"lag-{i % 50}", "bench", [NewEvent("Tick", {})]).position
+        position = container.machinery.store.append(
+            f"lag-{i % 50}", "bench", [NewEvent("Tick", {})]
+        ).position
         committed[position] = time.perf_counter()
     done.set()
     watcher.join(30)

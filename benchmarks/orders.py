@@ -70,7 +70,7 @@ def stock_up(container: Container, skus: list[str]) -> str:
         variants=tuple(Variant(sku) for sku in skus),
     )
     return commands.create_product(
-        container.store, draft, dict.fromkeys(skus, 10_000_000)
+        container.machinery.store, draft, dict.fromkeys(skus, 10_000_000)
     ).product_id
 
 
@@ -120,7 +120,9 @@ def run(
             done = time.perf_counter()
             mine.append((done - started) * 1000)
             if len(waits) < 50 and projections != "none":
-                container.runner.wait_for("order_history", placed.response["position"], 10)
+                container.machinery.runner.wait_for(
+                    "order_history", placed.response["position"], 10
+                )
                 waits.append((time.perf_counter() - done) * 1000)
         with lock:
             latencies.extend(mine)
@@ -152,7 +154,7 @@ def _buyers_process(
     """One process of a spread run: its own container (pools, caches), its share of buyers."""
     container = build(settings, migrate=False)
     if projections == "in-process":
-        container.runner.start()  # under leases: one process runs each projection
+        container.machinery.runner.start()  # under leases: one process runs each projection
     try:
         barrier.wait()
         results.put(
@@ -252,7 +254,7 @@ def bench(mode: str, seconds: float, *, projections: str, processes: int = 1) ->
     product_id = stock_up(container, [*skus, "HOT-1"])
     runner_process = None
     if projections == "in-process":
-        container.runner.start()  # with other processes, under leases: one runs each
+        container.machinery.runner.start()  # with other processes, under leases: one runs each
     elif projections == "own-process":
         settings = container.settings
         env = {

@@ -42,7 +42,7 @@ GRAPH = "bought_together"
 def place_orders(container: Container, ids: list[str], orders: int, rng: random.Random) -> None:
     groups = [ids[i : i + GROUP] for i in range(0, len(ids), GROUP)]
     for start in range(0, orders, 500):
-        with container.store.unit_of_work() as uow:
+        with container.machinery.store.unit_of_work() as uow:
             for _ in range(min(500, orders - start)):
                 basket = set(rng.sample(rng.choice(groups), rng.randint(2, 4)))
                 basket.add(ids[int(len(ids) * rng.random() ** 4)])  # a popular stray
@@ -62,10 +62,10 @@ def percentiles(samples: list[float]) -> str:
 def bench(mode: str, orders: int, seconds: int, port: int) -> None:
     work = Path(tempfile.mkdtemp(prefix=f"polyshop-recs-{mode}-"))
     container = build(fresh_settings(mode, "recs", work, projection_batch_size=2000))
-    seeding.seed(container.store, PRODUCTS, batch=2000)
-    for name in container.runner.names:
-        container.runner.catch_up(name)
-    with container.read_engine.connect() as connection:
+    seeding.seed(container.machinery.store, PRODUCTS, batch=2000)
+    for name in container.machinery.runner.names:
+        container.machinery.runner.catch_up(name)
+    with container.machinery.read_engine.connect() as connection:
         ids = list(
             connection.execute(
                 select(listing_view.c.product_id)
@@ -78,11 +78,11 @@ def bench(mode: str, orders: int, seconds: int, port: int) -> None:
     place_orders(container, ids, orders, rng)
     print(f"\n## {mode} mode, {len(ids):,} products, {orders:,} orders")
     t = time.perf_counter()
-    container.runner.catch_up(GRAPH)
+    container.machinery.runner.catch_up(GRAPH)
     took = time.perf_counter() - t
     print(f"  bought-together projection, live   {orders / took:8,.0f} orders/s")
     t = time.perf_counter()
-    container.runner.rebuild(GRAPH)
+    container.machinery.runner.rebuild(GRAPH)
     print(f"  rebuild from the log               {time.perf_counter() - t:8.1f} s")
     samples = []
     for product_id in rng.sample(ids, 500):
@@ -95,8 +95,10 @@ def bench(mode: str, orders: int, seconds: int, port: int) -> None:
         for found in container.recommender.recommend(product_id, 8) or []:
             reasons[found.reason] = reasons.get(found.reason, 0) + 1
     print(f"  reasons over 200 products          {reasons}")
-    for name in container.runner.names:  # the server must not be catching up while measured
-        container.runner.catch_up(name)
+    for (
+        name
+    ) in container.machinery.runner.names:  # the server must not be catching up while measured
+        container.machinery.runner.catch_up(name)
     container.close()
     hot = [f"/api/v1/products/{i}/recommendations" for i in rng.sample(ids, 500)]
     cold = [f"/api/v1/products/{i}/recommendations" for i in ids]

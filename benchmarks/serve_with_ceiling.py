@@ -71,7 +71,7 @@ class FeedingViews:
 
 async def feed_views(container: Container, rate: int) -> None:
     """Record `rate` views a second over 1,000 products, on the event loop."""
-    with container.read_engine.connect() as connection:
+    with container.machinery.read_engine.connect() as connection:
         ids = list(connection.execute(select(listing_view.c.product_id).limit(1000)).scalars())
     per_tick, tick = max(rate // 100, 1), 0.01
     next_at = time.perf_counter()

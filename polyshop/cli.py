@@ -81,9 +81,9 @@ def serve(
             "process writes the SQLite file and the search index"
         )
     container = build_container(settings)
-    if not no_seed and seeding.catalog_is_empty(container.store.read_engine):
+    if not no_seed and seeding.catalog_is_empty(container.machinery.store.read_engine):
         click.echo(f"seeding a demo catalog of {DEMO_PRODUCTS:,} products", err=True)
-        seeding.seed(container.store, DEMO_PRODUCTS, batch=1000)
+        seeding.seed(container.machinery.store, DEMO_PRODUCTS, batch=1000)
     click.echo(
         f"polyshop ({settings.mode.value} mode) on http://{settings.host}:{settings.port}"
         + (f", data in {settings.data_dir.resolve()}" if settings.mode.value == "embedded" else "")
@@ -118,7 +118,7 @@ def projections_status(as_json: bool, data_dir: Path | None) -> None:
     """Each projection's position, lag and state."""
     container = build_container(load_settings(data_dir))
     try:
-        statuses = container.runner.status()
+        statuses = container.machinery.runner.status()
     finally:
         container.close()
     if as_json:
@@ -154,8 +154,8 @@ def projections_run(data_dir: Path | None) -> None:
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
-    container.runner.start()
-    click.echo(f"running projections: {', '.join(container.runner.names)}", err=True)
+    container.machinery.runner.start()
+    click.echo(f"running projections: {', '.join(container.machinery.runner.names)}", err=True)
     stop.wait()
     container.close()
 
@@ -170,12 +170,12 @@ def projections_rebuild(name: str, quiet: bool, data_dir: Path | None) -> None:
     configure_logs(settings)
     container = build_container(settings)
     try:
-        if name not in container.runner.names:
+        if name not in container.machinery.runner.names:
             raise click.ClickException(
-                f"no projection {name!r}; known: {', '.join(container.runner.names)}"
+                f"no projection {name!r}; known: {', '.join(container.machinery.runner.names)}"
             )
         started = time.monotonic()
-        generation = container.runner.rebuild(
+        generation = container.machinery.runner.rebuild(
             name,
             on_progress=None
             if quiet
@@ -228,13 +228,13 @@ def seed_command(total: int, batch: int, data_dir: Path | None) -> None:
     configure_logs(settings)
     container = build_container(settings)
     try:
-        start = seeding.seeded_count(container.store.read_engine)
+        start = seeding.seeded_count(container.machinery.store.read_engine)
         if start >= total:
             click.echo(f"the catalog already holds {start:,} demo products", err=True)
             return
         started = time.monotonic()
         created = seeding.seed(
-            container.store,
+            container.machinery.store,
             total,
             start=start,
             batch=batch,
@@ -268,7 +268,7 @@ def events() -> None:
 def events_tail(from_position: int | None, follow: bool, data_dir: Path | None) -> None:
     """Print events as JSON lines, in position order."""
     container = build_container(load_settings(data_dir))
-    store = container.store
+    store = container.machinery.store
     try:
         position = from_position if from_position is not None else max(0, store.head() - 10)
         while True:
@@ -355,7 +355,9 @@ def users_create_admin(email: str, name: str, data_dir: Path | None) -> None:
     password = _read_password()
     container = build_container(load_settings(data_dir))
     try:
-        written = account_commands.register(container.store, email, password, name, Role.ADMIN)
+        written = account_commands.register(
+            container.machinery.store, email, password, name, Role.ADMIN
+        )
     except AccountError as exc:
         raise click.ClickException(f"{exc.field}: {exc}") from exc
     except EmailTaken as exc:
@@ -378,7 +380,7 @@ def users_set_role(email: str, role: str, data_dir: Path | None) -> None:
 
     container = build_container(load_settings(data_dir))
     try:
-        written = account_commands.set_role(container.store, email, Role(role))
+        written = account_commands.set_role(container.machinery.store, email, Role(role))
     except (AccountError, account_commands.UserNotFound) as exc:
         raise click.ClickException(f"no account {email}") from exc
     finally:

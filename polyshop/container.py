@@ -1,14 +1,14 @@
 """What the composition root hands to the delivery layers (HTTP, CLI): the wired shop.
 
 Kept apart from `bootstrap` so the API can name the type without importing every adapter.
+It holds services, not engines: the store, the projection runner and the read database are
+in `machinery`, for the composition root, the CLI, the app's lifecycle and tests.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-
-from sqlalchemy import Engine
 
 from polyshop.accounts.service import Accounts
 from polyshop.analytics.recorder import SignalRecorder
@@ -17,11 +17,9 @@ from polyshop.cart.service import Carts
 from polyshop.catalog.page_cache import ProductPageCache
 from polyshop.catalog.service import Catalog
 from polyshop.config import Settings
-from polyshop.eventstore.projections.ports import Lease
-from polyshop.eventstore.projections.runner import ProjectionRunner
 from polyshop.eventstore.service import EventLog
-from polyshop.eventstore.sql_store import SqlEventStore
 from polyshop.inventory.service import Inventory
+from polyshop.machinery import Machinery
 from polyshop.orders.checkout import Checkout
 from polyshop.orders.service import Orders
 from polyshop.recommendations.service import Recommender
@@ -32,11 +30,9 @@ from polyshop.search.service import Search
 @dataclass
 class Container:
     settings: Settings
-    store: SqlEventStore
-    runner: ProjectionRunner
-    read_engine: Engine
+    #: The store, runner, read database and leases: never for a face.
+    machinery: Machinery
     ops_token: str | None
-    lease_factory: Callable[[str], Lease]
     search: SearchIndex
     product_pages: ProductPageCache
     accounts: Accounts
@@ -63,10 +59,8 @@ class Container:
     background: list[Callable[[], None]] = field(default_factory=list)
 
     def close(self) -> None:
-        self.runner.stop()
+        self.machinery.stop()
         for close in self.closers:
             close()
         self.closers.clear()
-        self.store.close()
-        if self.read_engine not in (self.store.write_engine, self.store.read_engine):
-            self.read_engine.dispose()
+        self.machinery.close()

@@ -41,6 +41,7 @@ from polyshop.eventstore.stream_summaries import StreamSummaryProjection
 from polyshop.eventstore.upcasting import Upcasters
 from polyshop.inventory import stock
 from polyshop.inventory.service import Inventory
+from polyshop.machinery import Machinery
 from polyshop.migrations import runner as migrations
 from polyshop.orders.checkout import Checkout
 from polyshop.orders.history import OrderHistoryProjection
@@ -157,11 +158,8 @@ def _wire(
     in_cart = cart_products(accounts, carts)
     return Container(
         settings=settings,
-        store=store,
-        runner=runner,
-        read_engine=read_engine,
+        machinery=Machinery(store, runner, read_engine, lease_factory),
         ops_token=secret(settings, "ops_token", "ops-token"),
-        lease_factory=lease_factory,
         search=search,
         product_pages=pages,
         accounts=accounts,

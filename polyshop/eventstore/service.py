@@ -26,6 +26,11 @@ class EventLog:
         self._last_position = last_position
         self._reader = reader
 
+    def start_projections(self) -> None:
+        """Start keeping the read models (the runner's threads; the HTTP app does so on start
+        when it runs projections). Stopped when the shop closes."""
+        self._runner.start()
+
     def list_projections(self) -> list[ProjectionStatus]:
         """Each read model's position, lag (events and seconds) and state."""
         return self._runner.status()

@@ -43,7 +43,7 @@ def spawn_runner(settings: Settings, log: Path) -> subprocess.Popen[bytes]:
 
 
 def rows(container: Container) -> list[tuple]:
-    with container.read_engine.connect() as connection:
+    with container.machinery.read_engine.connect() as connection:
         return [
             tuple(r)
             for r in connection.execute(
@@ -59,32 +59,32 @@ def test_kill_minus_nine_mid_batch_then_restart_equals_a_rebuild(
     settings = container.settings
     log = tmp_path / "runner.log"
     for start in range(0, EVENTS, 500):
-        with container.store.unit_of_work() as uow:
+        with container.machinery.store.unit_of_work() as uow:
             for i in range(start, start + 500):
                 uow.append(f"stream-{i % STREAMS}", "thing", [NewEvent(f"E{i % 5}", {"i": i})])
-    head = container.store.head()
+    head = container.machinery.store.head()
 
     for kills in range(3):  # kill it several times at different points
         process = spawn_runner(settings, log)
         deadline = time.monotonic() + 60
         target = head * (kills + 1) // 5
-        while container.runner.position("stream_summaries") < target:
+        while container.machinery.runner.position("stream_summaries") < target:
             assert process.poll() is None, log.read_text()
             assert time.monotonic() < deadline, "the runner made no progress"
             time.sleep(0.005)
         os.kill(process.pid, signal.SIGKILL)
         process.wait()
-    assert container.runner.position("stream_summaries") < head
+    assert container.machinery.runner.position("stream_summaries") < head
 
     process = spawn_runner(settings, log)
     try:
-        assert container.runner.wait_for("stream_summaries", head, timeout=60)
+        assert container.machinery.runner.wait_for("stream_summaries", head, timeout=60)
     finally:
         process.terminate()
         process.wait(10)
     after_crashes = rows(container)
 
-    container.runner.rebuild("stream_summaries")
+    container.machinery.runner.rebuild("stream_summaries")
 
     assert len(after_crashes) == STREAMS
     assert sum(r[3] for r in after_crashes) == EVENTS  # the event_count column

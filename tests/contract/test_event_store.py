@@ -24,7 +24,7 @@ def events(*types: str) -> list[NewEvent]:
 
 
 def test_appended_events_read_back_in_version_order_with_their_metadata(container: Container):
-    store = container.store
+    store = container.machinery.store
     meta = EventMetadata(
         correlation_id="req-1", causation_id="cmd-1", actor="user-7", idempotency_key="key-1"
     )
@@ -50,18 +50,18 @@ def test_ambient_correlation_and_actor_land_in_metadata(container: Container):
     token_c = correlation.correlation_id.set("request-abc")
     token_a = correlation.actor.set("admin@example.com")
     try:
-        container.store.append("s", "t", events("Happened"))
+        container.machinery.store.append("s", "t", events("Happened"))
     finally:
         correlation.correlation_id.reset(token_c)
         correlation.actor.reset(token_a)
 
-    (event,) = container.store.read_stream("s")
+    (event,) = container.machinery.store.read_stream("s")
     assert event.metadata.correlation_id == "request-abc"
     assert event.metadata.actor == "admin@example.com"
 
 
 def test_wrong_expected_version_raises_conflict_and_writes_nothing(container: Container):
-    store = container.store
+    store = container.machinery.store
     store.append("s", "t", events("A", "B"), NO_STREAM)
     head = store.head()
 
@@ -78,7 +78,7 @@ def test_wrong_expected_version_raises_conflict_and_writes_nothing(container: Co
 
 
 def test_concurrent_appends_at_one_version_let_exactly_one_win(container: Container):
-    store = container.store
+    store = container.machinery.store
     store.append("hot", "t", events("Created"), NO_STREAM)
     barrier = threading.Barrier(8)
     outcomes: list[str] = []
@@ -105,7 +105,7 @@ def test_concurrent_appends_at_one_version_let_exactly_one_win(container: Contai
 
 
 def test_a_failed_unit_of_work_leaves_neither_state_nor_events(container: Container):
-    store = container.store
+    store = container.machinery.store
     with store.write_engine.begin() as connection:
         connection.execute(text("CREATE TABLE stock (sku TEXT PRIMARY KEY, qty INTEGER)"))
         connection.execute(text("INSERT INTO stock VALUES ('A', 5)"))
@@ -137,7 +137,7 @@ def test_a_failed_unit_of_work_leaves_neither_state_nor_events(container: Contai
 
 
 def test_read_stream_up_to_a_version_or_a_time(container: Container):
-    store = container.store
+    store = container.machinery.store
     store.append("s", "t", events("A"))
     first_at = store.read_stream("s")[0].recorded_at
     time.sleep(0.05)
@@ -152,7 +152,7 @@ def test_read_stream_up_to_a_version_or_a_time(container: Container):
 
 
 def test_read_all_pages_through_the_whole_log_in_position_order(container: Container):
-    store = container.store
+    store = container.machinery.store
     for i in range(25):
         store.append(f"s-{i % 4}", "t", [NewEvent("E", {"i": i})])
 
@@ -168,7 +168,7 @@ def test_read_all_pages_through_the_whole_log_in_position_order(container: Conta
 
 
 def test_upcasters_bring_old_events_to_the_current_shape(container: Container):
-    store = container.store
+    store = container.machinery.store
     store.append("p", "product", [NewEvent("PriceChanged", {"price": "9.99"}, schema_version=1)])
 
     @store.upcasters.register("PriceChanged", 1)
@@ -188,7 +188,7 @@ def test_upcasters_bring_old_events_to_the_current_shape(container: Container):
 
 def test_an_open_transaction_holds_back_the_tail_until_it_commits(container: Container):
     """A later append that commits first must not be read before the earlier one commits."""
-    store = container.store
+    store = container.machinery.store
     store.append("before", "t", events("A"))
     start = store.head()
     in_flight = threading.Event()
@@ -221,7 +221,7 @@ def test_an_open_transaction_holds_back_the_tail_until_it_commits(container: Con
 
 
 def test_tailing_concurrent_writers_sees_every_event_once_in_order(container: Container):
-    store = container.store
+    store = container.machinery.store
     writers, per_writer = 16, 30
     done = threading.Event()
     written: list[int] = []
@@ -270,7 +270,7 @@ def test_tailing_concurrent_writers_sees_every_event_once_in_order(container: Co
 
 
 def test_append_many_appends_to_many_streams_at_known_versions_at_once(container: Container):
-    store = container.store
+    store = container.machinery.store
     with store.unit_of_work() as uow:
         positions = uow.append_many(
             [
@@ -304,18 +304,18 @@ def test_after_a_seed_the_log_is_read_along_its_key_not_sorted(container: Contai
     # A rebuild asks for the next 1,000 events of some types after a position. A planner
     # that believes the freshly seeded log empty sorts all the rest of it for each batch
     # (a product-documents rebuild of half an hour at 1,000,000 products on PostgreSQL).
-    seeding.seed(container.store, 1000)
+    seeding.seed(container.machinery.store, 1000)
     types = sorted(CATALOG_EVENTS | STOCK_EVENTS)
     placeholders = ", ".join(f":t{i}" for i in range(len(types)))
     query = (
         "SELECT position FROM events WHERE position > :after AND position <= :up_to"
         f" AND type IN ({placeholders}) ORDER BY position LIMIT 1000"
     )
-    params = {"after": 100, "up_to": container.store.head()} | {
+    params = {"after": 100, "up_to": container.machinery.store.head()} | {
         f"t{i}": t for i, t in enumerate(types)
     }
-    postgres = container.store.read_engine.dialect.name == "postgresql"
+    postgres = container.machinery.store.read_engine.dialect.name == "postgresql"
     explain = "EXPLAIN " if postgres else "EXPLAIN QUERY PLAN "
-    with container.store.read_engine.connect() as connection:
+    with container.machinery.store.read_engine.connect() as connection:
         plan = " ".join(str(row[-1]) for row in connection.execute(text(explain + query), params))
     assert ("Sort" not in plan) if postgres else ("TEMP B-TREE" not in plan), plan

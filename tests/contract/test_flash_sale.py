@@ -28,7 +28,7 @@ def product(container: Container, units: dict[str, int]) -> str:
         price=Decimal("199.00"),
         variants=tuple(Variant(sku) for sku in units),
     )
-    return commands.create_product(container.store, draft, units).product_id
+    return commands.create_product(container.machinery.store, draft, units).product_id
 
 
 def race(
@@ -74,7 +74,7 @@ def race(
 
 
 def available(container: Container, sku: str) -> int:
-    with container.store.read_engine.connect() as connection:
+    with container.machinery.store.read_engine.connect() as connection:
         level = stock.get_stock(connection, sku)
     assert level is not None
     return level.available
@@ -91,7 +91,7 @@ def test_200_buyers_race_for_20_units(backend: str, container_for: Callable[...,
     assert len(set(orders)) == 20
     assert refused == [["FLASH-1"]] * 180
     assert available(container, "FLASH-1") == 0
-    placed = [e for e in container.store.read_all(0, 100_000) if e.type == "OrderPlaced"]
+    placed = [e for e in container.machinery.store.read_all(0, 100_000) if e.type == "OrderPlaced"]
     assert len(placed) == 20
 
 
@@ -110,7 +110,7 @@ def test_overlapping_two_sku_carts_in_opposite_orders_never_deadlock(
     assert available(container, "PAIR-A") == 0
     assert available(container, "PAIR-B") == 0
     sold = {"PAIR-A": 0, "PAIR-B": 0}
-    for event in container.store.read_all(0, 100_000):
+    for event in container.machinery.store.read_all(0, 100_000):
         if event.type == "OrderPlaced":
             for item in event.data["items"]:
                 sold[item["sku"]] += item["quantity"]
@@ -151,5 +151,5 @@ def test_a_burst_of_retries_with_one_key_places_one_order(
     assert len(answers) == 12
     assert len(set(answers)) == 1, answers
     assert available(container, "RETRY-1") == 3
-    placed = [e for e in container.store.read_all(0, 100_000) if e.type == "OrderPlaced"]
+    placed = [e for e in container.machinery.store.read_all(0, 100_000) if e.type == "OrderPlaced"]
     assert len(placed) == 1

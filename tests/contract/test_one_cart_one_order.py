@@ -62,7 +62,9 @@ def checkout_at_once(container: Container, users: list[str], per_cart: int) -> l
 
 def placed_orders(container: Container) -> list[str]:
     return [
-        e.data["order_id"] for e in container.store.read_all(0, 100_000) if e.type == "OrderPlaced"
+        e.data["order_id"]
+        for e in container.machinery.store.read_all(0, 100_000)
+        if e.type == "OrderPlaced"
     ]
 
 
@@ -118,5 +120,5 @@ def test_a_cart_whose_order_was_not_taken_out_of_it_is_not_ordered_again(
     assert placed_orders(container) == [first.response["order_id"]]
     assert available(container, "ONE-1") == 9
 
-    container.runner.catch_up("ordered_carts")
+    container.machinery.runner.catch_up("ordered_carts")
     assert store.snapshot(f"user:{user}").lines == []

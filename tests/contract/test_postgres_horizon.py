@@ -28,7 +28,7 @@ def test_an_older_transaction_committing_a_later_position_does_not_skip_an_earli
     """
     # A store without the LISTEN/NOTIFY notifier: its NOTIFY transactions take ids of their
     # own and would make the race below harmless by chance.
-    migrated = container_for("postgres").store
+    migrated = container_for("postgres").machinery.store
     store = PostgresEventStore(migrated.write_engine, migrated.read_engine, InProcessNotifier())
     store.append("before", "t", [NewEvent("A", {})])
     start = store.head()
@@ -73,7 +73,7 @@ def test_an_unrelated_long_transaction_does_not_hold_back_the_tail(
 ):
     """Only appenders in flight matter; an open transaction elsewhere (a report, an ANALYZE)
     must not delay readers."""
-    store = container_for("postgres").store
+    store = container_for("postgres").machinery.store
     with psycopg.connect(postgres_url) as bystander:
         bystander.execute("SELECT pg_current_xact_id()")  # open, with an id, for the whole test
         written = store.append("s", "t", [NewEvent("A", {})]).position

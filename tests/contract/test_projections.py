@@ -65,7 +65,7 @@ class Census(Tally):
 
 
 def tally(container: Container, view: str = "tally") -> dict[str, int]:
-    with container.read_engine.connect() as connection:
+    with container.machinery.read_engine.connect() as connection:
         return dict(connection.execute(text(f"SELECT type, n FROM {view}")).all())
 
 
@@ -73,9 +73,9 @@ def runner(
     container: Container, *projections: Any, batch_size: int = 100, bulk_after: int = 200_000
 ) -> ProjectionRunner:
     return ProjectionRunner(
-        container.store,
+        container.machinery.store,
         list(projections),
-        container.lease_factory,
+        container.machinery.lease_factory,
         batch_size=batch_size,
         poll_interval=0.2,
         lease_retry=0.1,
@@ -86,21 +86,21 @@ def runner(
 def append_many(container: Container, n: int, type_: str = "E", streams: int = 10) -> int:
     position = 0
     for i in range(n):
-        position = container.store.append(
+        position = container.machinery.store.append(
             f"s{i % streams}", "t", [NewEvent(type_, {"i": i})]
         ).position
     return position
 
 
 def test_runner_applies_new_events_and_wait_for_gives_read_your_writes(container: Container):
-    container.runner.start()
-    result = container.store.append(
+    container.machinery.runner.start()
+    result = container.machinery.store.append(
         "order-9", "order", [NewEvent("OrderPlaced", {}), NewEvent("OrderPaid", {})]
     )
 
-    assert container.runner.wait_for("stream_summaries", result.position, timeout=5)
+    assert container.machinery.runner.wait_for("stream_summaries", result.position, timeout=5)
 
-    summaries, total = list_stream_summaries(container.read_engine)
+    summaries, total = list_stream_summaries(container.machinery.read_engine)
     assert total == 1
     assert (
         summaries[0].stream_id,
@@ -111,9 +111,9 @@ def test_runner_applies_new_events_and_wait_for_gives_read_your_writes(container
 
 
 def test_wait_for_a_position_not_yet_written_times_out(container: Container):
-    container.runner.start()
+    container.machinery.runner.start()
     started = time.monotonic()
-    assert container.runner.wait_for("stream_summaries", 10_000, timeout=0.3) is False
+    assert container.machinery.runner.wait_for("stream_summaries", 10_000, timeout=0.3) is False
     assert 0.25 < time.monotonic() - started < 3
 
 
@@ -147,7 +147,7 @@ def test_status_reports_lag_in_events_and_seconds_before_catching_up(container: 
 
 def test_a_failing_handler_stops_the_projection_at_the_failing_event(container: Container):
     append_many(container, 5)
-    poison = container.store.append("bad", "t", [NewEvent("Poison", {})]).position
+    poison = container.machinery.store.append("bad", "t", [NewEvent("Poison", {})]).position
     append_many(container, 5)
     projection = Tally(poison=True)
     run = runner(container, projection)
@@ -165,7 +165,7 @@ def test_a_failing_handler_stops_the_projection_at_the_failing_event(container: 
 
 
 def test_a_failed_projection_stays_stopped_without_spinning(container: Container):
-    container.store.append("bad", "t", [NewEvent("Poison", {})])
+    container.machinery.store.append("bad", "t", [NewEvent("Poison", {})])
     projection = Tally(poison=True)
     run = runner(container, projection)
     run.start()
@@ -189,7 +189,7 @@ def test_live_projections_woken_together_fail_alone(container: Container):
     run = runner(container, healthy, sick)
     run.start()
     append_many(container, 5)
-    container.store.append("bad", "t", [NewEvent("Poison", {})])
+    container.machinery.store.append("bad", "t", [NewEvent("Poison", {})])
     last = append_many(container, 5)
 
     assert run.wait_for("census", last, timeout=10)
@@ -222,7 +222,7 @@ def test_rebuild_builds_beside_the_serving_copy_then_swaps(container: Container)
     assert tally(container) == {"E": 300}
     statuses = rebuilder.status()
     assert (statuses[0].generation, statuses[0].rebuilding_generation) == (2, None)
-    with container.store.write_engine.connect() as connection:
+    with container.machinery.store.write_engine.connect() as connection:
         tables = set(
             connection.execute(
                 text(
@@ -240,7 +240,7 @@ def test_live_runner_continues_on_the_rebuilt_generation(container: Container):
     append_many(container, 50)
     live = runner(container, Tally())
     live.start()
-    assert live.wait_for("tally", container.store.head(), 5)
+    assert live.wait_for("tally", container.machinery.store.head(), 5)
 
     runner(container, Tally()).rebuild("tally")
     position = append_many(container, 7, type_="F")
@@ -269,8 +269,8 @@ def test_a_new_projection_version_is_rebuilt_on_start(container: Container):
 
 
 def test_only_one_process_runs_a_projection_and_another_takes_over(container: Container):
-    first = container.lease_factory("tally")
-    second = container.lease_factory("tally")
+    first = container.machinery.lease_factory("tally")
+    second = container.machinery.lease_factory("tally")
 
     assert first.acquire() is True
     assert second.acquire() is False
@@ -286,7 +286,7 @@ def test_two_runners_on_one_database_apply_each_event_once(container: Container)
         r.start()
     position = 0
     for i in range(60):
-        position = container.store.append(f"s{i}", "t", [NewEvent("E", {})]).position
+        position = container.machinery.store.append(f"s{i}", "t", [NewEvent("E", {})]).position
     assert runners[0].wait_for("tally", position, 10)
     runners[0].stop()
     # Whoever held the lease is gone; the other must carry on.
@@ -298,13 +298,13 @@ def test_two_runners_on_one_database_apply_each_event_once(container: Container)
 
 
 def test_concurrent_writers_and_a_live_projection_agree(container: Container):
-    container.runner.start()
+    container.machinery.runner.start()
     positions: list[int] = []
     lock = threading.Lock()
 
     def write(w: int) -> None:
         for i in range(20):
-            p = container.store.append(f"w{w}", "t", [NewEvent("E", {"i": i})]).position
+            p = container.machinery.store.append(f"w{w}", "t", [NewEvent("E", {"i": i})]).position
             with lock:
                 positions.append(p)
 
@@ -314,11 +314,11 @@ def test_concurrent_writers_and_a_live_projection_agree(container: Container):
     for t in threads:
         t.join()
 
-    assert container.runner.wait_for("stream_summaries", max(positions), 10)
-    summaries, total = list_stream_summaries(container.read_engine, limit=100)
+    assert container.machinery.runner.wait_for("stream_summaries", max(positions), 10)
+    summaries, total = list_stream_summaries(container.machinery.read_engine, limit=100)
     assert total == 6
     assert {s.stream_id: s.event_count for s in summaries} == {f"w{w}": 20 for w in range(6)}
-    with container.read_engine.connect() as connection:
+    with container.machinery.read_engine.connect() as connection:
         versions = (
             connection.execute(select(text("version")).select_from(text("stream_summaries")))
             .scalars()
@@ -328,13 +328,13 @@ def test_concurrent_writers_and_a_live_projection_agree(container: Container):
 
 
 def test_a_bulk_catch_up_leaves_the_planner_statistics_of_what_it_wrote(container: Container):
-    container.store.append("bulk", "t", [NewEvent("E", {"i": i}) for i in range(10_001)])
+    container.machinery.store.append("bulk", "t", [NewEvent("E", {"i": i}) for i in range(10_001)])
     run = runner(container, Tally(), batch_size=5000)
 
     run.catch_up("tally")
 
     assert tally(container) == {"E": 10_001}
-    with container.read_engine.connect() as connection:
+    with container.machinery.read_engine.connect() as connection:
         if connection.dialect.name == "postgresql":  # analysed, and the visibility map set
             refreshed = connection.execute(
                 text(
@@ -367,7 +367,7 @@ def test_a_read_model_far_behind_is_rebuilt_in_bulk_and_then_followed(container:
 
     (status,) = live.status()
     assert (status.generation, tally(container)) == (2, {"E": 150})
-    indexes = {i["name"] for i in inspect(container.read_engine).get_indexes("tally__g2")}
+    indexes = {i["name"] for i in inspect(container.machinery.read_engine).get_indexes("tally__g2")}
     assert "tally__g2_by_n" in indexes
     append_many(container, 20)
     live.catch_up("tally")  # a little behind: followed, not rebuilt
@@ -386,7 +386,11 @@ def far_behind_runner(container: Container, projection: Any, launched: list[str]
         return process
 
     return ProjectionRunner(
-        container.store, [projection], container.lease_factory, bulk_after=100, rebuild_apart=apart
+        container.machinery.store,
+        [projection],
+        container.machinery.lease_factory,
+        bulk_after=100,
+        rebuild_apart=apart,
     )
 
 
@@ -411,8 +415,8 @@ def test_a_read_model_far_behind_is_rebuilt_in_a_process_of_its_own(
             price=Decimal("30.00"),
             variants=(Variant(f"RUN-{i}"),),
         )
-        commands.create_product(container.store, draft, {f"RUN-{i}": 1})
-    head = container.store.head()
+        commands.create_product(container.machinery.store, draft, {f"RUN-{i}": 1})
+    head = container.machinery.store.head()
 
     live.catch_up(projection.name)  # 120 behind, more than it has applied
 
@@ -422,7 +426,7 @@ def test_a_read_model_far_behind_is_rebuilt_in_a_process_of_its_own(
     if embedded:
         assert container.search.search(SearchQuery("marble")).total == 60
     else:
-        assert list_stream_summaries(container.read_engine)[1] == 120
+        assert list_stream_summaries(container.machinery.read_engine)[1] == 120
 
 
 def test_embedded_a_read_model_in_the_sqlite_file_is_rebuilt_in_this_process(
@@ -438,4 +442,6 @@ def test_embedded_a_read_model_in_the_sqlite_file_is_rebuilt_in_this_process(
 
     assert launched == []
     assert live.status()[0].position == head
-    assert sum(s.event_count for s in list_stream_summaries(container.read_engine)[0]) == 300
+    assert (
+        sum(s.event_count for s in list_stream_summaries(container.machinery.read_engine)[0]) == 300
+    )

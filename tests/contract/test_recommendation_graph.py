@@ -28,7 +28,7 @@ def order(container: Container, *product_ids: str) -> int:
         {"sku": f"S-{p[:8]}", "product_id": p, "name": "x", "quantity": 1, "unit_price": "5.00"}
         for p in product_ids
     ]
-    written = container.store.append(
+    written = container.machinery.store.append(
         f"order-{order_id}",
         "order",
         [NewEvent(ORDER_PLACED, {"order_id": order_id, "items": items})],
@@ -47,10 +47,10 @@ def test_bought_together_ranks_by_cosine_not_by_popularity(container: Container)
     for _ in range(20):
         order(container, best)  # the bestseller ...
     last = order(container, a, best)  # ... once with a
-    container.runner.catch_up(GRAPH)
-    assert container.runner.position(GRAPH) >= last
+    container.machinery.runner.catch_up(GRAPH)
+    assert container.machinery.runner.position(GRAPH) >= last
 
-    graph = SqlRecommendationGraph(container.store.write_engine)
+    graph = SqlRecommendationGraph(container.machinery.store.write_engine)
     neighbors = graph.neighbors(a)["bought"]
 
     assert [other for other, _ in neighbors] == [b, best]
@@ -63,11 +63,11 @@ def test_a_rebuilt_graph_equals_the_live_one(container: Container):
     a, b, c, d = ids(4)
     for basket in ([a, b], [a, b, c], [c, d], [a, d], [b, c]):
         order(container, *basket)
-    container.runner.catch_up(GRAPH)
-    graph = SqlRecommendationGraph(container.store.write_engine)
+    container.machinery.runner.catch_up(GRAPH)
+    graph = SqlRecommendationGraph(container.machinery.store.write_engine)
     live = {p: graph.neighbors(p) for p in (a, b, c, d)}
 
-    container.runner.rebuild(GRAPH)
+    container.machinery.runner.rebuild(GRAPH)
 
     assert {p: graph.neighbors(p) for p in (a, b, c, d)} == live
 
@@ -80,7 +80,7 @@ def test_viewed_together_counts_each_closed_window_once(container: Container):
         for viewer, p, m in [(1, a, 1), (1, b, 2), (2, a, 3), (2, b, 4), (3, a, 5), (3, c, 40)]
     ]
     container.analytics.store.append(Signals.of(signals))
-    graph = SqlRecommendationGraph(container.store.write_engine)
+    graph = SqlRecommendationGraph(container.machinery.store.write_engine)
 
     # Only the first window has closed: visitor 3's view of c at :40 is not counted yet.
     assert count_co_views(container.analytics.store, graph, start + timedelta(minutes=31)) == 1
@@ -100,7 +100,7 @@ def test_viewed_together_counts_each_closed_window_once(container: Container):
 
 def test_co_views_add_up_across_windows(container: Container):
     a, b = ids(2)
-    graph = SqlRecommendationGraph(container.store.write_engine)
+    graph = SqlRecommendationGraph(container.machinery.store.write_engine)
     at = datetime(2026, 11, 20, tzinfo=UTC)
     graph.add_co_views(CoViews([(a, b, 2), (b, a, 2)], {a: 2, b: 3}), until=at)
     graph.add_co_views(CoViews([(a, b, 1), (b, a, 1)], {a: 1, b: 1}), until=at + timedelta(hours=1))
@@ -119,7 +119,7 @@ def make_product(container: Container, name: str, brand: str, category: str, sto
         price=Decimal("10.00"),
         variants=(Variant(sku),),
     )
-    return commands.create_product(container.store, draft, {sku: stock}).product_id
+    return commands.create_product(container.machinery.store, draft, {sku: stock}).product_id
 
 
 def test_recommendations_skip_what_cannot_be_bought_and_fill_with_similar(container: Container):
@@ -131,10 +131,10 @@ def test_recommendations_skip_what_cannot_be_bought_and_fill_with_similar(contai
     other = make_product(container, "Desk Lamp", "Gamma", "home/lights")
     for basket in ([tent, stove], [tent, gone], [tent, empty], [tent, other]):
         order(container, *basket)
-    last = commands.discontinue_product(container.store, gone).position
+    last = commands.discontinue_product(container.machinery.store, gone).position
     for name in ("product_documents", GRAPH):
-        container.runner.catch_up(name)
-    assert container.runner.position("product_documents") >= last
+        container.machinery.runner.catch_up(name)
+    assert container.machinery.runner.position("product_documents") >= last
 
     found = container.recommender.recommend(tent, limit=8)
 

@@ -29,8 +29,8 @@ CATALOG = [
 
 
 def index_up_to_date(container: Container) -> None:
-    for name in container.runner.names:
-        container.runner.catch_up(name)
+    for name in container.machinery.runner.names:
+        container.machinery.runner.catch_up(name)
 
 
 def import_catalog(container: Container) -> None:
@@ -45,7 +45,7 @@ def import_catalog(container: Container) -> None:
             variants=(Variant(f"SKU-{i}"),),
             tags=(category.split("/")[-1],),
         )
-        commands.import_products(container.store, [(draft, {f"SKU-{i}": units})])
+        commands.import_products(container.machinery.store, [(draft, {f"SKU-{i}": units})])
 
 
 @pytest.fixture
@@ -103,7 +103,7 @@ def test_a_brand_with_punctuation_is_matched_as_written(shop: Container):
         price=Decimal("30.00"),
         variants=(Variant("HM-1"),),
     )
-    commands.import_products(shop.store, [(draft, {"HM-1": 3})])
+    commands.import_products(shop.machinery.store, [(draft, {"HM-1": 3})])
     index_up_to_date(shop)
 
     assert names(shop, "linen", brand="h&m.co (eu)") == ["Linen Shirt"]
@@ -152,7 +152,7 @@ def add_product(shop: Container, name: str, category: str, sku: str, description
         price=Decimal("20.00"),
         variants=(Variant(sku),),
     )
-    commands.import_products(shop.store, [(draft, {sku: 5})])
+    commands.import_products(shop.machinery.store, [(draft, {sku: 5})])
     index_up_to_date(shop)
 
 
@@ -193,15 +193,15 @@ def test_query_syntax_is_never_an_error(shop: Container, text: str):
 def test_discontinued_products_are_not_found(shop: Container):
     hit = shop.search.search(SearchQuery("lamp")).documents[0]
 
-    commands.discontinue_product(shop.store, hit["id"])
+    commands.discontinue_product(shop.machinery.store, hit["id"])
     index_up_to_date(shop)
 
     assert names(shop, "lamp") == []
 
 
 def test_a_stock_change_is_searchable_within_a_second(shop: Container):
-    shop.runner.start()
-    with shop.store.unit_of_work() as uow:
+    shop.machinery.runner.start()
+    with shop.machinery.store.unit_of_work() as uow:
         stock.adjust(uow, "SKU-6", 4, "delivery")  # the earbuds come back in stock
     changed = time.monotonic()
 
@@ -221,9 +221,9 @@ def test_an_index_rebuilt_in_bulk_answers_as_the_one_kept_live(
     index_up_to_date(container)
     laptop = container.search.search(SearchQuery("ultra laptop")).documents[0]
     lamp = container.search.search(SearchQuery("lamp")).documents[0]
-    commands.update_product(container.store, laptop["id"], {"price": Decimal("899.00")})
-    commands.discontinue_product(container.store, lamp["id"])
-    with container.store.unit_of_work() as uow:
+    commands.update_product(container.machinery.store, laptop["id"], {"price": Decimal("899.00")})
+    commands.discontinue_product(container.machinery.store, lamp["id"])
+    with container.machinery.store.unit_of_work() as uow:
         stock.adjust(uow, "SKU-6", 4, "delivery")
     index_up_to_date(container)
     queries = [
@@ -245,7 +245,7 @@ def test_an_index_rebuilt_in_bulk_answers_as_the_one_kept_live(
         return answered
 
     live = answers()
-    container.runner.rebuild("search_index")
+    container.machinery.runner.rebuild("search_index")
 
     assert answers() == live
     assert ("899.00", True) in [hit[1:] for hit in live[0][1]]  # the changes are in them
@@ -273,7 +273,7 @@ def test_postgres_search_answers_from_an_older_copy_while_the_new_one_is_built(
     import_catalog(container)
     index_up_to_date(container)
     before = names(container, "wireless")
-    with container.store.write_engine.begin() as connection:
+    with container.machinery.store.write_engine.begin() as connection:
         forget_search_model(connection)
         (generation,) = connection.execute(
             text(
@@ -293,19 +293,19 @@ def test_postgres_search_answers_from_an_older_copy_while_the_new_one_is_built(
         )
     container = container_for("postgres")  # started with this code
 
-    container.runner.prepare()  # what every start does before it serves
+    container.machinery.runner.prepare()  # what every start does before it serves
     assert before
     assert names(container, "wireless") == before
-    container.runner.rebuild("product_documents")
+    container.machinery.runner.rebuild("product_documents")
     assert names(container, "wireless") == before
-    container.runner.rebuild("search_index")
+    container.machinery.runner.rebuild("search_index")
     assert names(container, "wireless") == before
 
 
 def leave_as_version_8(container: Container) -> None:
     """The catalog's projection kept search's rows and vocabulary (`product_search__gN`,
     `product_terms__gN`, under views of those names) beside its documents."""
-    with container.store.write_engine.begin() as connection:
+    with container.machinery.store.write_engine.begin() as connection:
         (catalog,) = connection.execute(
             text(
                 "UPDATE projections SET projection_version = 8"
@@ -325,7 +325,7 @@ def leave_as_version_8(container: Container) -> None:
 
 
 def older_copy_left(container: Container) -> list[str]:
-    with container.store.write_engine.connect() as connection:
+    with container.machinery.store.write_engine.connect() as connection:
         return list(
             connection.execute(
                 text(
@@ -351,9 +351,9 @@ def test_postgres_search_answers_from_the_catalogs_rows_until_its_own_are_swappe
     assert typo
     assert names(container, "wireless") == before
     assert names(container, "labtop") == typo  # the older vocabulary corrects
-    container.runner.rebuild("product_documents")
+    container.machinery.runner.rebuild("product_documents")
     assert names(container, "wireless") == before
-    container.runner.rebuild("search_index")
+    container.machinery.runner.rebuild("search_index")
     assert names(container, "wireless") == before
     assert names(container, "labtop") == typo
     assert older_copy_left(container) == []
@@ -369,7 +369,9 @@ def test_a_first_search_model_followed_event_by_event_replaces_the_older_copy_at
     leave_as_version_8(container)
     container = container_for("postgres")
 
-    container.runner.catch_up("search_index")  # a small log: followed, not rebuilt in bulk
+    container.machinery.runner.catch_up(
+        "search_index"
+    )  # a small log: followed, not rebuilt in bulk
 
     assert older_copy_left(container) == []
     assert names(container, "wireless") == before

@@ -16,7 +16,7 @@ from tests.e2e.shoppers import ADDRESS, OPS, PASSWORD, Shopper, guest, login, re
 
 
 def events_of(client: TestClient, type_: str) -> list[dict]:
-    store = client.container.store  # type: ignore[attr-defined]
+    store = client.container.machinery.store  # type: ignore[attr-defined]
     return [e.data for e in store.read_all(0, 10_000) if e.type == type_]
 
 
@@ -179,7 +179,7 @@ def test_bad_profile_changes_are_refused_and_change_nothing(client: TestClient, 
 def test_no_event_ever_holds_a_password_or_its_hash(client: TestClient):
     ann = register(client, "ann@example.com")
     ann.patch("/api/v1/me", json={"name": "Ann", "addresses": [ADDRESS]})
-    store = client.container.store  # type: ignore[attr-defined]
+    store = client.container.machinery.store  # type: ignore[attr-defined]
     with store.read_engine.connect() as connection:
         stored_hash = connection.execute(select(users.c.password_hash)).scalar_one()
     assert stored_hash.startswith("$argon2id$")
@@ -226,7 +226,7 @@ def test_an_admin_user_reaches_admin_endpoints(client: TestClient):
     from polyshop.accounts import commands
     from polyshop.accounts.domain import Role
 
-    commands.set_role(container.store, "boss@example.com", Role.ADMIN)
+    commands.set_role(container.machinery.store, "boss@example.com", Role.ADMIN)
     boss = login(client, "boss@example.com")
     assert boss.get("/api/v1/admin/projections").status_code == 200
     assert boss.get("/api/v1/me").json()["role"] == "admin"

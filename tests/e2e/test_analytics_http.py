@@ -43,7 +43,7 @@ def order(shopper: Shopper) -> dict:
 
 def caught_up(client: TestClient, position: int | None = None) -> None:
     """Wait until the read models hold `position` (default: everything written so far)."""
-    runner = shop(client).runner
+    runner = shop(client).machinery.runner
     if position is None:
         position = max(status.head for status in runner.status())
     for name in ("product_sales", "bought_together", "product_documents"):
@@ -286,7 +286,7 @@ def test_an_admin_signs_in_through_the_page_form(client: TestClient):
     from polyshop.accounts.domain import Role
 
     register(client, "boss@example.com")
-    commands.set_role(shop(client).store, "boss@example.com", Role.ADMIN)
+    commands.set_role(shop(client).machinery.store, "boss@example.com", Role.ADMIN)
 
     wrong = client.post(
         "/admin/login", data={"email": "boss@example.com", "password": "nope-nope-nope"}
@@ -307,7 +307,7 @@ def test_the_admin_login_form_refuses_posts_from_other_sites(client: TestClient)
     from polyshop.accounts.domain import Role
 
     register(client, "boss@example.com")
-    commands.set_role(shop(client).store, "boss@example.com", Role.ADMIN)
+    commands.set_role(shop(client).machinery.store, "boss@example.com", Role.ADMIN)
 
     forged = client.post(
         "/admin/login",

@@ -24,7 +24,7 @@ def problem(response, status: int) -> dict:
 
 
 def head(client: TestClient) -> int:
-    return client.container.store.head()  # type: ignore[attr-defined]
+    return client.container.machinery.store.head()  # type: ignore[attr-defined]
 
 
 def test_a_lone_surrogate_in_the_profile_name_is_a_422_naming_it(client: TestClient):

@@ -66,9 +66,9 @@ def test_browse_answers_from_a_copy_made_before_brand_keys_until_its_rebuild(
             price=Decimal("5.00"),
             variants=(Variant(f"MUG-{i}"),),
         )
-        commands.import_products(container.store, [(draft, {f"MUG-{i}": 2})])
-    container.runner.catch_up("product_documents")
-    with container.store.write_engine.begin() as connection:
+        commands.import_products(container.machinery.store, [(draft, {f"MUG-{i}": 2})])
+    container.machinery.runner.catch_up("product_documents")
+    with container.machinery.store.write_engine.begin() as connection:
         (generation,) = connection.execute(
             text(
                 "SELECT generation FROM projections WHERE name = 'product_documents' AND is_active"
@@ -84,10 +84,12 @@ def test_browse_answers_from_a_copy_made_before_brand_keys_until_its_rebuild(
         connection.execute(text(f"CREATE VIEW product_listing AS SELECT * FROM {listing}"))
 
     def acme() -> list[str]:
-        found, total = list_products(container.read_engine, Browse(brand="aCME"), limit=5, offset=0)
+        found, total = list_products(
+            container.machinery.read_engine, Browse(brand="aCME"), limit=5, offset=0
+        )
         return [doc["name"] for _, doc in found] + [f"total {total}"]
 
-    container.runner.prepare()  # what every start does before it serves
+    container.machinery.runner.prepare()  # what every start does before it serves
     assert acme() == ["Mug 0", "total 1"]
-    container.runner.rebuild("product_documents")
+    container.machinery.runner.rebuild("product_documents")
     assert acme() == ["Mug 0", "total 1"]

@@ -210,7 +210,7 @@ def import_items(client: TestClient, count: int, prefix: str = "ITEM") -> list[s
     container: Container = client.container  # type: ignore[attr-defined]
     skus = [f"{prefix}-{i:03d}" for i in range(count)]
     commands.import_products(
-        container.store,
+        container.machinery.store,
         [
             (
                 ProductDraft(
@@ -315,7 +315,7 @@ def test_pricing_carts_of_any_size_runs_one_statement(client: TestClient):
         if "catalog_variants" in statement and "inventory_stock" in statement:
             seen.add(statement)
 
-    engine = container.store.read_engine
+    engine = container.machinery.store.read_engine
     event.listen(engine, "before_cursor_execute", record)
     try:
         for size, shopper in enumerate(shoppers, start=1):

@@ -37,7 +37,7 @@ def create(client: TestClient, **overrides) -> dict:
 
 
 def head(client: TestClient) -> int:
-    return client.container.store.head()  # type: ignore[attr-defined]
+    return client.container.machinery.store.head()  # type: ignore[attr-defined]
 
 
 def test_a_created_product_is_readable_with_variants_prices_and_stock(client: TestClient):
@@ -99,7 +99,7 @@ def test_price_changes_stock_adjustments_and_discontinuation_reach_the_document(
         ("TRA-43", 84.9, 0),
         ("TRA-44", 79.9, 2),
     ]
-    events = [e.type for e in client.container.store.read_stream(f"product-{pid}")]  # type: ignore[attr-defined]
+    events = [e.type for e in client.container.machinery.store.read_stream(f"product-{pid}")]  # type: ignore[attr-defined]
     assert events == ["ProductCreated", "ProductUpdated", "PriceChanged", "VariantAdded"]
 
     gone = client.delete(f"/api/v1/products/{pid}", headers=OPS).json()
@@ -210,7 +210,7 @@ def test_catalog_writes_need_an_admin(client: TestClient):
     stock = client.get("/api/v1/inventory/TRA-42")
 
     assert [r.status_code for r in (anonymous, unknown, as_customer, stock)] == [401, 401, 403, 401]
-    assert [e.type for e in client.container.store.read_all(0, 100)] == ["UserRegistered"]  # type: ignore[attr-defined]
+    assert [e.type for e in client.container.machinery.store.read_all(0, 100)] == ["UserRegistered"]  # type: ignore[attr-defined]
 
 
 def test_rebuilt_documents_answer_exactly_as_the_live_ones(client: TestClient):
@@ -223,7 +223,7 @@ def test_rebuilt_documents_answer_exactly_as_the_live_ones(client: TestClient):
     live = client.get("/api/v1/products", params={"min_position": position}).json()
     live_doc = client.get(f"/api/v1/products/{pid}").json()
 
-    client.container.runner.rebuild("product_documents")  # type: ignore[attr-defined]
+    client.container.machinery.runner.rebuild("product_documents")  # type: ignore[attr-defined]
 
     assert client.get("/api/v1/products").json() == live
     assert client.get(f"/api/v1/products/{pid}").json() == live_doc
@@ -278,7 +278,7 @@ def test_cached_product_pages_follow_changes(client: TestClient):
     repeats = [client.get(url).json() for _ in range(3)]  # served from memory
 
     position = client.patch(url, headers=OPS, json={"price": 55}).json()["position"]
-    client.container.runner.wait_for("product_documents", position, 5)  # type: ignore[attr-defined]
+    client.container.machinery.runner.wait_for("product_documents", position, 5)  # type: ignore[attr-defined]
     started = time.monotonic()
     while client.get(url).json()["price"] != 55:
         assert time.monotonic() - started < 0.5, "a cached page outlived the change"
@@ -289,7 +289,7 @@ def test_cached_product_pages_follow_changes(client: TestClient):
     stock = client.post(
         "/api/v1/inventory/TRA-42/adjust", headers=OPS, json={"delta": 1, "reason": "found one"}
     ).json()["position"]
-    client.container.runner.wait_for("product_documents", stock, 5)  # type: ignore[attr-defined]
+    client.container.machinery.runner.wait_for("product_documents", stock, 5)  # type: ignore[attr-defined]
     started = time.monotonic()
     while client.get(url).json()["variants"][0]["available"] != 6:
         assert time.monotonic() - started < 0.5, "a cached page outlived the stock change"
@@ -302,7 +302,7 @@ def test_browse_totals_follow_changes(client: TestClient):
     assert client.get("/api/v1/products").json()["total"] == 1  # counted, then remembered
 
     second = create(client, name="Bravo")
-    client.container.runner.wait_for("product_documents", second["position"], 5)  # type: ignore[attr-defined]
+    client.container.machinery.runner.wait_for("product_documents", second["position"], 5)  # type: ignore[attr-defined]
     started = time.monotonic()
     while client.get("/api/v1/products").json()["total"] != 2:
         assert time.monotonic() - started < 0.5, "a remembered total outlived the change"
@@ -328,7 +328,7 @@ def test_cached_browse_pages_follow_changes(client: TestClient):
     position = client.patch(f"/api/v1/products/{pid}", headers=OPS, json={"price": 55}).json()[
         "position"
     ]
-    client.container.runner.wait_for("product_documents", position, 5)  # type: ignore[attr-defined]
+    client.container.machinery.runner.wait_for("product_documents", position, 5)  # type: ignore[attr-defined]
     started = time.monotonic()
     while client.get("/api/v1/products", params=query).json()["products"][0]["price"] != 55:
         assert time.monotonic() - started < 0.5, "a cached listing outlived the change"
@@ -337,7 +337,7 @@ def test_cached_browse_pages_follow_changes(client: TestClient):
     sold = client.post(
         "/api/v1/inventory/TRA-42/adjust", headers=OPS, json={"delta": -5, "reason": "sold out"}
     ).json()["position"]
-    client.container.runner.wait_for("product_documents", sold, 5)  # type: ignore[attr-defined]
+    client.container.machinery.runner.wait_for("product_documents", sold, 5)  # type: ignore[attr-defined]
     started = time.monotonic()
     while client.get("/api/v1/products", params=query).json()["total"] != 0:
         assert time.monotonic() - started < 0.5, "a sold-out product stayed in a cached listing"
@@ -356,7 +356,7 @@ def test_a_sale_keeps_the_cached_listings_of_other_products(client: TestClient):
     sold = client.post(
         "/api/v1/inventory/ALP-42/adjust", headers=OPS, json={"delta": -1, "reason": "sold"}
     ).json()["position"]
-    client.container.runner.wait_for("product_documents", sold, 5)  # type: ignore[attr-defined]
+    client.container.machinery.runner.wait_for("product_documents", sold, 5)  # type: ignore[attr-defined]
     started = time.monotonic()
     while pages.listing(b"category=shoes") is not None:
         assert time.monotonic() - started < 0.5, "a listing showing the product outlived the sale"
@@ -378,7 +378,7 @@ def test_browse_lists_the_product_pages_and_follows_their_changes(client: TestCl
     assert client.get("/api/v1/products", params={"sort": "name"}).json()["products"] == [page]
 
     position = client.patch(url, headers=OPS, json={"price": 55}).json()["position"]
-    client.container.runner.wait_for("product_documents", position, 5)  # type: ignore[attr-defined]
+    client.container.machinery.runner.wait_for("product_documents", position, 5)  # type: ignore[attr-defined]
     started = time.monotonic()
     while (
         client.get("/api/v1/products", params={"sort": "price_asc"}).json()["products"][0]["price"]

@@ -62,7 +62,7 @@ def test_a_schema_ahead_of_the_code_is_refused(
     backend: str, container_for: Callable[..., Container]
 ):
     container = container_for(backend)
-    with container.store.write_engine.begin() as connection:
+    with container.machinery.store.write_engine.begin() as connection:
         connection.execute(text("UPDATE alembic_version SET version_num = 'from_the_future'"))
     env = {"POLYSHOP_DATA_DIR": str(container.settings.data_dir)}
     if container.settings.database_url:
@@ -78,7 +78,7 @@ def test_a_schema_ahead_of_the_code_is_refused(
 def test_events_tail_and_projection_commands(backend: str, container_for: Callable[..., Container]):
     container = container_for(backend)
     for i in range(3):
-        container.store.append("order-1", "order", [NewEvent("Step", {"i": i})])
+        container.machinery.store.append("order-1", "order", [NewEvent("Step", {"i": i})])
     env = {"POLYSHOP_DATA_DIR": str(container.settings.data_dir)}
     if container.settings.database_url:
         env["POLYSHOP_DATABASE_URL"] = container.settings.database_url
@@ -231,8 +231,8 @@ def test_seed_makes_a_coherent_catalog_and_resumes(backend: str, container_for):
     assert "seeded 30 products" in first.output
     assert "seeded 15 products" in second.output
     assert "already holds 45" in again.output
-    container.runner.catch_up("product_documents")
-    listed, total = list_products(container.read_engine, Browse(), limit=100, offset=0)
+    container.machinery.runner.catch_up("product_documents")
+    listed, total = list_products(container.machinery.read_engine, Browse(), limit=100, offset=0)
     docs = [doc for _, doc in listed]
     assert total == 45
     assert len({d["id"] for d in docs}) == 45

@@ -56,7 +56,7 @@ def buyers_with_the_item_in_their_carts(container: Container, product_id: str) -
     """Signed-in buyers, made directly (200 sign-ups through HTTP would be 200 hashes)."""
     hashed = passwords.hash_password("correct horse battery")
     ids = [str(uuid.uuid4()) for _ in range(BUYERS)]
-    with container.store.write_engine.begin() as connection:
+    with container.machinery.store.write_engine.begin() as connection:
         connection.execute(
             insert(users),
             [

@@ -27,7 +27,7 @@ def note_router(container: Container) -> APIRouter:
 
     @router.post("/test/notes", status_code=201)
     def add_note(note: Note) -> dict[str, int]:
-        written = container.store.append(
+        written = container.machinery.store.append(
             note.stream, "note", [NewEvent("Noted", {"count": note.count})]
         )
         return {"position": written.position}
@@ -64,7 +64,7 @@ def client(backend: str, client_for: Callable[..., TestClient]) -> TestClient:
 
 
 def head(client: TestClient) -> int:
-    return client.container.store.head()  # type: ignore[attr-defined]
+    return client.container.machinery.store.head()  # type: ignore[attr-defined]
 
 
 def assert_problem(response, status: int) -> dict:
@@ -231,7 +231,7 @@ def test_request_id_is_echoed_and_becomes_the_events_correlation_id(client: Test
 
     assert response.headers["x-request-id"] == "req-12345"
     assert len(generated.headers["x-request-id"]) == 32
-    store = client.container.store  # type: ignore[attr-defined]
+    store = client.container.machinery.store  # type: ignore[attr-defined]
     assert store.read_stream("s1")[0].metadata.correlation_id == "req-12345"
     assert store.read_stream("s2")[0].metadata.correlation_id == generated.headers["x-request-id"]
 

@@ -91,7 +91,7 @@ def test_a_patch_setting_variants_to_null_is_refused_and_changes_nothing(client:
     assert response.json()["errors"] == [
         {"field": "variants", "message": "cannot be null; leave it out to keep it"}
     ]
-    stream = client.container.store.read_stream(f"product-{product_id}")  # type: ignore[attr-defined]
+    stream = client.container.machinery.store.read_stream(f"product-{product_id}")  # type: ignore[attr-defined]
     assert [event.type for event in stream] == ["ProductCreated"]
 
 

@@ -11,7 +11,7 @@ from tests.e2e.shoppers import OPS, ORDER_BODY, create_product, register, webhoo
 
 
 def caught_up(client: TestClient) -> dict[str, int]:
-    return {"min_position": client.container.store.head()}  # type: ignore[attr-defined]
+    return {"min_position": client.container.machinery.store.head()}  # type: ignore[attr-defined]
 
 
 def test_cancelling_a_paid_order_records_the_payment_as_due_for_refund(client):

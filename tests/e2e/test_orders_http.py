@@ -37,7 +37,7 @@ def stock(client: TestClient, sku: str) -> dict:
 
 def log_size(client: TestClient) -> int:
     """Events in the log (not the head: a rolled-back append still uses up a position)."""
-    return len(client.container.store.read_all(0, 100_000))  # type: ignore[attr-defined]
+    return len(client.container.machinery.store.read_all(0, 100_000))  # type: ignore[attr-defined]
 
 
 def buyer(client: TestClient, email: str, **cart: int) -> Shopper:
@@ -110,7 +110,7 @@ def test_a_crash_before_the_cart_is_cleared_leaves_one_order_that_the_retry_retu
     assert first.status_code == retry.status_code == 201
     assert retry.json()["order_id"] == first.json()["order_id"]
     assert stock(client, "VASE-1")["reserved"] == 1
-    events = client.container.store.read_all(0, 1000)  # type: ignore[attr-defined]
+    events = client.container.machinery.store.read_all(0, 1000)  # type: ignore[attr-defined]
     assert sum(e.type == "OrderPlaced" for e in events) == 1
 
 
@@ -249,7 +249,7 @@ def test_popular_sorts_by_units_ordered_and_forgets_cancelled_orders(client):
     webhook(client, {"order_id": paid, "payment_id": "p", "amount": 40.0, "status": "succeeded"})
 
     def popular() -> list[str]:
-        caught_up = {"sort": "popular", "min_position": client.container.store.head()}  # type: ignore[attr-defined]
+        caught_up = {"sort": "popular", "min_position": client.container.machinery.store.head()}  # type: ignore[attr-defined]
         response = client.get("/api/v1/products", params=caught_up)
         assert response.status_code == 200, response.text
         return [p["name"] for p in response.json()["products"]]
@@ -332,7 +332,7 @@ def test_users_see_only_their_own_orders_and_others_are_404(client):
     order = place(ann).json()
     bob = register(client, "bob@example.com")
     oid = order["order_id"]
-    client.container.runner.wait_for("order_history", order["position"], 5)  # type: ignore[attr-defined]
+    client.container.machinery.runner.wait_for("order_history", order["position"], 5)  # type: ignore[attr-defined]
 
     assert bob.get(f"/api/v1/orders/{oid}").status_code == 404
     assert (
@@ -372,8 +372,8 @@ def test_a_rebuilt_order_history_answers_exactly_as_the_live_one(client):
     )
     client.post(f"/api/v1/orders/{ids[1][1]}/ship", json={"tracking_number": "T"}, headers=OPS)
     ids[2][0].post(f"/api/v1/orders/{ids[2][1]}/cancel")
-    runner = client.container.runner  # type: ignore[attr-defined]
-    last = client.container.store.read_all(0, 100_000)[-1].position  # type: ignore[attr-defined]
+    runner = client.container.machinery.runner  # type: ignore[attr-defined]
+    last = client.container.machinery.store.read_all(0, 100_000)[-1].position  # type: ignore[attr-defined]
     assert runner.wait_for("order_history", last, 5)
 
     def answers() -> list:
@@ -451,7 +451,7 @@ def test_times_in_any_zone_mean_the_same_instant(client):
     create_product(client, "Owl", [("OWL-1", 3)])
     ann = buyer(client, "ann@example.com", OWL_1=1)
     placed = place(ann).json()
-    client.container.runner.wait_for("order_history", placed["position"], 5)  # type: ignore[attr-defined]
+    client.container.machinery.runner.wait_for("order_history", placed["position"], 5)  # type: ignore[attr-defined]
     now_in_new_york = datetime.now(UTC).astimezone(timezone(timedelta(hours=-5))).isoformat()
     minute_ago_in_karachi = (
         (datetime.now(UTC) - timedelta(minutes=1)).astimezone(timezone(timedelta(hours=5)))

@@ -74,7 +74,7 @@ def shop(backend: str, container_for: Callable[..., Container]) -> Iterator[Test
 
 def test_a_position_beyond_the_head_is_refused_at_once_by_every_query(shop: TestClient):
     written = shop.post("/api/v1/products", json=PRODUCT, headers=OPS).json()
-    head = shop.container.store.last_position()  # type: ignore[attr-defined]
+    head = shop.container.machinery.store.last_position()  # type: ignore[attr-defined]
     assert written["position"] == head
 
     for path in QUERIES:
@@ -109,7 +109,7 @@ def test_a_position_committed_behind_an_open_append_is_awaited_not_refused(shop:
     """PostgreSQL commits positions out of order: while an older append is still open, the
     gap-free head stays below the position a command just answered. That position was
     written, so its reader waits for it rather than being refused as unwritten."""
-    store = shop.container.store  # type: ignore[attr-defined]
+    store = shop.container.machinery.store  # type: ignore[attr-defined]
     drawn, release = threading.Event(), threading.Event()
 
     def slow_append() -> None:
@@ -190,8 +190,8 @@ async def _catalog(client: httpx.AsyncClient, container: Container) -> int:
     """Three umbrellas, read models caught up; then a fourth, written but not yet read."""
     for name in ("Sturdy Umbrella", "Pocket Umbrella", "Golf Umbrella"):
         assert (await client.post("/api/v1/products", json=product(name))).status_code == 201
-    for name in container.runner.names:
-        await asyncio.to_thread(container.runner.catch_up, name)
+    for name in container.machinery.runner.names:
+        await asyncio.to_thread(container.machinery.runner.catch_up, name)
     late = await client.post("/api/v1/products", json=product("Late Umbrella"))
     return int(late.json()["position"])
 
@@ -242,7 +242,7 @@ def test_200_waiting_queries_leave_other_requests_p99_unchanged(held_back: Calla
             await _until_waiting(app, WAITERS)
             beside = await _latencies(client, 200)
             assert waiting(app) == WAITERS
-            await asyncio.to_thread(container.runner.catch_up, "product_documents")
+            await asyncio.to_thread(container.machinery.runner.catch_up, "product_documents")
             return alone, beside, await asyncio.gather(*waits)
 
     with served(app) as base:
@@ -275,7 +275,7 @@ def test_past_the_cap_a_waiting_query_is_refused_with_503_at_once(
             started = time.perf_counter()
             refused = await client.get("/api/v1/products", params=wait)
             took = time.perf_counter() - started
-            await asyncio.to_thread(container.runner.catch_up, "product_documents")
+            await asyncio.to_thread(container.machinery.runner.catch_up, "product_documents")
             return refused, took, await asyncio.gather(*waits)
 
     with served(app) as base:

@@ -171,5 +171,5 @@ def test_redis_failing_after_checkout_commits_never_orders_the_cart_twice(
     while buyer.lines():
         assert time.monotonic() < deadline, "the log did not empty the ordered cart"
         time.sleep(0.2)
-    orders = [e for e in container.store.read_all(0, 10_000) if e.type == "OrderPlaced"]
+    orders = [e for e in container.machinery.store.read_all(0, 10_000) if e.type == "OrderPlaced"]
     assert [e.data["order_id"] for e in orders] == [order_id]

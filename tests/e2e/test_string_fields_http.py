@@ -179,7 +179,7 @@ def test_every_text_field_refuses_text_the_shop_cannot_store(client: TestClient)
         "POST /api/v1/products body:variants.0.sku",
     } <= labels, sorted(labels)
     customer = register(client, "walker@example.com")
-    head = client.container.store.head()  # type: ignore[attr-defined]
+    head = client.container.machinery.store.head()  # type: ignore[attr-defined]
     wrong: list[str] = []
     for case in found:
         for bad in BAD_TEXT:
@@ -197,4 +197,4 @@ def test_every_text_field_refuses_text_the_shop_cannot_store(client: TestClient)
             ):
                 wrong.append(f"{case.label} {bad!r}: {response.status_code} {response.text[:200]}")
     assert not wrong, "\n".join(wrong)
-    assert client.container.store.head() == head  # type: ignore[attr-defined]
+    assert client.container.machinery.store.head() == head  # type: ignore[attr-defined]

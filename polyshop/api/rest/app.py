@@ -42,7 +42,7 @@ def create_app(container: Container, *, start_projections: bool | None = None) -
         for start in container.background:
             start()
         if run:
-            container.runner.start()
+            container.event_log.start_projections()
         # What start-up built lives as long as the process: out of the collector's sight,
         # a full collection scans only what requests made since (100 ms less a pause here).
         gc.freeze()
@@ -59,7 +59,7 @@ def create_app(container: Container, *, start_projections: bool | None = None) -
     )
     app.state.container = container
     registry = CollectorRegistry()
-    registry.register(ProjectionLagCollector(container.runner))
+    registry.register(ProjectionLagCollector(container.event_log))
     registry.register(SignalCollector(container.signals))
     app.state.metrics_registry = registry
     problems.install(app)

@@ -9,12 +9,12 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from polyshop.analytics.recorder import SignalRecorder
-from polyshop.eventstore.projections.runner import ProjectionRunner
+from polyshop.eventstore.service import EventLog
 
 
 class ProjectionLagCollector(Collector):
-    def __init__(self, runner: ProjectionRunner) -> None:
-        self._runner = runner
+    def __init__(self, event_log: EventLog) -> None:
+        self._event_log = event_log
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         events = GaugeMetricFamily(
@@ -30,7 +30,7 @@ class ProjectionLagCollector(Collector):
             "1 when the projection is stopped by a failing event.",
             labels=["projection"],
         )
-        for status in self._runner.status():
+        for status in self._event_log.list_projections():
             events.add_metric([status.name], status.lag_events)
             seconds.add_metric([status.name], status.lag_seconds)
             failed.add_metric([status.name], 1.0 if status.state == "failed" else 0.0)
