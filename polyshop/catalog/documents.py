@@ -26,7 +26,8 @@ from sqlalchemy import (
     select,
 )
 
-from polyshop.catalog import domain
+from polyshop.catalog import domain, image_documents, images
+from polyshop.catalog.images import MediaUrl, media_path
 from polyshop.eventstore.events import RecordedEvent
 from polyshop.eventstore.projections.sql_tables import (
     AFTER_BULK,
@@ -46,6 +47,7 @@ CATALOG_EVENTS = {
     domain.PRICE_CHANGED,
     domain.VARIANT_ADDED,
     domain.PRODUCT_DISCONTINUED,
+    *images.IMAGE_EVENTS,
 }
 STOCK_EVENTS = {
     inventory.STOCK_ADJUSTED,
@@ -125,9 +127,13 @@ def _index_listing(listing: Table) -> None:
 
 class ProductDocumentProjection(SqlTableProjection):
     name = "product_documents"
-    # 8: the listing's brand_key; 9: without search's rows (`search.postgres_projection`)
-    version = 9
+    # 8: listing's brand_key; 9: without search's rows; 10: images as objects, thumbnail
+    version = 10
     event_types = frozenset(CATALOG_EVENTS | STOCK_EVENTS)
+
+    def __init__(self, media_url: MediaUrl = media_path) -> None:
+        super().__init__()
+        self._media_url = media_url
 
     def define_tables(self, metadata: MetaData, suffix: str) -> list[Table]:
         return define_document_tables(metadata, suffix)
@@ -137,7 +143,7 @@ class ProductDocumentProjection(SqlTableProjection):
         docs: dict[str, dict[str, Any]] = {}
         sku_owner: dict[str, str] = {}
         units = self._preload(connection, tables, events, docs, sku_owner)
-        fold(events, docs, sku_owner)
+        fold(events, docs, sku_owner, self._media_url)
         # Not in `fold`: a count moves by increments, which only this transactional
         # projection applies exactly once (an external index may replay a suffix).
         for product_id, change in units_ordered(events, sku_owner).items():
@@ -259,7 +265,10 @@ def units_ordered_change(event: RecordedEvent) -> int:
 
 
 def fold(
-    events: Sequence[RecordedEvent], docs: dict[str, dict[str, Any]], sku_owner: dict[str, str]
+    events: Sequence[RecordedEvent],
+    docs: dict[str, dict[str, Any]],
+    sku_owner: dict[str, str],
+    media_url: MediaUrl = media_path,
 ) -> None:
     """Apply events to the documents they touch (loaded into `docs` beforehand).
 
@@ -276,7 +285,7 @@ def fold(
         elif event.type in CATALOG_EVENTS:
             doc = docs.get(data["product_id"])
             if doc is not None:
-                _apply_catalog_event(doc, event)
+                _apply_catalog_event(doc, event, media_url)
                 for variant in doc["variants"]:
                     sku_owner[variant["sku"]] = doc["id"]
         elif event.type in STOCK_EVENTS:
@@ -288,12 +297,13 @@ def fold(
 
 
 def finish(doc: dict[str, Any]) -> None:
-    """Derive what browse and search filter on: the price range and `in_stock`."""
+    """Derive what browse and search filter on (price range, `in_stock`) and show (thumbnail)."""
     prices = [Decimal(v["price"]) for v in doc["variants"]]
     doc["price_min"], doc["price_max"] = str(min(prices)), str(max(prices))
     doc["in_stock"] = doc["status"] == domain.ACTIVE and any(
         v["available"] > 0 for v in doc["variants"]
     )
+    image_documents.finish_images(doc)
 
 
 def _new_document(data: dict[str, Any], event: RecordedEvent) -> dict[str, Any]:
@@ -305,7 +315,7 @@ def _new_document(data: dict[str, Any], event: RecordedEvent) -> dict[str, Any]:
         "category": data["category"],
         "tags": data["tags"],
         "attributes": data["attributes"],
-        "images": data["images"],
+        "images": image_documents.external_entries(data["images"]),
         "status": domain.ACTIVE,
         "currency": data["currency"],
         "price": data["price"],
@@ -333,10 +343,12 @@ def _add_variant(doc: dict[str, Any], variant: dict[str, Any]) -> None:
     _reprice(doc)
 
 
-def _apply_catalog_event(doc: dict[str, Any], event: RecordedEvent) -> None:
+def _apply_catalog_event(doc: dict[str, Any], event: RecordedEvent, media_url: MediaUrl) -> None:
     data = event.data
     if event.type == domain.PRODUCT_UPDATED:
-        doc.update(data["changes"])
+        image_documents.apply_update(doc, data["changes"])
+    elif event.type in images.IMAGE_EVENTS:
+        image_documents.apply_image_event(doc, event.type, data, media_url)
     elif event.type == domain.PRICE_CHANGED:
         doc["price"] = data["price"]
     elif event.type == domain.VARIANT_ADDED:

@@ -1,6 +1,6 @@
 """The catalog's own errors, raised by its commands and its service, mapped by each face.
 
-A broken rule on an input is `domain.CatalogError` (it names the field); these two are about
+A broken rule on an input is `domain.CatalogError` (it names the field); the others are about
 what the catalog already holds.
 """
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from polyshop.catalog.domain import CatalogError
 
-__all__ = ["CatalogError", "DuplicateSku", "ProductNotFound"]
+__all__ = ["CatalogError", "DuplicateSku", "ImageNotFound", "ProductNotFound"]
 
 
 class ProductNotFound(Exception):
@@ -21,3 +21,11 @@ class DuplicateSku(Exception):
     def __init__(self, skus: list[str]) -> None:
         self.skus = skus
         super().__init__(f"SKU already in the catalog: {', '.join(skus)}")
+
+
+class ImageNotFound(LookupError):
+    """The product has no (uploaded, where one is needed) image of that id."""
+
+    def __init__(self, image_id: str) -> None:
+        self.image_id = image_id
+        super().__init__(f"no image {image_id}")

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, MetaData, Table, select
 
 from polyshop.catalog.documents import CATALOG_EVENTS, STOCK_EVENTS, fold
+from polyshop.catalog.images import MediaUrl, media_path
 from polyshop.eventstore.events import RecordedEvent
 from polyshop.eventstore.projections.sql_tables import SqlTableProjection, bulk_upsert
 from polyshop.search import postgres_legacy, sql_postgres
@@ -33,13 +34,15 @@ class PostgresSearchProjection(SqlTableProjection):
     `sql_postgres`); a live change rewrites its products' rows in the same transaction."""
 
     name = "search_index"  # as the Tantivy index: one read model name for search
-    version = 1
+    version = 2  # 2: documents' images as objects (`catalog.image_documents`)
     event_types = frozenset(CATALOG_EVENTS | STOCK_EVENTS)
 
-    def __init__(self, head: Callable[[], int]) -> None:
-        """`head`: the log's head, to tell when a first generation has caught up."""
+    def __init__(self, head: Callable[[], int], media_url: MediaUrl = media_path) -> None:
+        """`head`: the log's head, to tell when a first generation has caught up;
+        `media_url`: image URLs, as the catalog's documents make them."""
         super().__init__()
         self._head = head
+        self._media_url = media_url
         self._bulk: set[int] = set()  # generations being built in bulk in this process
         self._serving = False  # its own views serve (once true, for good)
 
@@ -54,7 +57,7 @@ class PostgresSearchProjection(SqlTableProjection):
     def apply(self, events: Sequence[RecordedEvent], generation: int, connection: Any) -> None:
         tables = self.tables(generation)
         docs, owners = _preload(connection, tables, events)
-        fold(events, docs, owners)
+        fold(events, docs, owners, self._media_url)
         bulk_upsert(
             connection,
             tables[DOCUMENTS],

@@ -19,6 +19,7 @@ import orjson
 import tantivy
 
 from polyshop.catalog.documents import CATALOG_EVENTS, STOCK_EVENTS, fold
+from polyshop.catalog.images import MediaUrl, media_path
 from polyshop.eventstore.events import RecordedEvent
 from polyshop.eventstore.projections.ports import Projection
 from polyshop.search import tantivy_queries
@@ -230,12 +231,13 @@ class TantivySearchProjection(Projection):
     """Keeps the Tantivy index, one generation per directory, from the log."""
 
     name = "search_index"
-    version = 1
+    version = 2  # 2: documents' images as objects (`catalog.image_documents`)
     transactional = False
     event_types = frozenset(CATALOG_EVENTS | STOCK_EVENTS)
 
-    def __init__(self, index: TantivyCatalogIndex) -> None:
+    def __init__(self, index: TantivyCatalogIndex, media_url: MediaUrl = media_path) -> None:
         self._index = index
+        self._media_url = media_url
 
     def setup(self, generation: int, connection: Any, *, bulk: bool = False) -> None:
         self._index.create(generation)
@@ -250,7 +252,7 @@ class TantivySearchProjection(Projection):
         skus = {e.data["sku"] for e in events if e.type in STOCK_EVENTS}
         docs, owners = self._index.load(generation, product_ids, skus)
         stored = set(docs)
-        fold(events, docs, owners)
+        fold(events, docs, owners, self._media_url)
         self._index.write(generation, list(docs.values()), stored)
 
     def activate(self, generation: int, connection: Any) -> None:

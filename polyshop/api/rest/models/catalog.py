@@ -154,6 +154,41 @@ class PriceRange(BaseModel):
     max: Amount
 
 
+class RenditionOut(BaseModel):
+    """One stored rendition of an image: a width in one format."""
+
+    url: str = Field(description="Immutable (the content's hash is in it): cache it for good.")
+    width: int
+    height: int
+    format: str = Field(description="`jpeg`, `png`, `webp` or `avif`.")
+
+
+class ImageOut(BaseModel):
+    """A product image, ready for `<picture>`: sizes reserve its space before it loads."""
+
+    id: str = Field(description="The image's id (for PATCH and DELETE).")
+    alt: str = Field(description="Alternative text (may be empty).")
+    format: str | None = Field(
+        description="The uploaded image's format; null for an external image (a URL)."
+    )
+    width: int | None = Field(description="Pixel width of `url`; null for an external image.")
+    height: int | None = Field(description="Pixel height of `url`; null for an external image.")
+    url: str = Field(description="The largest file in the image's own format.")
+    renditions: list[RenditionOut] = Field(description="Every rendition, by format and width.")
+    srcset: dict[str, str] = Field(
+        description="Per format (`avif`, `webp`, `jpeg`/`png`), a `srcset` value: "
+        "`url 160w, url 320w, ...`."
+    )
+
+
+class ThumbnailOut(BaseModel):
+    """The primary image at a listing's size (about 320 pixels wide)."""
+
+    url: str
+    width: int | None
+    height: int | None
+
+
 class ProductOut(BaseModel):
     """A product document (also each entry of a listing, and each search result)."""
 
@@ -164,7 +199,10 @@ class ProductOut(BaseModel):
     category: str = Field(description="Its category path, lower-case (`clothing/tops`).")
     tags: list[str]
     attributes: dict[str, str]
-    images: list[str]
+    images: list[ImageOut] = Field(description="In order, the primary image first.")
+    thumbnail: ThumbnailOut | None = Field(
+        default=None, description="The primary image for listings; null without images."
+    )
     status: str = Field(description="`active` (on sale) or `discontinued`.")
     currency: str = Field(description="ISO 4217 code of every amount in the document.")
     price: Amount = Field(description="The base price (before variant adjustments).")
