@@ -171,7 +171,9 @@ def _wire(
             read_engine, graph, recommendations, render=recommendations_json, in_cart=in_cart
         ),
         payment_secret=secret(settings, "payment_webhook_secret", "payment-webhook-secret"),
-        catalog=Catalog(store, read_engine, pages, signals, RestProductJson()),
+        catalog=Catalog(
+            store, read_engine, pages, signals, RestProductJson(), primary=store.read_engine
+        ),
         inventory=Inventory(store, store.read_engine),
         search_service=Search(search, search_projection.name),
         orders=Orders(store, read_engine, checkout),

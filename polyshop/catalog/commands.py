@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from polyshop.catalog import domain, sql_products
+from polyshop.catalog import domain, images, sql_products
 from polyshop.catalog.domain import ProductDraft, Variant
 from polyshop.catalog.errors import DuplicateSku, ProductNotFound
 from polyshop.eventstore.events import NewEvent, StreamAppend
@@ -87,10 +87,13 @@ def update_product(store: EventStore, product_id: str, changes: Mapping[str, Any
             value = changes[name]
             if name == "category":
                 value = domain.normalize_category(value)
-            if value != getattr(row, name):
-                edited[name] = value
+            if name == "images":
+                value, gallery = _external_images(row, value)
+                if gallery is not None:
+                    edited[name], values[name] = value, gallery
+            elif value != getattr(row, name):
+                edited[name] = values[name] = value
         if edited:
-            values.update(edited)
             new_events.append(
                 NewEvent(domain.PRODUCT_UPDATED, {"product_id": product_id, "changes": edited})
             )
@@ -160,6 +163,17 @@ def discontinue_product(store: EventStore, product_id: str) -> Written:
             row.version,
         )
     return Written(product_id, uow.position)
+
+
+def _external_images(row: Any, urls: Sequence[str]) -> tuple[list[str], list[Any] | None]:
+    """A PATCH's `images` (URLs) and, when they differ from the external images the product
+    has, the row's new gallery: the URLs set the external images only, so uploaded images
+    (managed by `image_commands`) are never lost to a URL list."""
+    gallery = images.gallery_from_row(row.images)
+    urls = list(urls)
+    if urls == images.external_urls(gallery):
+        return urls, None
+    return urls, images.gallery_to_row(images.with_external(gallery, urls))
 
 
 def _locked_product(uow: UnitOfWork, product_id: str) -> Any:

@@ -12,11 +12,14 @@ size (on SQLite, up to 128 per connection, hundreds of KiB each for big carts).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 import orjson
 from sqlalchemy import ARRAY, Connection, String, any_, bindparam, func, literal_column, select
 
 from polyshop.catalog.domain import ACTIVE, Offer
+from polyshop.catalog.image_documents import gallery_entries, thumbnail
+from polyshop.catalog.images import MediaUrl, gallery_from_row, media_path
 from polyshop.catalog.schema import products, variants
 from polyshop.inventory.schema import stock
 from polyshop.values.money import from_cents
@@ -49,7 +52,11 @@ _POSTGRES_OFFERS = _OFFER_COLUMNS.where(
 )
 
 
-def offers(connection: Connection, skus: Iterable[str]) -> dict[str, Offer]:
+def offers(
+    connection: Connection, skus: Iterable[str], media_url: MediaUrl = media_path
+) -> dict[str, Offer]:
+    """Each SKU's offer; its `image` is the product's primary image at a listing's size,
+    its URL made by `media_url` as the product documents make theirs."""
     wanted = sorted(set(skus))
     if not wanted:
         return {}
@@ -68,10 +75,17 @@ def offers(connection: Connection, skus: Iterable[str]) -> dict[str, Offer]:
             available=max(0, (r.on_hand or 0) - (r.reserved or 0)),
             size=r.size,
             color=r.color,
-            image=r.images[0] if r.images else None,
+            image=_primary_image(r.images, media_url),
         )
         for r in rows
     }
+
+
+def _primary_image(values: list[Any], media_url: MediaUrl) -> str | None:
+    gallery = gallery_from_row(values[:1])
+    if not gallery:
+        return None
+    return str(thumbnail(gallery_entries(gallery, media_url)[0])["url"])
 
 
 def skus_of(connection: Connection, product_id: str) -> list[str]:

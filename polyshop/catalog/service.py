@@ -22,10 +22,11 @@ from typing import Any, Protocol
 
 from sqlalchemy import Engine
 
-from polyshop.catalog import commands, domain
+from polyshop.catalog import commands, domain, image_commands, images, sql_products
 from polyshop.catalog.commands import Written
 from polyshop.catalog.domain import CatalogError, ProductDraft, Variant, is_product_id
-from polyshop.catalog.errors import ProductNotFound
+from polyshop.catalog.errors import ImageNotFound, ProductNotFound
+from polyshop.catalog.images import GalleryImage, ProductImage
 from polyshop.catalog.page_cache import ProductPageCache
 from polyshop.catalog.queries import Browse, Sort, get_product, list_products
 from polyshop.eventstore.ports import EventStore
@@ -86,9 +87,15 @@ class Catalog:
         pages: ProductPageCache,
         views: ViewCounter,
         json: ProductJson,
+        *,
+        primary: Engine | None = None,
     ) -> None:
+        """`primary` reads the write model outside a command (a product's images, for
+        uploads and the garbage job): what committed a moment ago, never a lagging replica.
+        The documents' engine when not given (one database, as in embedded mode)."""
         self._store = store
         self._documents = documents
+        self._primary = primary or documents
         self.pages = pages
         self._views = views
         self._json = json
@@ -210,6 +217,72 @@ class Catalog:
         """The product leaves browse and search; its history stays. Raises ProductNotFound."""
         self._known(product_id)
         return commands.discontinue_product(self._store, product_id)
+
+    # -- images (the uploads themselves are the media context's) ------------------------
+
+    def add_image(
+        self, product_id: str, image: ProductImage, position: int | None = None
+    ) -> Written:
+        """Add an uploaded image at `position` (None: last; 0: the new primary image).
+        Raises ProductNotFound or CatalogError (too many images, a bad position, an id the
+        product already has)."""
+        self._known(product_id)
+        return image_commands.add_image(self._store, product_id, image, position)
+
+    def replace_image(self, product_id: str, image_id: str, image: ProductImage) -> Written:
+        """New files for an image, kept in its place under `image_id` (`image.id` is not
+        used). Raises ProductNotFound or ImageNotFound."""
+        self._known(product_id)
+        return image_commands.replace_image(self._store, product_id, image_id, image)
+
+    def update_image(
+        self,
+        product_id: str,
+        image_id: str,
+        *,
+        alt: str | None = None,
+        position: int | None = None,
+        primary: bool = False,
+    ) -> Written:
+        """New alt text, a new position, or `primary` (the same as position 0). Raises
+        ProductNotFound, ImageNotFound or CatalogError."""
+        self._known(product_id)
+        if primary:
+            if position not in (None, 0):
+                raise CatalogError("position", "a primary image is at position 0")
+            position = 0
+        return image_commands.update_image(self._store, product_id, image_id, alt, position)
+
+    def remove_image(self, product_id: str, image_id: str) -> Written:
+        """Raises ProductNotFound or ImageNotFound. The blobs stay until the garbage job
+        finds no image refers to them."""
+        self._known(product_id)
+        return image_commands.remove_image(self._store, product_id, image_id)
+
+    def images_of(self, product_id: str) -> list[GalleryImage]:
+        """The product's images in order (the primary first), uploaded and external, from
+        the write model. Raises ProductNotFound."""
+        self._known(product_id)
+        with self._primary.connect() as connection:
+            gallery = sql_products.gallery_of(connection, product_id)
+        if gallery is None:
+            raise ProductNotFound(product_id)
+        return gallery
+
+    def image_of(self, product_id: str, image_id: str) -> ProductImage:
+        """An uploaded image of the product, from the write model (so a write just made is
+        seen). Raises ProductNotFound, or ImageNotFound (also for an external image)."""
+        gallery = self.images_of(product_id)
+        image = gallery[images.index_of(gallery, image_id)]
+        if not isinstance(image, ProductImage):
+            raise ImageNotFound(image_id)
+        return image
+
+    def referenced_image_keys(self) -> set[str]:
+        """Every blob key (originals and renditions) an image of a product refers to, read
+        from the write model in one query: what the garbage job must never remove."""
+        with self._primary.connect() as connection:
+            return sql_products.referenced_blob_keys(connection)
 
     @staticmethod
     def _known(product_id: str) -> None:

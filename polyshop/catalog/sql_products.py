@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, select, update
 from sqlalchemy.exc import IntegrityError
 
-from polyshop.catalog import domain
+from polyshop.catalog import domain, images
 from polyshop.catalog.domain import ProductDraft, Variant
 from polyshop.catalog.errors import DuplicateSku
 from polyshop.catalog.schema import products, variants
@@ -39,7 +39,7 @@ def insert_products(
                 "currency": domain.CURRENCY,
                 "tags": list(d.tags),
                 "attributes": dict(d.attributes),
-                "images": list(d.images),
+                "images": images.gallery_to_row(images.external_images(d.images)),
                 "status": domain.ACTIVE,
                 "version": 1,
                 "created_at": created_at,
@@ -47,6 +47,27 @@ def insert_products(
             for pid, d in drafts
         ],
     )
+
+
+def gallery_of(connection: Connection, product_id: str) -> list[images.GalleryImage] | None:
+    """The product's images as the write model holds them (None: no such product)."""
+    found = connection.execute(
+        select(products.c.images).where(products.c.id == product_id)
+    ).scalar_one_or_none()
+    return None if found is None else images.gallery_from_row(found)
+
+
+def referenced_blob_keys(connection: Connection) -> set[str]:
+    """Every blob key any product's images refer to, discontinued products' too (their pages
+    still show): one query streamed over the galleries, never one per product."""
+    keys: set[str] = set()
+    rows = connection.execution_options(stream_results=True, yield_per=1000).execute(
+        select(products.c.images)
+    )
+    for (values,) in rows:
+        if values:
+            keys |= images.blob_keys(values)
+    return keys
 
 
 def locked_product(connection: Connection, product_id: str) -> Row[Any] | None:
