@@ -78,8 +78,16 @@ class Rendered:
     renditions: tuple[Rendition, ...]
 
 
-def render(decoded: Decoded, widths: tuple[int, ...] = WIDTHS) -> Rendered:
-    """The cleaned original and every rendition of `decoded` (see the module docstring)."""
+def render(
+    decoded: Decoded, widths: tuple[int, ...] = WIDTHS, *, avif_speed: int | None = None
+) -> Rendered:
+    """The cleaned original and every rendition of `decoded` (see the module docstring).
+
+    `avif_speed` overrides the AVIF renditions' encoder speed: bulk work that prefers time to
+    bytes (the demo catalog's hundreds of pictures) passes a faster one."""
+    options = dict(RENDITION_OPTIONS)
+    if avif_speed is not None:
+        options["avif"] = {**options["avif"], "speed": avif_speed}
     original = encode(decoded.image, decoded.format, ORIGINAL_OPTIONS[decoded.format])
     formats = tuple(dict.fromkeys((*_RENDITION_FORMATS, decoded.format)))
     made: list[Image.Image] = []
@@ -88,7 +96,7 @@ def render(decoded: Decoded, widths: tuple[int, ...] = WIDTHS) -> Rendered:
         source = next((m for m in reversed(made) if m.width >= 2 * width), decoded.image)
         resized = resize(source, width, height)
         made.append(resized)
-        renditions[:0] = [encode(resized, kind, RENDITION_OPTIONS[kind]) for kind in formats]
+        renditions[:0] = [encode(resized, kind, options[kind]) for kind in formats]
     return Rendered(original=original, renditions=tuple(renditions))
 
 
