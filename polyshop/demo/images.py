@@ -14,7 +14,10 @@ own, for categories whose products have no colour), puts each through
 under `cache_dir/blobs/<key>` with a `cache_dir/manifest.json` naming them. Later calls read
 the manifest only. The first run draws in a process per CPU; the cache is rebuilt when the
 drawings, the rendition settings, the Pillow version or the list of pictures change (the
-manifest carries a fingerprint of them) or a file it names is missing.
+manifest carries a fingerprint of them) or a file it names is missing. The pool is
+started with "spawn" (safe beside a server's threads), so, as with any spawned pool, the
+program's main module must be import-safe (`if __name__ == "__main__":`), as console
+scripts and pytest are; `workers=1` draws in the calling process instead.
 
 `DemoPictures.pick(category, color, index)` is deterministic: the same product always gets
 the same picture, and products of one category and colour spread over its variants. An
