@@ -31,11 +31,14 @@ from __future__ import annotations
 
 import io
 import struct
+import threading
 import warnings
 import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
-from PIL import Image, ImageCms, ImageFile, ImageOps
+from PIL import ExifTags, Image, ImageCms, ImageFile
 from PIL.AvifImagePlugin import AvifImageFile
 from PIL.JpegImagePlugin import JpegImageFile
 from PIL.PngImagePlugin import PngImageFile
@@ -58,6 +61,21 @@ _DECODE_ERRORS = (
     zlib.error,
     MemoryError,
 )
+
+
+#: What `ImageOps.exif_transpose` does for each EXIF orientation, applied here to an image
+#: whose orientation was read once, quietly (see `_oriented`).
+_TRANSPOSITIONS = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+
+_WARNING_FILTERS = threading.Lock()
 
 
 class ImageRejected(ValueError):
@@ -132,7 +150,7 @@ def _open(kind: str, data: bytes) -> ImageFile.ImageFile:
         "avif": AvifImageFile,
     }
     try:
-        with warnings.catch_warnings(record=True):
+        with _quiet():
             return readers[kind](io.BytesIO(data))
     except Image.DecompressionBombError as error:
         raise ImageRejected("too-many-pixels", str(error)) from error
@@ -166,11 +184,33 @@ def _webp_size(data: bytes) -> tuple[int, int] | None:
     return None
 
 
+@contextmanager
+def _quiet() -> Iterator[None]:
+    """Silence the warnings Pillow gives (instead of errors) about damaged headers and EXIF:
+    the bytes are judged here, and a warning must never escape as noise, or as an error where
+    warnings are errors. `catch_warnings` swaps process-wide state, so threads take turns;
+    only header and EXIF parsing run under the lock, never pixel decoding."""
+    with _WARNING_FILTERS, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        yield
+
+
+def _oriented(opened: ImageFile.ImageFile) -> Image.Image:
+    """The pixels turned the way the EXIF orientation says; an EXIF block that does not
+    parse is ignored, as browsers do."""
+    try:
+        with _quiet():
+            orientation = opened.getexif().get(ExifTags.Base.Orientation, 1)
+    except (*_DECODE_ERRORS, KeyError):
+        orientation = 1
+    transposition = _TRANSPOSITIONS.get(orientation) if isinstance(orientation, int) else None
+    return opened.transpose(transposition) if transposition is not None else opened
+
+
 def _clean(opened: ImageFile.ImageFile) -> Image.Image:
     """Oriented, sRGB, RGB or RGBA pixels in a new image that carries no metadata."""
     icc = opened.info.get("icc_profile")
-    with warnings.catch_warnings(record=True):
-        oriented = ImageOps.exif_transpose(opened) or opened
+    oriented = _oriented(opened)
     if icc and oriented.mode in ("RGB", "RGBA", "CMYK", "L"):
         oriented = _to_srgb(oriented, icc)
     image = _to_rgb(oriented)

@@ -9,7 +9,7 @@ import warnings
 import zlib
 
 import pytest
-from PIL import ExifTags, Image
+from PIL import ExifTags, Image, ImageOps
 
 from polyshop.media.images import FORMATS, ImageRejected, decode
 
@@ -201,3 +201,37 @@ def test_exif_and_gps_are_gone_from_the_decoded_image(kind):
 
     assert dict(decoded.image.getexif()) == {}
     assert decoded.image.info == {}
+
+
+@pytest.mark.parametrize("orientation", range(1, 9))
+def test_every_orientation_comes_out_as_pillows_exif_transpose_shows_it(orientation):
+    exif = Image.Exif()
+    exif[ExifTags.Base.Orientation] = orientation
+    data = encoded(two_halves(40, 20), "png", exif=exif.tobytes())
+
+    decoded = decode(data, **LIMITS)
+
+    expected = ImageOps.exif_transpose(Image.open(io.BytesIO(data))).convert("RGB")
+    assert decoded.image.size == expected.size
+    assert decoded.image.tobytes() == expected.tobytes()
+
+
+def test_a_damaged_exif_block_is_ignored_without_a_warning():
+    damaged = b"II*\x00\x08\x00\x00\x00\xff\xff" + b"\x12\x01\x03\x00"  # 65535 entries promised
+    data = encoded(two_halves(), "jpeg", exif=damaged)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        decoded = decode(data, **LIMITS)
+
+    assert (decoded.width, decoded.height) == (40, 20)
+    assert decoded.image.info == {}
+
+
+def test_an_icc_profile_that_does_not_parse_is_dropped_not_refused():
+    data = encoded(two_halves(), "png", icc_profile=b"not a profile at all")
+
+    decoded = decode(data, **LIMITS)
+
+    assert decoded.image.mode == "RGB"
+    assert "icc_profile" not in decoded.image.info
