@@ -125,6 +125,36 @@ class Settings(BaseSettings):
         pattern=r"^https?://",
         description="CDN base URL browsers fetch blobs from (<base>/<key>); unset: polyshop",
     )
+    # Product images: how large an upload may be, how many are processed at once, how long
+    # an unreferenced blob is kept before the garbage job may delete it.
+    media_max_bytes: int = Field(
+        default=25 * 1024 * 1024, ge=1024, le=1024**3, description="largest image upload"
+    )
+    media_max_pixels: int = Field(
+        default=50_000_000, ge=10_000, le=500_000_000, description="most pixels an image may have"
+    )
+    media_workers: int = Field(
+        default=2, ge=1, le=64, description="images decoded and rendered at once per process"
+    )
+    media_upload_expiry: float = Field(
+        default=900, gt=0, le=7 * 86400, description="seconds an upload URL stays valid"
+    )
+    media_gc_grace: float = Field(
+        default=86400,
+        ge=0,
+        description="seconds a blob no image refers to is kept before it may be deleted",
+    )
+    media_gc_interval: float = Field(
+        default=3600, gt=0, le=7 * 86400, description="how often unreferenced blobs are swept"
+    )
+    media_cache_bytes: int = Field(
+        default=64 * 1024 * 1024, ge=0, description="renditions kept in memory for serving"
+    )
+    media_signing_key: str | None = Field(
+        default=None,
+        min_length=16,
+        description="signs polyshop's own upload URLs; embedded mode makes one under data_dir",
+    )
 
     @field_validator("database_url", "read_database_url")
     @classmethod
