@@ -20,6 +20,7 @@ from polyshop.config import Settings
 from polyshop.eventstore.service import EventLog
 from polyshop.inventory.service import Inventory
 from polyshop.machinery import Machinery
+from polyshop.media.service import Media
 from polyshop.orders.checkout import Checkout
 from polyshop.orders.service import Orders
 from polyshop.recommendations.service import Recommender
@@ -51,6 +52,8 @@ class Container:
     #: The doors of orders and of the log (projections, streams, read waits).
     orders: Orders
     event_log: EventLog
+    #: Product images: uploads, renditions, serving, the garbage sweep.
+    media: Media
     readiness_checks: dict[str, Callable[[], None]] = field(default_factory=dict)
     #: Stores the shop degrades without (sessions and carts): reported, never "not ready".
     degradable_checks: dict[str, Callable[[], None]] = field(default_factory=dict)

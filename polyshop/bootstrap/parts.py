@@ -14,6 +14,7 @@ from polyshop.analytics.domain import viewer_key
 from polyshop.analytics.ports import AnalyticsStore
 from polyshop.analytics.recorder import SignalRecorder
 from polyshop.analytics.retention import analytics_retention
+from polyshop.bootstrap.media import media_url
 from polyshop.bootstrap.stores import TtlStores, ping
 from polyshop.cart.service import Carts, price_watcher
 from polyshop.catalog.documents import CATALOG_EVENTS
@@ -42,6 +43,7 @@ def carts_and_accounts(
         max_lines=settings.cart_max_lines,
         cart_ttl=settings.cart_ttl,
         on_added=lambda owner, product_id: signals.cart_add(product_id, viewer_key(owner)),
+        media_url=media_url(settings),
     )
     prices = price_watcher(ttl.carts, store, store.notifier, CATALOG_EVENTS)
     accounts = Accounts(
@@ -60,10 +62,11 @@ def search_index(
     """Search and the projection that keeps it: PostgreSQL's full text in server mode, a
     Tantivy index under the data dir embedded."""
     if settings.mode is Mode.SERVER:
-        return PostgresSearchIndex(read_engine), PostgresSearchProjection(store.head)
+        projection = PostgresSearchProjection(store.head, media_url(settings))
+        return PostgresSearchIndex(read_engine), projection
     tantivy_index = TantivyCatalogIndex(settings.data_dir / "search")
     closers.append(tantivy_index.close)
-    return tantivy_index, TantivySearchProjection(tantivy_index)
+    return tantivy_index, TantivySearchProjection(tantivy_index, media_url(settings))
 
 
 def periodic_jobs(

@@ -12,6 +12,7 @@ from polyshop.analytics.recorder import SignalRecorder
 from polyshop.analytics.sales import SalesProjection
 from polyshop.analytics.service import Analytics
 from polyshop.api.rest.product_json import RestProductJson, recommendations_json
+from polyshop.bootstrap.media import blob_store, media, media_url
 from polyshop.bootstrap.parts import (
     carts_and_accounts,
     periodic_jobs,
@@ -28,6 +29,7 @@ from polyshop.bootstrap.stores import (
 )
 from polyshop.cart.ordered import OrderedCartsProjection
 from polyshop.catalog.documents import ProductDocumentProjection
+from polyshop.catalog.images import MediaUrl, media_path
 from polyshop.catalog.page_cache import ProductPageCache, page_cache_invalidator
 from polyshop.catalog.service import Catalog
 from polyshop.config import Mode, Settings
@@ -53,10 +55,12 @@ from polyshop.recommendations.sql_graph import SqlRecommendationGraph
 from polyshop.search.service import Search
 
 
-def build_projections(extra: list[Projection]) -> list[Projection]:
+def build_projections(
+    extra: list[Projection], media_url: MediaUrl = media_path
+) -> list[Projection]:
     return [
         StreamSummaryProjection(),
-        ProductDocumentProjection(),
+        ProductDocumentProjection(media_url),
         OrderHistoryProjection(),
         SalesProjection(),
         CoPurchaseProjection(),
@@ -93,7 +97,7 @@ def _projection_runner(
 ) -> ProjectionRunner:
     return ProjectionRunner(
         store,
-        build_projections(extra),
+        build_projections(extra, media_url(settings)),
         lease_factory,
         batch_size=settings.projection_batch_size,
         poll_interval=settings.projection_poll_interval,
@@ -154,8 +158,20 @@ def _wire(
     graph = SqlRecommendationGraph(store.write_engine, read_engine)
     jobs = periodic_jobs(settings, store, lease_factory, analytics, graph)
     closers[:0] = [job.stop for job in reversed(jobs)]
-    checkout = Checkout(store, store.read_engine, ttl.carts, timedelta(seconds=settings.order_hold))
+    checkout = Checkout(
+        store,
+        store.read_engine,
+        ttl.carts,
+        timedelta(seconds=settings.order_hold),
+        media_url=media_url(settings),
+    )
     in_cart = cart_products(accounts, carts)
+    catalog = Catalog(
+        store, read_engine, pages, signals, RestProductJson(), primary=store.read_engine
+    )
+    blobs = blob_store(settings, closers)
+    images, garbage = media(settings, blobs, catalog, lease_factory)
+    closers.insert(0, garbage.stop)
     return Container(
         settings=settings,
         machinery=Machinery(store, runner, read_engine, lease_factory),
@@ -171,19 +187,23 @@ def _wire(
             read_engine, graph, recommendations, render=recommendations_json, in_cart=in_cart
         ),
         payment_secret=secret(settings, "payment_webhook_secret", "payment-webhook-secret"),
-        catalog=Catalog(
-            store, read_engine, pages, signals, RestProductJson(), primary=store.read_engine
-        ),
+        catalog=catalog,
         inventory=Inventory(store, store.read_engine),
         search_service=Search(search, search_projection.name),
         orders=Orders(store, read_engine, checkout),
         event_log=EventLog(runner, store.last_position, read_engine),
+        media=images,
         background=[
             *(invalidator.start, prices.start, signals.start),
             *(job.start for job in jobs),
+            garbage.start,
             *ttl.background,
         ],
         readiness_checks=readiness_checks(settings, store, read_engine),
-        degradable_checks={"sessions_and_carts": ttl.check, "analytics": analytics.check},
+        degradable_checks={
+            "sessions_and_carts": ttl.check,
+            "analytics": analytics.check,
+            "media": blobs.check,
+        },
         closers=closers,
     )

@@ -27,6 +27,7 @@ from polyshop.cart.ports import CartStore
 from polyshop.cart.views import PricedView, document
 from polyshop.catalog import pricing
 from polyshop.catalog.domain import CatalogError, Offer, normalize_sku
+from polyshop.catalog.images import MediaUrl, media_path
 from polyshop.eventstore.events import RecordedEvent
 from polyshop.eventstore.follower import LogFollower
 from polyshop.eventstore.ports import EventNotifier, EventStore
@@ -52,8 +53,10 @@ class Carts:
         max_lines: int = domain.MAX_LINES,
         cart_ttl: float = CART_TTL,
         on_added: Callable[[str, str], None] = lambda owner, product_id: None,
+        media_url: MediaUrl = media_path,
     ) -> None:
         self.store = store
+        self._media_url = media_url
         self._catalog = catalog
         self._view_ttl = view_ttl
         self._max_lines = max_lines
@@ -201,7 +204,7 @@ class Carts:
         if not wanted:
             return {}
         with self._catalog.connect() as connection:
-            return pricing.offers(connection, wanted)
+            return pricing.offers(connection, wanted, self._media_url)
 
 
 def _body(kept: bytes) -> bytes:

@@ -38,6 +38,7 @@ from sqlalchemy.exc import IntegrityError
 from polyshop.cart.ports import CartStore, OrderedCart
 from polyshop.catalog import pricing
 from polyshop.catalog.domain import Offer
+from polyshop.catalog.images import MediaUrl, media_path
 from polyshop.eventstore.errors import ConcurrencyConflict
 from polyshop.eventstore.events import EventMetadata, NewEvent, StreamAppend
 from polyshop.eventstore.ports import EventStore, UnitOfWork
@@ -93,6 +94,7 @@ class Checkout:
         hold: timedelta,
         *,
         max_batch: int = 64,
+        media_url: MediaUrl = media_path,
     ) -> None:
         """`primary` reads the write database outside any transaction, never a replica: the
         answer or order a refused checkout looks for committed a moment ago."""
@@ -100,6 +102,7 @@ class Checkout:
         self._primary = primary
         self._carts = carts
         self._hold = hold
+        self._media_url = media_url
         # Two checkouts of one cart never share a transaction: the later one must see the
         # earlier one's order (and its retry, with the same key, the earlier answer).
         self._batches: GroupCommit[_Request, Placed] = GroupCommit(
@@ -156,7 +159,7 @@ class Checkout:
         hold_until = now + self._hold
         outcomes: list[Placed | Exception] = [EmptyCart()] * len(requests)
         with self._store.unit_of_work() as uow:
-            drafts = _drafts(uow.connection, requests, hold_until, outcomes)
+            drafts = _drafts(uow.connection, requests, hold_until, outcomes, self._media_url)
             booked = stock.reserve_many(
                 uow,
                 [stock.Hold(d.order_id, requests[d.index].lines, d.metadata) for d in drafts],
@@ -193,12 +196,13 @@ def _drafts(
     requests: Sequence[_Request],
     hold_until: datetime,
     outcomes: list[Placed | Exception],
+    media_url: MediaUrl,
 ) -> list[_Draft]:
     """The batch's orders priced and ready for their stock; the others' outcomes set
     (a replayed answer, a cart ordered already, a refusal)."""
     earlier = sql_checkout.earlier_answers(connection, [(r.user_id, r.key) for r in requests])
     ordered = sql_checkout.orders_of_carts(connection, [r.cart_id for r in requests])
-    offers = pricing.offers(connection, {sku for r in requests for sku in r.lines})
+    offers = pricing.offers(connection, {sku for r in requests for sku in r.lines}, media_url)
     drafts: list[_Draft] = []
     for i, request in enumerate(requests):
         answered = earlier.get((request.user_id, request.key))

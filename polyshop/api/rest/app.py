@@ -12,6 +12,7 @@ from prometheus_client import CollectorRegistry
 
 from polyshop import __version__
 from polyshop.api.rest import domain_errors, openapi, problems
+from polyshop.api.rest.media_files import MediaFiles
 from polyshop.api.rest.metrics import ProjectionLagCollector, SignalCollector
 from polyshop.api.rest.middleware import HttpMetrics, RequestContextMiddleware
 from polyshop.api.rest.page_cache_middleware import CachedProductPages
@@ -21,6 +22,7 @@ from polyshop.api.rest.routes import (
     analytics,
     cart,
     health,
+    images,
     inventory,
     orders,
     payments,
@@ -82,12 +84,16 @@ def create_app(container: Container, *, start_projections: bool | None = None) -
     app.include_router(cart.router)
     app.include_router(orders.router)
     app.include_router(payments.router)
+    app.include_router(images.router)
     app.include_router(admin_analytics.router)
     app.add_middleware(CachedProductPages, catalog=container.catalog)
+    app.add_middleware(MediaFiles, media=container.media)
     app.add_middleware(TextGuard)  # ahead of the page cache: a refused URL is never served
     app.add_middleware(  # added last: the outermost, so it sees every request
         RequestContextMiddleware,
         max_body_bytes=container.settings.max_body_bytes,
         metrics=HttpMetrics(registry),
+        large_bodies=images.UPLOADS,
+        max_large_body_bytes=container.settings.media_max_bytes + images.FORM_OVERHEAD,
     )
     return app

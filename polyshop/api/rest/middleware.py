@@ -47,11 +47,32 @@ class HttpMetrics:
 LOGGED_PATH_CHARS = 200
 
 
+#: Requests that carry files rather than JSON (image uploads), with a body limit of their own.
+LargeBodies = tuple[tuple[str, re.Pattern[str]], ...]
+
+
 class RequestContextMiddleware:
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int, metrics: HttpMetrics) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        max_body_bytes: int,
+        metrics: HttpMetrics,
+        large_bodies: LargeBodies = (),
+        max_large_body_bytes: int = 0,
+    ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
         self.metrics = metrics
+        self.large_bodies = large_bodies
+        self.max_large_body_bytes = max_large_body_bytes
+
+    def _body_limit(self, scope: Scope) -> int:
+        method, path = scope["method"], scope["path"]
+        for allowed, pattern in self.large_bodies:
+            if method == allowed and pattern.match(path):
+                return self.max_large_body_bytes
+        return self.max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -60,13 +81,14 @@ class RequestContextMiddleware:
         headers = dict(scope["headers"])
         supplied = headers.get(b"x-request-id", b"").decode("latin-1")
         request_id = supplied if _REQUEST_ID.match(supplied) else uuid.uuid4().hex
-        exchange = _Exchange(receive, send, self.max_body_bytes, request_id)
+        limit = self._body_limit(scope) if self.large_bodies else self.max_body_bytes
+        exchange = _Exchange(receive, send, limit, request_id)
         started = time.perf_counter()
         token_id = correlation.correlation_id.set(request_id)
         structlog.contextvars.bind_contextvars(request_id=request_id)
         try:
             length = headers.get(b"content-length")
-            if length is not None and (not length.isdigit() or int(length) > self.max_body_bytes):
+            if length is not None and (not length.isdigit() or int(length) > limit):
                 await exchange.refuse_too_large()
             else:
                 try:
