@@ -55,7 +55,7 @@ class UploadSigner:
         if not is_upload_id(upload_id):
             raise UploadRefused("This is not an upload URL polyshop handed out.")
         expected = self.signature(upload_id, expires)
-        if not hmac.compare_digest(expected, signature):
+        if not hmac.compare_digest(expected.encode(), signature.encode("utf-8", "replace")):
             raise UploadRefused("The upload URL's signature does not match; ask for a new one.")
         if datetime.fromtimestamp(expires, UTC) < now:
             raise UploadRefused("The upload URL has expired; ask for a new one.")

@@ -106,6 +106,11 @@ def _schema(app: Any, token: str) -> Any:
     return schema
 
 
+_IMAGE_REFUSED = {
+    "/problems/unsupported-format", "/problems/corrupt-image", "/problems/too-many-pixels",
+    "/problems/animated-image",
+}  # fmt: skip
+
 #: Rules the document states in words that JSON Schema cannot express, because they relate
 #: two inputs or an input to the shop's state: a schema-valid request may break them, and
 #: then a 422 naming the field is the right answer. By operation: the fields (or problem
@@ -129,13 +134,26 @@ BEYOND_SCHEMA: dict[str, set[str]] = {
                             "/problems/order-too-large"},
     # The password is a common one, or the email itself.
     "POST /api/v1/auth/register": {"password"},
+    # What a file holds (the document says which images are taken, in words); a place past
+    # the product's own number of images.
+    "POST /api/v1/products/{product_id}/images": {*_IMAGE_REFUSED, "position"},
+    "PUT /api/v1/products/{product_id}/images/{image_id}": _IMAGE_REFUSED,
+    "PATCH /api/v1/products/{product_id}/images/{image_id}": {"position"},
+    "POST /api/v1/products/{product_id}/images/uploads/{upload_id}": {
+        *_IMAGE_REFUSED, "position"},
 }  # fmt: skip
 
 
 #: Failures that are not the operation's: by failure code, the operations and why.
 #: - ST301: DELETE /products/{id} discontinues a product, as the API has always spelled it;
 #:   its document stays readable (status `discontinued`) for orders and old links.
+#: - ST302: an upload's id names bytes the client PUTs to the upload URL first; attaching it
+#:   before that is the 404 the document lists.
 NOT_THIS_OPERATION: dict[str, set[str]] = {
+    "ST302": {
+        "POST /api/v1/products/{product_id}/images/uploads",
+        "POST /api/v1/products/{product_id}/images/uploads/{upload_id}",
+    },
     "ST301": {
         "GET /api/v1/products/{product_id}",
         "GET /api/v1/products/{product_id}/recommendations",

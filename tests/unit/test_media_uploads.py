@@ -41,6 +41,8 @@ def test_a_stretched_expiry_another_id_or_another_key_is_refused() -> None:
         signer.verify(new_upload_id(), expires, signature, NOW)
     with pytest.raises(UploadRefused, match="signature"):
         UploadSigner("x" * 32).verify(upload_id, expires, signature, NOW)
+    with pytest.raises(UploadRefused, match="signature"):  # not even ASCII: still a refusal
+        UploadSigner("k" * 32).verify(upload_id, expires, "\x80" + signature[1:], NOW)
 
 
 @pytest.mark.parametrize("bad", ["", "../../etc/passwd", "a/b", "short", "x" * 65, "sp ace" * 5])

@@ -29,11 +29,13 @@ NOT_BLANK = r"\S"
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
-Url = Annotated[str, StringConstraints(pattern=r"^(https?://|/)\S{1,500}$")]
+# U+0085 spelled out: white space to the server's regex engine, not to ECMA-262's `\s`, and
+# the document must refuse what the server refuses.
+Url = Annotated[str, StringConstraints(pattern=r"^(https?://|/)[^\s\u0085]{1,500}$")]
 _NOT_BLANK: JsonDict = {"pattern": NOT_BLANK}
 
 
-def _no_null(schema: dict[str, Any]) -> None:
+def no_null(schema: dict[str, Any]) -> None:
     """A patch field: absent means unchanged, and null is refused, so none is offered."""
     branches = [b for b in schema.pop("anyOf", []) if b.get("type") != "null"]
     if branches:
@@ -45,7 +47,7 @@ def _patch(**extra: Any) -> Any:
     """A patch field's `Field`: optional, never null, with `extra` documented."""
 
     def document(schema: dict[str, Any]) -> None:
-        _no_null(schema)
+        no_null(schema)
         schema.update(extra)
 
     return Field(default=None, json_schema_extra=document)

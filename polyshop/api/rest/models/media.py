@@ -4,16 +4,29 @@ and the upload URLs for large files."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from polyshop.api.rest.models.catalog import ImageOut
+from polyshop.api.rest.models.catalog import ImageOut, no_null
 from polyshop.api.rest.models.integers import Integer
 from polyshop.api.rest.models.printable import Printable
+from polyshop.catalog.images import MAX_IMAGES
 
 Alt = Annotated[Printable, StringConstraints(strip_whitespace=True, max_length=300)]
-Position = Annotated[Integer, Field(ge=0, le=19)]
+
+
+def _position(schema: dict[str, Any]) -> None:
+    """Absent or null: unchanged (last, for a new image). The upper bound the document
+    gives is the most images a product holds; the product's own count is checked after."""
+    no_null(schema)
+    schema.update(minimum=0, maximum=MAX_IMAGES - 1)
+
+
+def position_field() -> Any:
+    return Field(
+        default=None, description="Place among the images (0 = first).", json_schema_extra=_position
+    )
 
 
 class ImageWritten(BaseModel):
@@ -34,7 +47,7 @@ class ImagePatch(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     alt: Alt | None = None
-    position: Position | None = None
+    position: Integer | None = position_field()
     primary: Literal[True] | None = None
 
 
@@ -57,4 +70,4 @@ class UploadStarted(BaseModel):
 class UploadAttach(BaseModel):
     model_config = ConfigDict(extra="forbid")
     alt: Alt = ""
-    position: Position | None = None
+    position: Integer | None = position_field()

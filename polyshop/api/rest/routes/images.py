@@ -10,7 +10,7 @@ from fastapi import APIRouter, File, Form, Path, Query, Request, Response, Uploa
 from fastapi.concurrency import run_in_threadpool
 
 from polyshop.api.rest.dependencies import AdminDep, ContainerDep
-from polyshop.api.rest.models.catalog import ImageOut
+from polyshop.api.rest.models.catalog import ImageOut, no_null
 from polyshop.api.rest.models.media import (
     Alt,
     ImageChanged,
@@ -25,6 +25,7 @@ from polyshop.api.rest.problems import Problem
 from polyshop.api.rest.route_errors import translating
 from polyshop.api.rest.routes.images_errors import media_problem
 from polyshop.api.rest.routes.products import ProductId
+from polyshop.catalog.images import MAX_IMAGES
 from polyshop.container import Container
 from polyshop.media.service import ImageWritten as Written
 from polyshop.media.service import UploadTooLarge
@@ -84,7 +85,13 @@ def upload_image(
     _: AdminDep,
     alt: Annotated[Alt, Form(description="Alternative text for people who cannot see it.")] = "",
     position: Annotated[
-        int | None, Form(ge=0, le=19, description="Place among the images (0 = first).")
+        int | None,
+        Form(
+            ge=0,
+            le=MAX_IMAGES - 1,
+            description="Place among the images (0 = first; absent: last).",
+            json_schema_extra=no_null,
+        ),
     ] = None,
 ) -> ImageWritten:
     """Add an image: validated, stripped of metadata, rendered in several widths and
@@ -191,7 +198,7 @@ async def receive_upload(
     request: Request,
     container: ContainerDep,
     expires: Annotated[int, Query(description="As handed out.")],
-    signature: Annotated[str, Query(max_length=64, description="As handed out.")],
+    signature: Annotated[str, Query(pattern="^[0-9a-f]{64}$", description="As handed out.")],
 ) -> None:
     """Where polyshop's own upload URLs point (when the blob store cannot presign): the
     signature in the URL is the authorisation."""
