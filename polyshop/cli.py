@@ -23,6 +23,7 @@ from polyshop.cli_support import (
     build_container,
     configure_logs,
     data_dir_option,
+    demo_pictures_for,
     jsonable,
     load_settings,
     vars_of,
@@ -82,8 +83,9 @@ def serve(
         )
     container = build_container(settings)
     if not no_seed and seeding.catalog_is_empty(container.machinery.store.read_engine):
+        pictures = demo_pictures_for(container)
         click.echo(f"seeding a demo catalog of {DEMO_PRODUCTS:,} products", err=True)
-        seeding.seed(container.machinery.store, DEMO_PRODUCTS, batch=1000)
+        seeding.seed(container.machinery.store, DEMO_PRODUCTS, batch=1000, pictures=pictures)
     click.echo(
         f"polyshop ({settings.mode.value} mode) on http://{settings.host}:{settings.port}"
         + (f", data in {settings.data_dir.resolve()}" if settings.mode.value == "embedded" else "")
@@ -232,12 +234,14 @@ def seed_command(total: int, batch: int, data_dir: Path | None) -> None:
         if start >= total:
             click.echo(f"the catalog already holds {start:,} demo products", err=True)
             return
+        pictures = demo_pictures_for(container)
         started = time.monotonic()
         created = seeding.seed(
             container.machinery.store,
             total,
             start=start,
             batch=batch,
+            pictures=pictures,
             on_progress=lambda n: click.echo(f"\r  {n:,} / {total:,}", nl=False, err=True),
         )
         elapsed = time.monotonic() - started

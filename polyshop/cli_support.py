@@ -19,6 +19,7 @@ import click
 if TYPE_CHECKING:
     from polyshop.config import Settings
     from polyshop.container import Container
+    from polyshop.demo.images import DemoPictures
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -86,3 +87,18 @@ def vars_of(value: Any) -> dict[str, Any]:
 def jsonable(value: Any) -> Any:
     """Through JSON and back: times, decimals and ids become the strings `--json` prints."""
     return json.loads(json.dumps(value, default=str))
+
+
+def demo_pictures_for(container: Container) -> DemoPictures:
+    """The demo catalog's pictures, drawn on the first run (said, since it takes a while)
+    and cached, with every file put in the shop's blob store."""
+    from polyshop.demo.images import demo_pictures
+    from polyshop.demo.seeding import store_pictures
+
+    settings = container.settings
+    cache = settings.demo_pictures_dir or settings.data_dir / "demo-pictures"
+    if not (cache / "manifest.json").exists():
+        click.echo("drawing the demo catalog's pictures (once; cached after)", err=True)
+    pictures = demo_pictures(cache)
+    store_pictures(container.media.blobs, pictures)
+    return pictures

@@ -155,6 +155,11 @@ class Settings(BaseSettings):
         min_length=16,
         description="signs polyshop's own upload URLs; embedded mode makes one under data_dir",
     )
+    demo_pictures_dir: Path | None = Field(
+        default=None,
+        description="where the demo catalog's drawn pictures are cached; unset: "
+        "<data_dir>/demo-pictures (shops may share one)",
+    )
 
     @field_validator("database_url", "read_database_url")
     @classmethod

@@ -13,6 +13,7 @@ In CI (CI=true) a missing URL is an error, never a silent skip.
 from __future__ import annotations
 
 import os
+import tempfile
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -33,6 +34,11 @@ _MISSING_SERVERS = pytest.StashKey[dict[str, str]]()
 
 def pytest_configure(config: pytest.Config) -> None:
     config.stash[_MISSING_SERVERS] = local_servers.adopt_local_servers()
+    # Shops that seed the demo catalog (and the `polyshop` processes tests start) share one
+    # cache of its drawn pictures: drawn once per run, not once per test.
+    os.environ.setdefault(
+        "POLYSHOP_DEMO_PICTURES_DIR", str(Path(tempfile.gettempdir()) / "polyshop-demo-pictures")
+    )
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)

@@ -9,6 +9,7 @@ from typing import Any
 from polyshop.catalog import domain, images, sql_products
 from polyshop.catalog.domain import ProductDraft, Variant
 from polyshop.catalog.errors import DuplicateSku, ProductNotFound
+from polyshop.catalog.images import ProductImage
 from polyshop.eventstore.events import NewEvent, StreamAppend
 from polyshop.eventstore.ports import EventStore, UnitOfWork
 from polyshop.inventory import stock as inventory
@@ -43,15 +44,22 @@ def create_product(store: EventStore, draft: ProductDraft, stock: Mapping[str, i
 
 
 def import_products(
-    store: EventStore, items: Sequence[tuple[ProductDraft, Mapping[str, int]]]
+    store: EventStore,
+    items: Sequence[tuple[ProductDraft, Mapping[str, int]]],
+    pictures: Sequence[Sequence[ProductImage]] | None = None,
 ) -> list[Written]:
-    """Create many products (with their stock) in one transaction and a few statements."""
+    """Create many products (with their stock) in one transaction and a few statements.
+
+    `pictures`, one sequence per item, are images whose blobs are stored already (a bulk
+    import's, the demo catalog's): each becomes a ProductImageAdded right after its
+    product's ProductCreated, as if it had been uploaded then."""
     ids = [new_id() for _ in items]
     pairs = list(zip(ids, (draft for draft, _ in items), strict=True))
+    galleries = [list(p) for p in pictures] if pictures is not None else [[] for _ in items]
     now = utc_now()
     with store.unit_of_work() as uow:
         _refuse_existing_skus(uow, [v.sku for _, d in pairs for v in d.variants])
-        sql_products.insert_products(uow.connection, pairs, now)
+        sql_products.insert_products(uow.connection, pairs, now, galleries)
         _insert_variants(uow, [(pid, v) for pid, d in pairs for v in d.variants])
         levels = [{v.sku: stock.get(v.sku, 0) for v in d.variants} for d, stock in items]
         inventory.start_keeping(uow, {sku: n for level in levels for sku, n in level.items()})
@@ -60,18 +68,33 @@ def import_products(
         uow.append_many(
             [
                 append
-                for (pid, draft), level in zip(pairs, levels, strict=True)
+                for (pid, draft), level, gallery in zip(pairs, levels, galleries, strict=True)
                 for append in (
                     StreamAppend(
                         domain.stream_id(pid),
                         domain.PRODUCT_STREAM,
-                        [NewEvent(domain.PRODUCT_CREATED, domain.created_event(pid, draft))],
+                        [
+                            NewEvent(domain.PRODUCT_CREATED, domain.created_event(pid, draft)),
+                            *_added(pid, draft, gallery),
+                        ],
                     ),
                     *inventory.first_events(level),
                 )
             ]
         )
     return [Written(pid, uow.position) for pid in ids]
+
+
+def _added(product_id: str, draft: ProductDraft, gallery: list[ProductImage]) -> list[NewEvent]:
+    """The events of images a product is created with, after its external ones (URLs)."""
+    first = len(draft.images)
+    return [
+        NewEvent(
+            images.PRODUCT_IMAGE_ADDED,
+            {"product_id": product_id, "image": image.to_event(), "position": first + i},
+        )
+        for i, image in enumerate(gallery)
+    ]
 
 
 def update_product(store: EventStore, product_id: str, changes: Mapping[str, Any]) -> Written:

@@ -6,7 +6,7 @@ Every function runs on the caller's connection, inside the command's unit of wor
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -22,9 +22,13 @@ from polyshop.values.money import from_cents, to_cents
 
 
 def insert_products(
-    connection: Connection, drafts: Iterable[tuple[str, ProductDraft]], created_at: datetime
+    connection: Connection,
+    drafts: Iterable[tuple[str, ProductDraft]],
+    created_at: datetime,
+    pictures: Iterable[Sequence[images.ProductImage]],
 ) -> None:
-    """The rows of new products (id, draft), active at version 1, in one statement."""
+    """The rows of new products (id, draft) and the images each is created with, active,
+    at the version their events take them to, in one statement."""
     insert_rows(
         connection,
         products,
@@ -39,12 +43,12 @@ def insert_products(
                 "currency": domain.CURRENCY,
                 "tags": list(d.tags),
                 "attributes": dict(d.attributes),
-                "images": images.gallery_to_row(images.external_images(d.images)),
+                "images": images.gallery_to_row([*images.external_images(d.images), *gallery]),
                 "status": domain.ACTIVE,
-                "version": 1,
+                "version": 1 + len(gallery),
                 "created_at": created_at,
             }
-            for pid, d in drafts
+            for (pid, d), gallery in zip(drafts, pictures, strict=True)
         ],
     )
 

@@ -16,9 +16,12 @@ from sqlalchemy import Engine, func, select
 
 from polyshop.catalog.commands import import_products
 from polyshop.catalog.domain import ProductDraft, Variant
+from polyshop.catalog.images import ImageFile, ProductImage
 from polyshop.catalog.schema import products, variants
+from polyshop.demo.images import DemoFile, DemoPictures
 from polyshop.eventstore.ports import EventStore
 from polyshop.inventory.schema import stock as stock_levels
+from polyshop.media.ports import BlobStore
 
 
 @dataclass(frozen=True, slots=True)
@@ -279,20 +282,54 @@ def seed(
     start: int = 0,
     batch: int = 500,
     on_progress: Callable[[int], None] | None = None,
+    pictures: DemoPictures | None = None,
 ) -> int:
-    """Create demo products `start` .. `total - 1`; return how many were created.
+    """Create demo products `start` .. `total - 1`; return how many were created. With
+    `pictures` (whose files are in the blob store: `store_pictures`), each has one.
 
     Ends by refreshing the planner's statistics of the tables it filled: the read models
     are built next, from a log the planner would otherwise believe still empty."""
     created = 0
     for chunk in _chunks(range(start, total), batch):
-        import_products(store, [product_at(i) for i in chunk])
+        items = [product_at(i) for i in chunk]
+        shown = (
+            [[picture_of(i, draft, pictures)] for i, (draft, _) in zip(chunk, items, strict=True)]
+            if pictures is not None
+            else None
+        )
+        import_products(store, items, shown)
         created += len(chunk)
         if on_progress is not None:
             on_progress(chunk[-1] + 1)
     if created:
         store.refresh_statistics(products.name, variants.name, stock_levels.name)
     return created
+
+
+def picture_of(index: int, draft: ProductDraft, pictures: DemoPictures) -> ProductImage:
+    """Demo product `index`'s image: a picture of its category in its first colour."""
+    color = next((v.color for v in draft.variants if v.color), None)
+    picture = pictures.pick(draft.category, color, index)
+    return ProductImage(
+        f"demo-{index:07d}",
+        draft.name,
+        _file(picture.original),
+        tuple(_file(f) for f in picture.renditions),
+    )
+
+
+def store_pictures(blobs: BlobStore, pictures: DemoPictures) -> int:
+    """Put every demo picture's files in the blob store (those not there yet); how many."""
+    stored = 0
+    for file in pictures.files():
+        if blobs.stat(file.key) is None:
+            blobs.put(file.key, file.read(), file.content_type)
+            stored += 1
+    return stored
+
+
+def _file(file: DemoFile) -> ImageFile:
+    return ImageFile(file.key, file.width, file.height, file.format)
 
 
 def _chunks(indexes: range, size: int) -> Iterator[range]:

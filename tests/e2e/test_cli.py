@@ -240,6 +240,13 @@ def test_seed_makes_a_coherent_catalog_and_resumes(backend: str, container_for):
     assert laptops
     assert all(d["brand"] in d["name"] for d in docs)
     assert all(1 <= len(d["variants"]) <= 6 for d in docs)
+    # Each has a picture of its kind, stored where the shop serves it from.
+    assert all(len(d["images"]) == 1 and d["images"][0]["alt"] == d["name"] for d in docs)
+    assert len({d["images"][0]["url"] for d in docs}) > 10
+    blobs = container.media.blobs
+    for doc in docs[:5]:
+        for rendition in doc["images"][0]["renditions"]:
+            assert blobs.stat(rendition["url"].removeprefix("/media/")) is not None
 
 
 def test_create_admin_reads_the_password_from_stdin_and_the_admin_can_log_in(tmp_path: Path):
