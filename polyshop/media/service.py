@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from polyshop.catalog.commands import Written
 from polyshop.catalog.image_documents import uploaded_entry
 from polyshop.catalog.images import ImageFile, MediaUrl, ProductImage
-from polyshop.catalog.commands import Written
 from polyshop.catalog.service import Catalog
 from polyshop.media.hot_blobs import HotBlobs
 from polyshop.media.images import decode
