@@ -160,6 +160,11 @@ class Settings(BaseSettings):
         description="where the demo catalog's drawn pictures are cached; unset: "
         "<data_dir>/demo-pictures (shops may share one)",
     )
+    secret_key: str | None = Field(
+        default=None,
+        min_length=16,
+        description="signs the web pages' CSRF tokens; embedded mode makes one under data_dir",
+    )
 
     @field_validator("database_url", "read_database_url")
     @classmethod

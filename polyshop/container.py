@@ -45,6 +45,8 @@ class Container:
     recommender: Recommender
     #: The payment provider's webhook secret; None = the webhook refuses every call.
     payment_secret: str | None
+    #: Signs the web pages' CSRF tokens; None = tokens are plain double-submit values.
+    web_secret: str | None
     #: The doors of catalog, inventory and search (recommendations: `recommender`).
     catalog: Catalog
     inventory: Inventory

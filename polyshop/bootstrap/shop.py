@@ -187,6 +187,11 @@ def _wire(
             read_engine, graph, recommendations, render=recommendations_json, in_cart=in_cart
         ),
         payment_secret=secret(settings, "payment_webhook_secret", "payment-webhook-secret"),
+        web_secret=(
+            secret(settings, "secret_key", "secret-key")
+            if settings.secret_key or settings.mode is Mode.EMBEDDED
+            else None
+        ),
         catalog=catalog,
         inventory=Inventory(store, store.read_engine),
         search_service=Search(search, search_projection.name),

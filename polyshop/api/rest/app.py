@@ -32,6 +32,9 @@ from polyshop.api.rest.routes import (
 )
 from polyshop.api.rest.text_guard import TextGuard
 from polyshop.api.web import admin_analytics
+from polyshop.api.web.storefront import forms as storefront_forms
+from polyshop.api.web.storefront import pages as storefront
+from polyshop.api.web.storefront import router as storefront_router
 from polyshop.container import Container
 
 
@@ -86,6 +89,9 @@ def create_app(container: Container, *, start_projections: bool | None = None) -
     app.include_router(payments.router)
     app.include_router(images.router)
     app.include_router(admin_analytics.router)
+    storefront.install(app, container)
+    storefront_forms.install(app)
+    app.include_router(storefront_router.router)
     app.add_middleware(CachedProductPages, catalog=container.catalog)
     app.add_middleware(MediaFiles, media=container.media)
     app.add_middleware(TextGuard)  # ahead of the page cache: a refused URL is never served
