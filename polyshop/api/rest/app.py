@@ -31,7 +31,7 @@ from polyshop.api.rest.routes import (
     search,
 )
 from polyshop.api.rest.text_guard import TextGuard
-from polyshop.api.web import admin_analytics
+from polyshop.api.web import admin_analytics, docs
 from polyshop.api.web.storefront import forms as storefront_forms
 from polyshop.api.web.storefront import pages as storefront
 from polyshop.api.web.storefront import router as storefront_router
@@ -61,6 +61,8 @@ def create_app(container: Container, *, start_projections: bool | None = None) -
         title="polyshop",
         version=__version__,
         lifespan=lifespan,
+        docs_url=None,  # /docs and /redoc come from polyshop.api.web.docs: no CDN
+        redoc_url=None,
     )
     app.state.container = container
     registry = CollectorRegistry()
@@ -69,6 +71,7 @@ def create_app(container: Container, *, start_projections: bool | None = None) -
     app.state.metrics_registry = registry
     problems.install(app)
     openapi.install(app)  # the document completed: problems, security, links
+    docs.install(app)
 
     @app.get("/", include_in_schema=False)
     def home() -> RedirectResponse:
