@@ -50,6 +50,8 @@ class Accounts:
         self.sessions = sessions
         self.throttle = throttle
         self.on_login = on_login
+        #: What follows a sign-up, attached by the composition root (guest orders claimed).
+        self.on_register: Callable[[User], object] = lambda _user: None
 
     def register(
         self,
@@ -62,6 +64,7 @@ class Accounts:
     ) -> SignedIn:
         self.throttle.sign_up(client)
         written = commands.register(self.store, email, password, name)
+        self.on_register(written.user)
         issued = self._sign_in(written.user, current)
         return SignedIn(written.user, issued, written.position)
 

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from sqlalchemy import Engine
 
+from polyshop.accounts.service import Accounts
 from polyshop.analytics.ports import AnalyticsStore
 from polyshop.analytics.recorder import SignalRecorder
 from polyshop.analytics.sales import SalesProjection
@@ -195,7 +196,7 @@ def _wire(
         catalog=catalog,
         inventory=Inventory(store, store.read_engine),
         search_service=Search(search, search_projection.name),
-        orders=Orders(store, read_engine, checkout),
+        orders=_orders_claimed_on_sign_up(Orders(store, read_engine, checkout), accounts),
         event_log=EventLog(runner, store.last_position, read_engine),
         media=images,
         background=[
@@ -212,3 +213,9 @@ def _wire(
         },
         closers=closers,
     )
+
+
+def _orders_claimed_on_sign_up(orders: Orders, accounts: Accounts) -> Orders:
+    """Registering an email claims the guest orders placed with it."""
+    accounts.on_register = lambda user: orders.claim_guest_orders(user.id, user.email)
+    return orders

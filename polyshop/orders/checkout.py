@@ -69,6 +69,21 @@ def request_hash(body: Mapping[str, Any]) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class Guest:
+    """A guest's checkout: the email as given, its key (`accounts.domain.normalize_email`)
+    and the hash of the order's access key."""
+
+    email: str
+    email_key: str
+    access_key_hash: str
+
+
+def guest_scope(cart_owner: str) -> str:
+    """The idempotency scope of a guest's checkouts: its session (36 characters at most)."""
+    return "g" + hashlib.sha256(cart_owner.encode()).hexdigest()[:35]
+
+
+@dataclass(frozen=True, slots=True)
 class _Request:
     """One order to place, as its batch sees it: the cart read and the caller's context."""
 
@@ -76,11 +91,14 @@ class _Request:
     cart_owner: str
     cart_id: str
     key: str
+    #: Whose keys these are: the user, or for a guest (no user) its session's cart.
+    scope: str
     fingerprint: str
     lines: dict[str, int]
     body: Mapping[str, Any]
     #: The placing request's correlation, actor and key, for every event the order writes.
     metadata: EventMetadata
+    guest: Guest | None = None
 
 
 class Checkout:
@@ -109,8 +127,22 @@ class Checkout:
             self._place_batch, max_batch=max_batch, key=lambda r: r.cart_owner
         )
 
-    def place(self, *, user_id: str, cart_owner: str, key: str, body: Mapping[str, Any]) -> Placed:
+    @property
+    def primary(self) -> Engine:
+        return self._primary
+
+    def place(
+        self,
+        *,
+        user_id: str,
+        cart_owner: str,
+        key: str,
+        body: Mapping[str, Any],
+        guest: Guest | None = None,
+    ) -> Placed:
+        """`user_id` "" with `guest`: a guest's order, owned by nobody until claimed."""
         fingerprint = request_hash(body)
+        scope = user_id or guest_scope(cart_owner)
         try:
             cart = self._carts.snapshot(cart_owner)
             lines = {line.sku: line.quantity for line in cart.lines}
@@ -122,14 +154,16 @@ class Checkout:
                     cart_owner,
                     cart.cart_id,
                     key,
+                    scope,
                     fingerprint,
                     lines,
                     body,
                     EventMetadata(
                         correlation_id=correlation.correlation_id.get(),
-                        actor=f"user:{user_id}",
+                        actor=f"user:{user_id}" if user_id else "guest",
                         idempotency_key=key,
                     ),
+                    guest,
                 )
             )
         except (
@@ -144,7 +178,7 @@ class Checkout:
             # batch looked: it may have emptied the cart or taken the stock, and its key
             # row stops ours (IntegrityError). Its answer is ours too. Else another
             # process may have placed this cart meanwhile: its cart row stopped ours.
-            earlier = _earlier_answer(self._primary, user_id, key, fingerprint)
+            earlier = _earlier_answer(self._primary, scope, key, fingerprint)
             if earlier is not None:
                 return earlier
             if lines and (order_id := _order_of_cart(self._primary, cart.cart_id)) is not None:
@@ -200,12 +234,12 @@ def _drafts(
 ) -> list[_Draft]:
     """The batch's orders priced and ready for their stock; the others' outcomes set
     (a replayed answer, a cart ordered already, a refusal)."""
-    earlier = sql_checkout.earlier_answers(connection, [(r.user_id, r.key) for r in requests])
+    earlier = sql_checkout.earlier_answers(connection, [(r.scope, r.key) for r in requests])
     ordered = sql_checkout.orders_of_carts(connection, [r.cart_id for r in requests])
     offers = pricing.offers(connection, {sku for r in requests for sku in r.lines}, media_url)
     drafts: list[_Draft] = []
     for i, request in enumerate(requests):
-        answered = earlier.get((request.user_id, request.key))
+        answered = earlier.get((request.scope, request.key))
         if answered is not None:
             outcomes[i] = _replayed(answered, request.fingerprint)
             continue
@@ -243,7 +277,7 @@ def _record(
         outcomes[draft.index] = Placed(201, response, replayed=False)
         remembered.append(
             {
-                "user_id": request.user_id,
+                "user_id": request.scope,
                 "key": request.key,
                 "request_hash": request.fingerprint,
                 "order_id": draft.order_id,
@@ -260,6 +294,26 @@ def _record(
             for d in accepted
         ],
     )
+    sql_checkout.record_guests(uow.connection, _guest_rows(requests, accepted, now))
+
+
+def _guest_rows(
+    requests: Sequence[_Request], accepted: Sequence[_Draft], now: datetime
+) -> list[dict[str, Any]]:
+    rows = []
+    for draft in accepted:
+        request = requests[draft.index]
+        if request.guest is not None:
+            rows.append(
+                {
+                    "order_id": draft.order_id,
+                    "email_key": request.guest.email_key,
+                    "placed_by": request.cart_owner,
+                    "claimed_by": None,
+                    "created_at": now,
+                }
+            )
+    return rows
 
 
 @dataclass(frozen=True, slots=True)
@@ -316,6 +370,7 @@ def _draft(
         str(request.body["payment_method_id"]),
         hold_until,
         cart=(request.cart_owner, request.cart_id),
+        guest=(request.guest.email, request.guest.access_key_hash) if request.guest else None,
     )
     if (total := Decimal(placed.data["total"])) >= MAX_TOTAL:
         raise TooLarge(total)

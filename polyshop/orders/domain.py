@@ -24,8 +24,11 @@ ORDER_DELIVERED = "OrderDelivered"
 ORDER_CANCELLED = "OrderCancelled"
 ORDER_REFUNDED = "OrderRefunded"
 PAYMENT_REFUND_DUE = "PaymentRefundDue"
+#: A guest's order joins the account registered with its email (`user_id` says whose).
+ORDER_CLAIMED = "OrderClaimed"
 EVENT_TYPES = frozenset(
     {
+        ORDER_CLAIMED,
         PAYMENT_REFUND_DUE,
         ORDER_PLACED,
         ORDER_PAID,
@@ -99,9 +102,12 @@ def placed_event(
     payment_method_id: str,
     hold_until: datetime,
     cart: tuple[str, str] | None = None,
+    guest: tuple[str, str] | None = None,
 ) -> NewEvent:
     """`cart`: the owner and id of the cart the order was placed from, so the cart can be
-    emptied of what was ordered from the log (see `cart.ordered`)."""
+    emptied of what was ordered from the log (see `cart.ordered`). `guest`: a guest's email
+    and the hash of the order's access key (the key itself is never stored); a guest order
+    has no `user_id` ("") until it is claimed."""
     total = sum((item.subtotal for item in items), Decimal("0.00"))
     data: dict[str, Any] = {
         "order_id": order_id,
@@ -115,7 +121,13 @@ def placed_event(
     }
     if cart is not None:
         data["cart_owner"], data["cart_id"] = cart
+    if guest is not None:
+        data["guest_email"], data["access_key_hash"] = guest
     return NewEvent(ORDER_PLACED, data)
+
+
+def claimed_event(user_id: str) -> NewEvent:
+    return NewEvent(ORDER_CLAIMED, {"user_id": user_id})
 
 
 @dataclass
@@ -137,6 +149,9 @@ class Order:
     payments: dict[str, dict[str, Any]] = field(default_factory=dict)
     timeline: list[dict[str, Any]] = field(default_factory=list)
     updated_at: datetime | None = None
+    guest_email: str | None = None
+    #: Only on an order replayed from its events (the read model's documents leave it out).
+    access_key_hash: str | None = None
 
     # Folding --------------------------------------------------------------------------
 
@@ -151,6 +166,13 @@ class Order:
         return self.payments.get(payment_id, {}).get("status") == "refund_due"
 
     # Decisions ------------------------------------------------------------------------
+
+    def claim(self, user_id: str) -> list[NewEvent]:
+        """A guest order joins `user_id`'s account once; a claimed or customer's order
+        stays whose it is (claiming again changes nothing)."""
+        if self.guest_email is None or self.user_id:
+            return []
+        return [claimed_event(user_id)]
 
     def pay(self, payment_id: str, amount: Decimal) -> list[NewEvent]:
         """Record a successful payment. A repeated delivery changes nothing; a wrong amount
@@ -260,6 +282,8 @@ def fold(
             payment_method_id=data["payment_method_id"],
             placed_at=at,
             hold_until=data["hold_until"],
+            guest_email=data.get("guest_email"),
+            access_key_hash=data.get("access_key_hash"),
         )
     assert order is not None, f"{type_} before OrderPlaced"
     if type_ == ORDER_PAID:
@@ -289,6 +313,8 @@ def fold(
     elif type_ == ORDER_REFUNDED:
         order.status = Status.REFUNDED
         _settle_paid_payment(order)
+    elif type_ == ORDER_CLAIMED:
+        order.user_id = data["user_id"]
     order.version = version
     order.updated_at = at
     order.timeline.append({"event": type_, "status": order.status.value, "at": at.isoformat()})
@@ -326,6 +352,7 @@ def document(order: Order) -> dict[str, Any]:
         "paid_payment_id": order.paid_payment_id,
         "timeline": order.timeline,
         "version": order.version,
+        "guest_email": order.guest_email,
     }
 
 
@@ -359,4 +386,5 @@ def from_document(doc: dict[str, Any]) -> Order:
         },
         timeline=list(doc["timeline"]),
         updated_at=datetime.fromisoformat(doc["updated_at"]),
+        guest_email=doc.get("guest_email"),
     )

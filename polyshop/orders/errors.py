@@ -91,3 +91,11 @@ class RefundDue(Exception):
     def __init__(self, status: str) -> None:
         self.status = status
         super().__init__(f"the order is {status} and cannot take this payment")
+
+
+class InvalidEmail(Exception):
+    """A guest checkout without a valid email address: the order could never be found."""
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+        super().__init__(message)

@@ -41,7 +41,9 @@ class OrderHistoryProjection(SqlTableProjection):
     name = "order_history"
     # 2: documents name the payment that paid (`paid_payment_id`), and a refund marks it
     # `refunded`, so a refund due shows until it is paid back.
-    version = 2
+    # 3: guest orders: documents carry `guest_email`, and `OrderClaimed` moves an order to
+    # the account that claimed it (`user_id`).
+    version = 3
     event_types = domain.EVENT_TYPES
 
     def define_tables(self, metadata: MetaData, suffix: str) -> list[Table]:
@@ -89,7 +91,14 @@ class OrderHistoryProjection(SqlTableProjection):
             key=["order_id"],
             assignments={
                 column: f"excluded.{column}"
-                for column in ("status", "updated_at", "document", "total_cents", "item_count")
+                for column in (
+                    "user_id",
+                    "status",
+                    "updated_at",
+                    "document",
+                    "total_cents",
+                    "item_count",
+                )
             },
         )
 

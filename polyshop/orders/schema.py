@@ -32,3 +32,15 @@ ordered_carts = Table(
     Column("order_id", String(36), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
+
+#: Guest orders by email, to find them when that email registers; `claimed_by` once claimed.
+#: `placed_by` is the guest's cart owner, so the session that placed an order may read it.
+guest_orders = Table(
+    "orders_guests",
+    metadata,
+    Column("order_id", String(36), primary_key=True),
+    Column("email_key", String(320), nullable=False, index=True),
+    Column("placed_by", String(64), nullable=False),
+    Column("claimed_by", String(36), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)

@@ -23,7 +23,7 @@ from polyshop.eventstore.errors import ConcurrencyConflict
 from polyshop.eventstore.events import NewEvent, RecordedEvent
 from polyshop.eventstore.ports import EventStore
 from polyshop.inventory.stock import InsufficientStock
-from polyshop.orders import domain, history, lifecycle
+from polyshop.orders import domain, guests, history, lifecycle, sql_checkout
 from polyshop.orders.checkout import Checkout, Placed
 from polyshop.orders.domain import Order
 from polyshop.orders.errors import (
@@ -81,23 +81,82 @@ class Orders:
         self._checkout = checkout
 
     def place(
-        self, *, user_id: str, cart_owner: str, key: str | None, body: Mapping[str, Any]
+        self, *, user_id: str | None, cart_owner: str, key: str | None, body: Mapping[str, Any]
     ) -> Placed:
-        """Place the caller's cart: all or nothing, once per key and once per cart."""
+        """Place the caller's cart: all or nothing, once per key and once per cart.
+        Without `user_id`, a guest's order: `body["email"]` is required, and the first
+        answer carries the order's `access_key` (a replay cannot: only its hash is kept)."""
         if not key or not key.strip():
             raise KeyRequired
         try:
             Address(**body["shipping_address"])  # the same rules as the address book
         except AccountError as exc:
             raise InvalidAddress(exc.field, str(exc)) from exc
+        guest, access_key = (None, None) if user_id else guests.new_guest(body.get("email") or "")
         try:
-            return self._checkout.place(
-                user_id=user_id, cart_owner=cart_owner, key=key.strip(), body=body
+            placed = self._checkout.place(
+                user_id=user_id or "",
+                cart_owner=cart_owner,
+                key=key.strip(),
+                body=body,
+                guest=guest,
             )
         except InsufficientStock as exc:
             raise OutOfStock(exc.skus) from exc
         except ConcurrencyConflict as exc:
             raise OrderChanged from exc
+        if access_key is None or placed.replayed:
+            return placed
+        return Placed(placed.status_code, {**placed.response, "access_key": access_key}, False)
+
+    def guest_order(
+        self, order_id: str, *, access_key: str | None = None, cart_owner: str | None = None
+    ) -> dict[str, Any] | None:
+        """A guest order for whoever holds its key, or for the guest session that placed it
+        (until it is claimed); None otherwise, as for an order that does not exist. Read
+        from its events: the guest looks right after placing it."""
+        order = self._guest_order(order_id, access_key, cart_owner)
+        return domain.document(order) if order is not None else None
+
+    def guest_events(
+        self, order_id: str, *, access_key: str | None = None, cart_owner: str | None = None
+    ) -> list[RecordedEvent] | None:
+        if self._guest_order(order_id, access_key, cart_owner) is None:
+            return None
+        return lifecycle.history(self._store, order_id)
+
+    def cancel_guest_order(
+        self, order_id: str, *, access_key: str | None = None, cart_owner: str | None = None
+    ) -> Written:
+        if self._guest_order(order_id, access_key, cart_owner) is None:
+            raise OrderNotFound(order_id)
+        return self._act(order_id, lambda o: o.cancel("cancelled by the guest"), "guest")
+
+    def claim_guest_orders(self, user_id: str, email: str) -> list[str]:
+        """The guest orders placed with `email` join `user_id`'s account (`OrderClaimed`).
+        Called when that email registers: it proved nothing more than owning the address
+        the orders were placed with, which is what a guest link proves too."""
+        _, email_key = guests.normalize_email(email)
+        claimed = []
+        for order_id in sql_checkout.unclaimed_guest_orders(self._checkout.primary, email_key):
+            self._act(order_id, lambda o: o.claim(user_id), f"user:{user_id}")
+            sql_checkout.mark_claimed(self._checkout.primary, order_id, user_id)
+            claimed.append(order_id)
+        return claimed
+
+    def _guest_order(
+        self, order_id: str, access_key: str | None, cart_owner: str | None
+    ) -> Order | None:
+        row = sql_checkout.guest_order(self._checkout.primary, order_id)
+        if row is None:
+            return None
+        order = lifecycle.load(self._store, order_id)
+        if order is None:
+            return None
+        by_session = (
+            cart_owner is not None and row.claimed_by is None and row.placed_by == cart_owner
+        )
+        return order if by_session or guests.opens(order, access_key) else None
 
     def list_orders(
         self, viewer: Viewer, where: OrderFilter, *, limit: int, offset: int

@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Row, insert, select, tuple_
+from sqlalchemy import Connection, Engine, Row, insert, select, tuple_, update
 
-from polyshop.orders.schema import idempotency, ordered_carts
+from polyshop.orders.schema import guest_orders, idempotency, ordered_carts
 
 _REMEMBER = insert(idempotency)
 _RECORD_CART = insert(ordered_carts)
@@ -64,3 +64,38 @@ def earlier_answer(engine: Engine, user_id: str, key: str) -> Answer | None:
         return connection.execute(
             _EARLIER.where(idempotency.c.user_id == user_id, idempotency.c.key == key)
         ).first()
+
+
+def record_guests(connection: Connection, guests: Sequence[dict[str, Any]]) -> None:
+    """Remember guest orders by email (see `schema.guest_orders`)."""
+    if guests:
+        connection.execute(insert(guest_orders), list(guests))
+
+
+def guest_order(engine: Engine, order_id: str) -> Row[Any, Any] | None:
+    """A guest order's row (`placed_by`, `claimed_by`), None for any other order."""
+    with engine.connect() as connection:
+        return connection.execute(
+            select(guest_orders.c.placed_by, guest_orders.c.claimed_by).where(
+                guest_orders.c.order_id == order_id
+            )
+        ).first()
+
+
+def unclaimed_guest_orders(engine: Engine, email_key: str) -> list[str]:
+    with engine.connect() as connection:
+        rows = connection.execute(
+            select(guest_orders.c.order_id)
+            .where(guest_orders.c.email_key == email_key, guest_orders.c.claimed_by.is_(None))
+            .order_by(guest_orders.c.created_at)
+        )
+        return [str(row.order_id) for row in rows]
+
+
+def mark_claimed(engine: Engine, order_id: str, user_id: str) -> None:
+    with engine.begin() as connection:
+        connection.execute(
+            update(guest_orders)
+            .where(guest_orders.c.order_id == order_id)
+            .values(claimed_by=user_id)
+        )

@@ -48,6 +48,11 @@ def test_routes_declare_the_statuses_and_callers_they_have(document: dict[str, A
     assert _operation(document, "get", "/api/v1/orders/{order_id}")["security"] == [
         {"session": []},
         {"admin": []},
+        {},  # a guest order's access key
+    ]
+    assert _operation(document, "get", "/api/v1/orders/{order_id}/events")["security"] == [
+        {"session": []},
+        {"admin": []},
     ]
     assert {"session", "admin", "paymentSignature"} <= document["components"][
         "securitySchemes"

@@ -175,11 +175,13 @@ def test_an_empty_cart_or_a_discontinued_sku_is_422(client):
     assert log_size(client) == before
 
 
-def test_guests_and_anonymous_cannot_order(client):
+def test_guests_order_only_with_an_email_and_anonymous_callers_not_at_all(client):
     create_product(client, "Cup", [("CUP-1", 10)])
     visitor = guest(client)
     visitor.add("CUP-1", 1)
-    assert place(visitor).status_code == 401
+    refused = place(visitor)
+    assert refused.status_code == 422
+    assert [e["field"] for e in refused.json()["errors"]] == ["email"]
     assert place(Shopper(client, None)).status_code == 401
 
 

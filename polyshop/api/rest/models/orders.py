@@ -41,6 +41,14 @@ class PlaceOrderIn(BaseModel):
         description="The payment provider's id of the method to charge.",
         json_schema_extra={"pattern": NOT_BLANK},
     )
+    email: Printable | None = Field(
+        default=None,
+        max_length=1000,
+        description="A guest session's checkout: required, the address the order is kept "
+        "under (registering it later moves the order to that account). Ignored for a "
+        "signed-in customer.",
+        json_schema_extra={"format": "email", "maxLength": 254},
+    )
 
 
 class OrderItemOut(BaseModel):
@@ -69,6 +77,12 @@ class OrderPlacedOut(BaseModel):
         description="Unpaid by then, the order is cancelled and its stock released."
     )
     position: int = Field(description="Log position of the order: `min_position` to read it.")
+    access_key: str | None = Field(
+        default=None,
+        description="A guest's order: the key that opens it without an account "
+        "(`GET /api/v1/orders/{id}?key=` or the `X-Order-Key` header). Given once, in the "
+        "first answer: a retried key does not repeat it (only its hash is kept).",
+    )
 
 
 class PaymentOut(BaseModel):
@@ -90,7 +104,10 @@ class OrderOut(BaseModel):
     """An order as its events made it."""
 
     order_id: str = Field(description="The order's id (a UUID).")
-    user_id: str = Field(description="Who placed it.")
+    user_id: str = Field(description='Who placed it ("" for a guest\'s order not yet claimed).')
+    guest_email: str | None = Field(
+        default=None, description="A guest's order: the email it was placed with."
+    )
     status: str = Field(
         description="`placed`, `paid`, `shipped`, `delivered`, `cancelled` or `refunded`."
     )

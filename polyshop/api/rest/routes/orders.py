@@ -8,15 +8,17 @@ import math
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Path, Query
+from fastapi import APIRouter, Depends, Header, Path, Query, Request
 from fastapi.responses import JSONResponse
 
+from polyshop.accounts.domain import Viewer
 from polyshop.api.rest.dependencies import (
     AdminDep,
     CallerDep,
     ContainerDep,
-    UserDep,
     ViewerDep,
+    current_user,
+    current_viewer,
     read_model_at,
 )
 from polyshop.api.rest.models.orders import (
@@ -67,6 +69,11 @@ _NO_ORDER = (404, "No such order, or not one the caller may see (never 403: ids 
 _TRANSITION = (409, "The order's status does not allow this (`status_value` says which it has), "
                "or it changed meanwhile: retry.")  # fmt: skip
 _TIME_ZONE = "RFC 3339 with a zone (`2026-11-25T12:00:00Z`)."
+_KEY = "A guest order's access key (from its checkout): opens that order without signing in."
+AccessKey = Annotated[str | None, Query(max_length=200, description=_KEY)]
+AccessKeyHeader = Annotated[
+    str | None, Header(alias="X-Order-Key", max_length=200, description=_KEY)
+]
 
 
 def _not_found(order_id: str) -> Problem:
@@ -88,7 +95,7 @@ def _not_found(order_id: str) -> Problem:
         },
         **problems(
             (400, "No Idempotency-Key header, or a body that is not JSON."),
-            401,
+            (401, "No session (a guest session may order, with `email`)."),
             (409, "Not enough stock for some lines (`skus` names them; nothing was reserved), "
              "or this cart was already ordered (`order_id` names the order)."),
             413,
@@ -103,15 +110,16 @@ def _not_found(order_id: str) -> Problem:
 def place_order(
     body: PlaceOrderIn,
     caller: CallerDep,
-    user: UserDep,
     container: ContainerDep,
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     """Place the cart as an order: prices from the catalog, stock reserved for every line or
     none (409 naming the SKUs short), the cart cleared after. The same key replays the same
-    answer; the same key with another body is 422."""
+    answer; the same key with another body is 422. A guest session orders too, giving
+    `email`: the answer's `access_key` opens the order without an account."""
+    user = current_user(caller, container) if caller.session.user_id else None
     placed = container.orders.place(
-        user_id=user.id,
+        user_id=user.id if user else None,
         cart_owner=caller.session.cart_owner,
         key=idempotency_key,
         body=body.model_dump(mode="json"),
@@ -166,11 +174,18 @@ def list_orders(
     )
 
 
-@router.get("/{order_id}", responses=problems(401, _NO_ORDER, 422, *READ_WAIT))
+@router.get(
+    "/{order_id}",
+    responses=problems(401, _NO_ORDER, 422, *READ_WAIT),
+    # A signed-in owner, an admin, or anyone holding a guest order's key.
+    openapi_extra={"security": [{"session": []}, {"admin": []}, {}]},
+)
 def get_order(
     order_id: OrderId,
-    viewer: ViewerDep,
+    request: Request,
     container: ContainerDep,
+    key: AccessKey = None,
+    x_order_key: AccessKeyHeader = None,
     as_of: Annotated[
         Timestamp | None,
         Query(
@@ -180,7 +195,14 @@ def get_order(
     ] = None,
     min_position: MinPosition = None,
 ) -> OrderOut:
-    """The order from the history read model, or with `as_of` by replaying its events."""
+    """The order from the history read model, or with `as_of` by replaying its events. A
+    guest order opens with its access key (`key` or `X-Order-Key`), without signing in."""
+    if access_key := key or x_order_key:
+        document = container.orders.guest_order(order_id, access_key=access_key)
+        if document is None:
+            raise _not_found(order_id)
+        return OrderOut.of(document)
+    viewer = _viewer(request, container)
     document = container.orders.get_order(viewer, order_id, as_of=_utc("as_of", as_of))
     if document is None:
         raise _not_found(order_id)
@@ -243,6 +265,10 @@ def refund_order(
 ) -> OrderWritten:
     """Admins: refund what was paid (restocking if the order never shipped)."""
     return _written(container.orders.refund(admin, order_id, body.reason if body else ""))
+
+
+def _viewer(request: Request, container: ContainerDep) -> Viewer:
+    return current_viewer(request, container)
 
 
 def _written(written: Written) -> OrderWritten:

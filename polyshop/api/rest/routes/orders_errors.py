@@ -8,6 +8,7 @@ from polyshop.orders.errors import (
     CartAlreadyOrdered,
     EmptyCart,
     InvalidAddress,
+    InvalidEmail,
     KeyRequired,
     KeyReused,
     NotOrderable,
@@ -25,6 +26,8 @@ def problem_of(exc: Exception) -> Problem | None:
     match exc:
         case InvalidAddress():
             return unprocessable(exc.field, exc.message)
+        case InvalidEmail():
+            return unprocessable("email", f"a guest's order needs its email: {exc.message}")
         case EmptyCart():
             return Problem(422, "The cart is empty: add something first.", slug="empty-cart")
         case NotOrderable():
