@@ -15,6 +15,8 @@ from pathlib import Path
 
 import httpx2 as httpx
 
+#: The operator token the journeys change prices and stock with (as a shop's staff would).
+OPS_TOKEN = "browser-tests-operator-token"
 #: Enough for every category to have a page of products, few enough to seed in seconds.
 PRODUCTS = 300
 READY_SECONDS = 90
@@ -29,6 +31,19 @@ class ServedShop:
 
     def url(self, path: str) -> str:
         return self.base_url + path
+
+    def admin(self, method: str, path: str, body: dict[str, object]) -> dict[str, object]:
+        """An operator's call to the JSON API (a price change, a stock adjustment)."""
+        answer = httpx.request(
+            method,
+            self.url(path),
+            json=body,
+            headers={"Authorization": f"Bearer {OPS_TOKEN}"},
+            timeout=10,
+        )
+        answer.raise_for_status()
+        written: dict[str, object] = answer.json()
+        return written
 
     def stop(self) -> None:
         self.process.send_signal(signal.SIGTERM)
@@ -48,7 +63,7 @@ def _free_port() -> int:
 def _environment() -> dict[str, str]:
     """The test run's environment in embedded mode (POLYSHOP_DEMO_PICTURES_DIR, set by
     tests/conftest.py, shares the drawn demo pictures with the rest of the run)."""
-    env = {**os.environ, "POLYSHOP_LOG_JSON": "true"}
+    env = {**os.environ, "POLYSHOP_LOG_JSON": "true", "POLYSHOP_OPS_TOKEN": OPS_TOKEN}
     env.pop("POLYSHOP_DATABASE_URL", None)
     env.pop("POLYSHOP_REDIS_URL", None)
     return env

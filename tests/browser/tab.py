@@ -77,13 +77,13 @@ class Tab:
     def landed(self, label: str) -> Page:
         """The page the tab is on now is judged: accessibility, CSP, scripts; and kept."""
         self.page.wait_for_load_state("load")
+        self.checked.add(self.page.url)  # judged now: a failing judgement fails the test
         self._shot += 1
         name = re.sub(r"[^a-z0-9]+", "-", label.lower()).strip("-") or "page"
         self.page.screenshot(path=self.shots / f"{self._shot:02d}-{name}.png", full_page=True)
         if self.javascript:  # axe runs in the page: with scripts off, nothing can run it
             self.assert_accessible()
         self.assert_clean()
-        self.checked.add(self.page.url)
         return self.page
 
     def assert_accessible(self) -> None:
