@@ -83,7 +83,12 @@ def test_liveness_readiness_and_metrics(client: TestClient):
     assert ready.status_code == 200
     assert ready.json() == {
         "status": "ready",
-        "checks": {"event_store": "ok", "sessions_and_carts": "ok", "analytics": "ok"},
+        "checks": {
+            "event_store": "ok",
+            "sessions_and_carts": "ok",
+            "analytics": "ok",
+            "media": "ok",
+        },
     }
 
     metrics = client.get("/metrics")
@@ -107,6 +112,7 @@ def test_readiness_fails_when_a_store_is_down(client: TestClient):
         "event_store": "error: ConnectionError",
         "sessions_and_carts": "ok",
         "analytics": "ok",
+        "media": "ok",
     }
 
 
@@ -125,8 +131,22 @@ def test_a_session_store_outage_is_degraded_not_unready(client: TestClient):
             "event_store": "ok",
             "sessions_and_carts": "error: ConnectionError",
             "analytics": "ok",
+            "media": "ok",
         },
     }
+
+
+def test_an_image_store_outage_is_degraded_not_unready(client: TestClient):
+    def down() -> None:
+        raise ConnectionError("refused")
+
+    client.container.degradable_checks["media"] = down  # type: ignore[attr-defined]
+
+    response = client.get("/readyz")
+
+    assert response.status_code == 200
+    assert response.json()["status"] == "degraded"
+    assert response.json()["checks"]["media"] == "error: ConnectionError"
 
 
 def test_the_shop_address_leads_to_the_api_documentation(client: TestClient):
