@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -117,6 +117,8 @@ class ProductPageCache:
         # They hold until a change may move which products are listed.
         self._totals: dict[Hashable, int] = {}
         self._listings = _Listings(listings)
+        # Every category with its products, for navigation: held as the totals are.
+        self._categories: dict[str, int] | None = None
         # The product of every SKU rendered here: stock events name only the SKU. Kept when a
         # page leaves the cache (a listing may still show it); bounded by the catalog's SKUs.
         self._owners: dict[str, str] = {}
@@ -183,6 +185,33 @@ class ProductPageCache:
             if token == self._changes:
                 self._listings.put(query, page, frozenset(product_ids), popular)
 
+    def put_shown(
+        self,
+        key: bytes,
+        page: bytes,
+        shown: Mapping[str, Iterable[str]],
+        popular: bool,
+        token: int,
+    ) -> None:
+        """Keep a page a face rendered itself (HTML) beside the listings, read back with
+        `listing(key)`: `shown` maps each product on it to its SKUs, so a stock change to
+        any of them drops the page as a change to the product does."""
+        with self._lock:
+            if token == self._changes:
+                for product_id, skus in shown.items():
+                    for sku in skus:
+                        self._owners[sku] = product_id
+                self._listings.put(key, page, frozenset(shown), popular)
+
+    def categories(self) -> dict[str, int] | None:
+        with self._lock:
+            return self._categories
+
+    def put_categories(self, counts: dict[str, int], token: int) -> None:
+        with self._lock:
+            if token == self._changes:
+                self._categories = counts
+
     def evict(self, change: CatalogChange) -> None:
         with self._lock:
             self._changes += 1
@@ -191,6 +220,7 @@ class ProductPageCache:
             for product_id in touched:
                 self._pages.pop(product_id, None)
             if change.relisting:
+                self._categories = None
                 self._totals.clear()
                 self._listings.clear()
                 return
@@ -203,6 +233,7 @@ class ProductPageCache:
             self._changes += 1
             self._pages.clear()
             self._owners.clear()
+            self._categories = None
             self._totals.clear()
             self._listings.clear()
 

@@ -12,7 +12,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Connection, Engine, MetaData, func, select
+from sqlalchemy import ColumnElement, Connection, Engine, MetaData, case, func, select
 
 from polyshop.catalog import domain
 from polyshop.catalog.documents import brand_key, define_document_tables
@@ -143,3 +143,81 @@ def get_product(engine: Engine, product_id: str) -> dict[str, Any] | None:
         return connection.execute(
             select(documents_view.c.document).where(documents_view.c.product_id == product_id)
         ).scalar_one_or_none()
+
+
+def category_counts(engine: Engine) -> dict[str, int]:
+    """Active products per category they are filed under (not counting those below)."""
+    listing = listing_view.c
+    with engine.connect() as connection:
+        rows = connection.execute(
+            select(listing.category, func.count())
+            .where(listing.category_prefix == "", listing.status == domain.ACTIVE)
+            .group_by(listing.category)
+        ).all()
+    return {category: int(count) for category, count in rows}
+
+
+def listed_names(engine: Engine, *, limit: int, offset: int) -> list[tuple[str, str]]:
+    """(product id, name) of active products in id order: the catalog read in pages."""
+    listing = listing_view.c
+    with engine.connect() as connection:
+        rows = connection.execute(
+            select(listing.product_id, listing.name)
+            .where(listing.category_prefix == "", listing.status == domain.ACTIVE)
+            .order_by(listing.product_id)
+            .limit(limit)
+            .offset(offset)
+        ).all()
+    return [(product_id, name) for product_id, name in rows]
+
+
+#: The price ranges a listing's facet counts products in: [from, to) in whole units.
+PRICE_RANGES: tuple[tuple[int, int | None], ...] = (
+    (0, 25),
+    (25, 50),
+    (50, 100),
+    (100, 250),
+    (250, 500),
+    (500, 1000),
+    (1000, None),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ListingFacets:
+    """Counts over every product a browse lists: by brand (ignoring its own brand filter),
+    by price range of the cheapest variant, and those in stock."""
+
+    brands: dict[str, int]
+    price_ranges: list[tuple[int, int | None, int]]
+    in_stock: int
+
+
+def listing_facets(engine: Engine, browse: Browse) -> ListingFacets:
+    listing = listing_view.c
+    unbranded = Browse(
+        browse.category, None, browse.min_price, browse.max_price, browse.in_stock, browse.sort
+    )
+    cents = listing.price_min_cents
+    ranges = [
+        func.coalesce(
+            func.sum(case(((cents >= low * 100) & (cents < (high or 10**12) * 100), 1), else_=0)),
+            0,
+        )
+        for low, high in PRICE_RANGES
+    ]
+    stocked = func.coalesce(func.sum(case((listing.in_stock, 1), else_=0)), 0)
+    with engine.connect() as connection:
+        brands = connection.execute(
+            select(listing.brand, func.count())
+            .where(*filters(unbranded))
+            .group_by(listing.brand)
+            .order_by(func.count().desc(), listing.brand)
+            .limit(30)
+        ).all()
+        counts = connection.execute(select(*ranges, stocked).where(*filters(browse))).one()
+    return ListingFacets(
+        {brand: int(n) for brand, n in brands},
+        [(low, high, int(n)) for (low, high), n in zip(PRICE_RANGES, counts, strict=False)],
+        int(counts[-1]),
+    )

@@ -28,11 +28,22 @@ from polyshop.catalog.domain import CatalogError, ProductDraft, Variant, is_prod
 from polyshop.catalog.errors import ImageNotFound, ProductNotFound
 from polyshop.catalog.images import GalleryImage, ProductImage
 from polyshop.catalog.page_cache import ProductPageCache
-from polyshop.catalog.queries import Browse, Sort, get_product, list_products
+from polyshop.catalog.queries import (
+    Browse,
+    ListingFacets,
+    Sort,
+    category_counts,
+    get_product,
+    list_products,
+    listed_names,
+    listing_facets,
+)
 from polyshop.eventstore.ports import EventStore
 
 #: The read model browse and product pages answer from (what `min_position` waits on).
 READ_MODEL = "product_documents"
+#: Keys of the pages faces render themselves, apart from the JSON listings' query strings.
+_VIEW = b"view\x00"
 
 
 class ProductJson(Protocol):
@@ -166,6 +177,60 @@ class Catalog:
                 token,
             )
         return body
+
+    # -- pages a face renders itself (the storefront's HTML) ------------------------------
+
+    def categories(self) -> dict[str, int]:
+        """Every category path (parents included) with its active products, those below it
+        counted too, by path. Read once per change to what browse lists."""
+        counts = self.pages.categories()
+        if counts is None:
+            token = self.pages.token()
+            counts = {}
+            for category, n in category_counts(self._documents).items():
+                segments = category.split("/")
+                for depth in range(1, len(segments) + 1):
+                    path = "/".join(segments[:depth])
+                    counts[path] = counts.get(path, 0) + n
+            counts = dict(sorted(counts.items()))
+            self.pages.put_categories(counts, token)
+        return counts
+
+    def facets(self, browse: Browse) -> ListingFacets:
+        """Brand, price range and in-stock counts over everything `browse` lists."""
+        return listing_facets(self._documents, browse)
+
+    def listed(self, *, limit: int, offset: int) -> list[tuple[str, str]]:
+        """(id, name) of the products on sale, in id order, a page at a time (sitemaps)."""
+        return listed_names(self._documents, limit=limit, offset=offset)
+
+    def page_token(self) -> int:
+        """Take before reading what a face page shows; hand it to `keep_view`."""
+        return self.pages.token()
+
+    def cached_view(self, key: bytes) -> bytes | None:
+        """A page a face kept with `keep_view`, while what it shows is unchanged."""
+        return self.pages.listing(_VIEW + key)
+
+    def keep_view(
+        self,
+        key: bytes,
+        page: bytes,
+        documents: Sequence[dict[str, Any]],
+        *,
+        popular: bool,
+        token: int,
+    ) -> None:
+        """Keep a face's rendering of `documents` (product, listing or search pages) until
+        the catalog or stock of one of them changes, or what browse lists does; `popular`
+        when its order follows sales."""
+        shown = {doc["id"]: [v["sku"] for v in doc["variants"]] for doc in documents}
+        self.pages.put_shown(_VIEW + key, page, shown, popular, token)
+
+    def viewed(self, product_id: str, viewer: int | None) -> None:
+        """A view of a product on sale whose page a face rendered itself (or served from
+        `cached_view`), counted as `product_page` counts one."""
+        self._views.view(product_id, viewer)
 
     def _render(self, doc: dict[str, Any], token: int) -> bytes:
         """The product page of `doc`, kept in the page cache for product pages and listings.

@@ -149,11 +149,12 @@ def test_an_image_store_outage_is_degraded_not_unready(client: TestClient):
     assert response.json()["checks"]["media"] == "error: ConnectionError"
 
 
-def test_the_shop_address_leads_to_the_api_documentation(client: TestClient):
+def test_the_shop_address_is_the_storefront_and_the_api_is_documented(client: TestClient):
     home = client.get("/", follow_redirects=False)
-    assert home.status_code == 307
-    assert home.headers["location"] == "/docs"
-    docs = client.get("/")
+    assert home.status_code == 200
+    assert home.headers["content-type"].startswith("text/html")
+    assert 'href="/docs"' in home.text  # the footer leads to the API
+    docs = client.get("/docs")
     assert docs.status_code == 200
     assert "swagger" in docs.text.lower()
 

@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from fastapi.responses import RedirectResponse
 from prometheus_client import CollectorRegistry
 
 from polyshop import __version__
@@ -33,6 +32,7 @@ from polyshop.api.rest.routes import (
 from polyshop.api.rest.text_guard import TextGuard
 from polyshop.api.web import admin_analytics, docs
 from polyshop.api.web.storefront import forms as storefront_forms
+from polyshop.api.web.storefront import not_found as storefront_errors
 from polyshop.api.web.storefront import pages as storefront
 from polyshop.api.web.storefront import router as storefront_router
 from polyshop.container import Container
@@ -73,11 +73,6 @@ def create_app(container: Container, *, start_projections: bool | None = None) -
     openapi.install(app)  # the document completed: problems, security, links
     docs.install(app)
 
-    @app.get("/", include_in_schema=False)
-    def home() -> RedirectResponse:
-        """Someone opening the shop's address in a browser finds the API, not a 404."""
-        return RedirectResponse("/docs")
-
     domain_errors.install(app)
     app.include_router(health.router)
     app.include_router(admin.router)
@@ -94,6 +89,7 @@ def create_app(container: Container, *, start_projections: bool | None = None) -
     app.include_router(admin_analytics.router)
     storefront.install(app, container)
     storefront_forms.install(app)
+    storefront_errors.install(app)  # HTML 404/405 pages for browsers, outside the API
     app.include_router(storefront_router.router)
     app.add_middleware(CachedProductPages, catalog=container.catalog)
     app.add_middleware(MediaFiles, media=container.media)

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from polyshop.api.web.storefront import assets
+from polyshop.api.web.storefront import assets, catalog_pages
 
 router = APIRouter(include_in_schema=False)
 router.include_router(assets.router)
+router.include_router(catalog_pages.router)
