@@ -85,6 +85,11 @@ class Settings(BaseSettings):
     payment_webhook_secret: str | None = Field(
         default=None, min_length=16, description="HMAC secret shared with the payment provider"
     )
+    test_payments: bool | None = Field(
+        default=None,
+        description="the storefront's test payment page (/test-payments/{order}), acting as "
+        "the payment provider; unset: on in embedded mode, off in server mode",
+    )
     analytics_flush_interval: float = Field(
         default=0.25,
         gt=0,
@@ -202,6 +207,14 @@ class Settings(BaseSettings):
     @property
     def mode(self) -> Mode:
         return Mode.SERVER if self.database_url else Mode.EMBEDDED
+
+    @property
+    def test_payments_on(self) -> bool:
+        """Whether the storefront may act as the payment provider (never by default in
+        server mode: a real shop's orders are paid by the real provider)."""
+        if self.test_payments is not None:
+            return self.test_payments
+        return self.mode is Mode.EMBEDDED
 
     @property
     def sqlite_path(self) -> Path:

@@ -15,8 +15,9 @@ from polyshop.api.rest.openapi import problems
 from polyshop.api.rest.problems import Problem
 from polyshop.api.rest.route_errors import translating
 from polyshop.api.rest.routes import orders_errors
+from polyshop.container import Container
 from polyshop.orders import payments
-from polyshop.orders.service import Payment
+from polyshop.orders.service import Payment, Written
 
 router = APIRouter(
     prefix="/api/v1/payments", tags=["payments"], route_class=translating(orders_errors.problem_of)
@@ -63,17 +64,30 @@ async def webhook(request: Request, container: ContainerDep) -> WebhookOut:
     refund and answered 409.
     """
     body = await request.body()  # the signature is over these exact bytes
+    written = await run_in_threadpool(
+        receive,
+        container,
+        request.headers.get("x-payment-timestamp"),
+        request.headers.get("x-payment-signature"),
+        body,
+    )
+    order, position = written.order, written.position
+    return WebhookOut(
+        order_id=order.id, status=order.status.value, duplicate=position == 0, position=position
+    )
+
+
+def receive(
+    container: Container, timestamp: str | None, signature: str | None, body: bytes
+) -> Written:
+    """A provider's delivery checked (secret configured, signature, freshness, shape) and
+    recorded: the one way a payment reaches an order, for the webhook and for the
+    storefront's test payment page alike. Refusals are problems (401, 422, 503)."""
     secret = container.payment_secret
     if secret is None:
         raise Problem(503, "The payment webhook is not configured.", slug="webhook-disabled")
     try:
-        payments.verify(
-            secret,
-            request.headers.get("x-payment-timestamp"),
-            request.headers.get("x-payment-signature"),
-            body,
-            time.time(),
-        )
+        payments.verify(secret, timestamp, signature, body, time.time())
     except payments.BadSignature as exc:
         raise Problem(401, f"Webhook refused: {exc}.", slug="bad-signature") from exc
     try:
@@ -89,8 +103,4 @@ async def webhook(request: Request, container: ContainerDep) -> WebhookOut:
         succeeded=event.status == "succeeded",
         reason=event.reason,
     )
-    written = await run_in_threadpool(container.orders.record_payment, payment)
-    order, position = written.order, written.position
-    return WebhookOut(
-        order_id=order.id, status=order.status.value, duplicate=position == 0, position=position
-    )
+    return container.orders.record_payment(payment)
