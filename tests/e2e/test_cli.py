@@ -128,7 +128,9 @@ def test_serve_runs_the_shop_and_stops_cleanly_on_sigterm(tmp_path: Path):
         ["--port", str(port), "--data-dir", str(tmp_path / "var")], env, log
     )
     try:
-        deadline = time.monotonic() + 30
+        # The first start seeds the demo catalog (10,000 products with their pictures):
+        # seconds on an idle machine, more beside the rest of the suite.
+        deadline = time.monotonic() + 90
         while True:
             try:
                 response = httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1)

@@ -132,8 +132,10 @@ BEYOND_SCHEMA: dict[str, set[str]] = {
     # The cart is empty, or holds what is no longer sold, or totals too much.
     "POST /api/v1/orders": {"/problems/empty-cart", "/problems/not-orderable",
                             "/problems/order-too-large"},
-    # The password is a common one, or the email itself.
-    "POST /api/v1/auth/register": {"password"},
+    # The password is a common one, or the email itself; an address at a special-use
+    # domain (RFC 6761: `.test`, `.invalid`, `.localhost`), which `format: email` allows.
+    "POST /api/v1/auth/register": {"password", "email"},
+    "POST /api/v1/auth/login": {"email"},
     # What a file holds (the document says which images are taken, in words); a place past
     # the product's own number of images.
     "POST /api/v1/products/{product_id}/images": {*_IMAGE_REFUSED, "position"},
