@@ -76,6 +76,8 @@ class SearchQuery:
     sort: SearchSort = SearchSort.RELEVANCE
     limit: int = 20
     offset: int = 0
+    #: The words as typed: no typo tolerance (a shopper's "search instead for ...").
+    exact: bool = False
 
     @property
     def terms(self) -> list[str]:
@@ -103,6 +105,9 @@ class SearchResult:
     documents: list[dict[str, Any]]
     total: int
     facets: Facets
+    #: The words searched for when a typo among those typed was corrected (each word as
+    #: the catalog has it); None when the words were searched as typed.
+    corrected: str | None = None
 
 
 class SearchIndex(Protocol):

@@ -98,22 +98,28 @@ class PostgresSearchIndex:
         self._is_own = found is OWN
         return found
 
-    def _tsquery(self, connection: Connection, source: Source, terms: list[str]) -> str | None:
-        """Each term, or what it most likely meant, as a tsquery; the last one as a prefix."""
-        if not terms:
-            return None
+    def _tsquery(
+        self, connection: Connection, source: Source, query: SearchQuery
+    ) -> tuple[str, str | None]:
+        """Each term, or what it most likely meant, as a tsquery (the last one as a prefix);
+        and the words meant, when a term was corrected."""
+        terms = query.terms
         rows: Sequence[tuple[str, str | None]]  # each term as typed, and what it likely meant
-        if source.terms is None:  # an older copy without a vocabulary: the words as typed
+        if source.terms is None or query.exact:  # no vocabulary, or the words as typed
             rows = [(term, None) for term in terms]
         else:
             correct = text(_CORRECT.format(terms=source.terms))
             rows = connection.execute(correct, {"terms": terms}).all()
-        parts = []
+        parts, meant = [], []
         for i, (typed, best) in enumerate(rows):
+            last = i == len(rows) - 1
             options = {typed} | ({best} if best else set())
-            suffix = ":*" if i == len(rows) - 1 else ""
+            suffix = ":*" if last else ""
             parts.append("(" + " | ".join(f"{o}{suffix}" for o in sorted(options)) + ")")
-        return " & ".join(parts)
+            # A last word still being typed is completed, not corrected.
+            corrected = best and best != typed and not (last and best.startswith(typed))
+            meant.append(best if best and corrected else typed)
+        return " & ".join(parts), (" ".join(meant) if meant != terms else None)
 
     def search(self, query: SearchQuery) -> SearchResult:
         if not query.terms:  # nothing searchable was typed (only operators or punctuation)
@@ -147,10 +153,11 @@ class PostgresSearchIndex:
             statement = _SEARCH.format(
                 rows=source.rows, key=key, direction=direction, where=" AND ".join(where)
             )
-            params["tsquery"] = self._tsquery(connection, source, query.terms)
+            params["tsquery"], corrected = self._tsquery(connection, source, query)
             ids, grouped = connection.execute(text(statement), params).one()
             documents = _documents(connection, source, list(ids))
-        return SearchResult(documents, *_facets(grouped or []))
+        total, facets = _facets(grouped or [])
+        return SearchResult(documents, total, facets, corrected)
 
     def suggest(self, prefix: str, limit: int = 10) -> list[str]:
         terms = SearchQuery(prefix).terms

@@ -3,8 +3,10 @@ sort, and the facets from one aggregation over the matches."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
+import orjson
 import tantivy
 
 from polyshop.catalog import domain
@@ -15,6 +17,7 @@ from polyshop.values.money import to_cents
 _BOOSTS = {"name": 3.0, "brand_text": 2.0, "tags": 1.5, "category_text": 1.2, "description": 1.0}
 _FUZZY = (("name", 0.6), ("brand_text", 0.4), ("category_text", 0.3), ("tags", 0.3))
 _Clause = tuple[tantivy.Occur, tantivy.Query]
+_WORDS = re.compile(r"[0-9a-z]+")
 
 
 def search_query(
@@ -24,31 +27,87 @@ def search_query(
     clauses: list[_Clause] = [(tantivy.Occur.Must, active())]
     terms = query.terms
     for i, term in enumerate(terms):
-        clauses.append((tantivy.Occur.Must, _word(index, searcher, term, last=i == len(terms) - 1)))
+        last = i == len(terms) - 1
+        clauses.append((tantivy.Occur.Must, _word(index, searcher, term, last, query.exact)))
     clauses.extend((tantivy.Occur.Must, q) for q in _filters(query))
     return tantivy.Query.boolean_query(clauses)
 
 
 def _word(
-    index: tantivy.Index, searcher: tantivy.Searcher, term: str, *, last: bool
+    index: tantivy.Index, searcher: tantivy.Searcher, term: str, last: bool, exact: bool
 ) -> tantivy.Query:
     """The word as typed in any text field, or as the start of a word if the shopper may
-    still be typing it (`last`), or with a typo."""
-    exact = index.parse_query(term, list(TEXT_FIELDS), field_boosts=_BOOSTS)
-    options: list[_Clause] = [(tantivy.Occur.Should, exact)]
+    still be typing it (`last`), or with a typo (unless `exact`)."""
+    as_typed = index.parse_query(term, list(TEXT_FIELDS), field_boosts=_BOOSTS)
+    options: list[_Clause] = [(tantivy.Occur.Should, as_typed)]
     variants: list[tuple[bool, int, float]] = []
     if last:
         variants.append((True, 0, 0.8))
     # Tolerate one typo, two in long words, but only in a word the catalog does not
     # have: `shirt` should not find shorts and skirts, and a fuzzy match over every
     # field is most of a query's cost at a million products.
-    if len(term) >= 5 and not _in_vocabulary(searcher, term):
-        variants.append((False, 2 if len(term) >= 8 else 1, 0.5))
+    if not exact and _typo(searcher, term):
+        variants.append((False, _distance(term), 0.5))
     for prefix, distance, weight in variants:
         for field, boost in _FUZZY:
             fuzzy = index.parse_query(term, [field], fuzzy_fields={field: (prefix, distance, True)})
             options.append((tantivy.Occur.Should, tantivy.Query.boost_query(fuzzy, boost * weight)))
     return tantivy.Query.boolean_query(options)
+
+
+def _typo(searcher: tantivy.Searcher, term: str) -> bool:
+    """Whether a word is tolerated as a typo: long enough, and not a word of the catalog."""
+    return len(term) >= 5 and not _in_vocabulary(searcher, term)
+
+
+def _distance(term: str) -> int:
+    return 2 if len(term) >= 8 else 1
+
+
+def correction(index: tantivy.Index, searcher: tantivy.Searcher, query: SearchQuery) -> str | None:
+    """The words searched for, when a typo was tolerated: each word the catalog lacks
+    replaced by the nearest word (within its edit distance) of the products its fuzzy
+    match ranks best; None when every word was searched as typed."""
+    if query.exact:
+        return None
+    terms = query.terms
+    meant = [
+        (_nearest(index, searcher, term) or term) if _typo(searcher, term) else term
+        for term in terms
+    ]
+    return " ".join(meant) if meant != terms else None
+
+
+def _nearest(index: tantivy.Index, searcher: tantivy.Searcher, term: str) -> str | None:
+    options: list[_Clause] = []
+    for field, boost in _FUZZY:
+        fuzzy = index.parse_query(
+            term, [field], fuzzy_fields={field: (False, _distance(term), True)}
+        )
+        options.append((tantivy.Occur.Should, tantivy.Query.boost_query(fuzzy, boost)))
+    query = tantivy.Query.boolean_query(
+        [(tantivy.Occur.Must, active()), (tantivy.Occur.Must, tantivy.Query.boolean_query(options))]
+    )
+    best: tuple[int, str] | None = None
+    for _, address in searcher.search(query, limit=5).hits:
+        doc = orjson.loads(searcher.doc(address)["doc"][0])
+        text = " ".join([doc["name"], doc["brand"], doc["category"], *doc.get("tags", [])])
+        for word in _WORDS.findall(text.lower()):
+            distance = edit_distance(term, word)
+            if distance <= _distance(term) and (best is None or distance < best[0]):
+                best = (distance, word)
+    return best[1] if best else None
+
+
+def edit_distance(a: str, b: str) -> int:
+    """Levenshtein distance: the fewest insertions, deletions and substitutions."""
+    previous = list(range(len(b) + 1))
+    for i, x in enumerate(a, start=1):
+        current = [i]
+        for j, y in enumerate(b, start=1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (x != y)))
+        previous = current
+    return previous[-1]
 
 
 def _filters(query: SearchQuery) -> list[tantivy.Query]:

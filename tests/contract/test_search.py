@@ -143,6 +143,22 @@ def test_typos_still_find_the_product(shop: Container):
     assert "Wireless Headphones" in names(shop, "hedphones")
 
 
+def test_a_corrected_typo_is_reported_and_exact_words_are_searched_as_typed(shop: Container):
+    fixed = shop.search.search(SearchQuery("labtop"))
+    exact = shop.search.search(SearchQuery("labtop", exact=True))
+
+    assert fixed.corrected == "laptop"
+    assert {d["name"] for d in fixed.documents} == {"Ultra Laptop 14", "Gaming Laptop 17"}
+    assert exact.documents == []
+    assert exact.corrected is None
+    assert shop.search.search(SearchQuery("wireless hedphones")).corrected == (
+        "wireless headphones"
+    )
+    assert shop.search.search(SearchQuery("laptop")).corrected is None
+    assert shop.search.search(SearchQuery("lapt")).corrected is None  # still being typed
+    assert names(shop, "laptop", exact=True) == names(shop, "laptop")
+
+
 def add_product(shop: Container, name: str, category: str, sku: str, description: str) -> None:
     draft = ProductDraft(
         name=name,
