@@ -155,15 +155,22 @@ def test_a_category_is_paged_with_prev_and_next(client: TestClient):
     assert "26 products" in first.visible
 
 
-def test_search_finds_a_product_despite_a_typo(client: TestClient):
+def test_search_shows_the_typo_it_corrected_and_offers_the_exact_words(client: TestClient):
     written = create(client, "Waterproof Jacket", category="clothing/jackets")
     caught_up(client, written["position"])
 
     found = Parsed(page(client, "/search?q=waterprof+jacket"))
+    exact_url = found.all("a", href="/search?q=waterprof+jacket&exact=1")
+    exact = Parsed(page(client, "/search?q=waterprof+jacket&exact=1"))
     nothing = Parsed(page(client, "/search?q=zzzzqqq"))
 
     assert "Waterproof Jacket" in found.visible
+    assert "Showing results for waterproof jacket" in found.visible
+    assert "Search instead for waterprof jacket" in found.visible
+    assert exact_url  # the link to the words as typed
     assert found.all("input", name="q")[0]["value"] == "waterprof jacket"
+    assert "Showing results for" not in exact.visible
+    assert "Waterproof Jacket" not in exact.visible
     assert "No products match" in nothing.visible
 
 

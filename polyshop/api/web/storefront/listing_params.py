@@ -28,6 +28,8 @@ class Params:
     max_price: Decimal | None = None
     in_stock: bool = False
     q: str | None = None
+    #: Search the words as typed (no typo correction).
+    exact: bool = False
 
     @classmethod
     def of(cls, request: Request, sorts: Iterable[str], default: str) -> Params:
@@ -42,6 +44,7 @@ class Params:
             max_price=decimal_param(query.get("max_price")),
             in_stock=query.get("in_stock") == "1",
             q=q or None,
+            exact=query.get("exact") == "1",
         )
 
     def query(self, default_sort: str, **changes: Any) -> str:
@@ -49,6 +52,7 @@ class Params:
         chosen = replace(self, **{"page": 1, **changes})
         pairs = [
             ("q", chosen.q),
+            ("exact", "1" if chosen.exact else None),
             ("brand", chosen.brand),
             ("min_price", chosen.min_price),
             ("max_price", chosen.max_price),

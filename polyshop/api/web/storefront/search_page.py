@@ -61,6 +61,7 @@ def _search(request: Request, params: Params) -> SearchResult | None:
             sort=SearchSort(params.sort),
             limit=PAGE_SIZE,
             offset=(params.page - 1) * PAGE_SIZE,
+            exact=params.exact,
         )
     )
 
@@ -83,6 +84,8 @@ def _render(request: Request, params: Params, visitor: Visitor) -> html_cache.Re
         params=params,
         search_query=params.q or "",
         total=total,
+        corrected=result.corrected if result else None,
+        exact_url=PATH + params.query(DEFAULT, exact=True),
         cards=[card(d) for d in result.documents] if result else [],
         subcategories=[],
         facets=facets,
