@@ -16,8 +16,8 @@ SHOWN = 8
 
 
 @router.get("/")
-def home_page(request: Request) -> Response:
-    return html_cache.serve(request, cache_key(request, "/"), lambda v: _render(request, v))
+async def home_page(request: Request) -> Response:
+    return await html_cache.page(request, cache_key(request, "/"), lambda v: _render(request, v))
 
 
 def _render(request: Request, visitor: Visitor) -> html_cache.Rendered:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 from starlette.responses import Response
 
@@ -36,6 +37,22 @@ class Rendered:
     headers: dict[str, str] = field(default_factory=dict)
 
 
+async def page(
+    request: Request,
+    key: str,
+    render: Callable[[Visitor], Rendered | Response],
+    *,
+    viewed: str | None = None,
+) -> Response:
+    """`serve`, answering a page kept in memory on the event loop (no I/O: the lookup, the
+    view count and the token are in memory), and anything else in a worker thread."""
+    if presented_token(request) is None:
+        body = storefront_of(request).container.catalog.cached_view(key.encode())
+        if body is not None:
+            return _from_memory(request, body, viewed)
+    return await run_in_threadpool(serve, request, key, render, viewed=viewed)
+
+
 def serve(
     request: Request,
     key: str,
@@ -54,9 +71,7 @@ def serve(
     cache_key = key.encode()
     body = catalog.cached_view(cache_key)
     if body is not None:
-        if viewed is not None:
-            catalog.viewed(viewed, None)
-        return storefront.respond(request, body, private=False)
+        return _from_memory(request, body, viewed)
     token = catalog.page_token()
     page = render(ANONYMOUS)
     if isinstance(page, Response):
@@ -64,6 +79,13 @@ def serve(
     if page.keep and page.status == 200:
         catalog.keep_view(cache_key, page.body, page.shown, popular=page.popular, token=token)
     return _respond(request, page, private=False)
+
+
+def _from_memory(request: Request, body: bytes, viewed: str | None) -> Response:
+    storefront = storefront_of(request)
+    if viewed is not None:
+        storefront.container.catalog.viewed(viewed, None)
+    return storefront.respond(request, body, private=False)
 
 
 def fresh(request: Request, render: Callable[[Visitor], Rendered]) -> HTMLResponse:

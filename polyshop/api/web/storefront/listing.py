@@ -47,12 +47,12 @@ DEFAULT = Sort.NEWEST.value
 
 
 @router.get("/c/{path:path}", response_class=HTMLResponse)
-def category_page(request: Request, path: str) -> Response:
+async def category_page(request: Request, path: str) -> Response:
     category = path.strip("/").lower()
     params = Params.of(request, [s.value for s in SORTS], DEFAULT)
     here = category_path(category)
     key = cache_key(request, here + params.query(DEFAULT, page=params.page))
-    return html_cache.serve(request, key, lambda v: _render(request, category, params, v))
+    return await html_cache.page(request, key, lambda v: _render(request, category, params, v))
 
 
 def _render(

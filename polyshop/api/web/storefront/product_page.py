@@ -68,9 +68,9 @@ def choice(variant: dict[str, Any], on_sale: bool) -> Choice:
 
 @router.get("/p/{product_id}", response_class=HTMLResponse)
 @router.get("/p/{product_id}/{slug}", response_class=HTMLResponse)
-def product_page(request: Request, product_id: str, slug: str = "") -> Response:
+async def product_page(request: Request, product_id: str, slug: str = "") -> Response:
     key = cache_key(request, f"/p/{product_id}/{slug}")
-    return html_cache.serve(
+    return await html_cache.page(
         request, key, lambda v: _render(request, product_id, slug, v), viewed=product_id
     )
 
