@@ -262,3 +262,31 @@ def test_the_test_payment_page_is_off_in_server_mode_unless_enabled(backend, con
         location = flo.place(flo.checkout(email="flo@example.com")).headers["location"]
         assert location.startswith("/orders/")
         flo.get(f"/test-payments/{order_id_of(location)}", status=404)
+
+
+def test_a_cart_store_that_is_down_is_a_clear_503_page(container_for):
+    """Server mode with Redis (sessions and carts) unreachable: nothing half-done, no 500."""
+    with make_client(container_for, "postgres", redis_url="redis://127.0.0.1:1/0") as client:
+        visitor = Browser(client)
+        refused = visitor.add("ANY-1", 1, status=503)
+        assert "The cart is unavailable" in refused.text
+        assert refused.headers["Retry-After"] == "30"
+
+
+def test_a_guest_cancels_an_unpaid_order_from_its_link_and_the_stock_returns(client):
+    create_product(client, "Plate", [("PLATE-1", 3)], price=7.00)
+    hal = Browser(client)
+    hal.add("PLATE-1", 2)
+    location = hal.place(hal.checkout(email="hal@example.com")).headers["location"]
+    order_id, key = order_id_of(location), location.split("?key=")[1]
+    page = hal.get(f"/orders/{order_id}?key={key}")
+    assert "Cancel this order" in page
+    other = Browser(client)
+    other.post(f"/orders/{order_id}/cancel", {"key": "not-the-key"}, status=404)
+    hal.post(f"/orders/{order_id}/cancel", {"key": key})
+    page = text_of(hal.get(f"/orders/{order_id}?key={key}"))
+    assert "Status: cancelled" in page
+    assert re.search(r"Cancelled \d{4}-\d\d-\d\d \d\d:\d\d UTC", page)
+    assert "Cancel this order" not in page
+    stock = client.get("/api/v1/inventory/PLATE-1", headers=OPS).json()
+    assert stock["available"] == 3
