@@ -294,6 +294,8 @@ def test_browsers_get_an_html_404_and_the_api_keeps_json(client: TestClient):
     browser = client.get("/no/such/page", headers=HTML)
     api = client.get("/api/v1/no-such-thing", headers=HTML)
     plain = client.get("/no/such/page", headers={"Accept": "application/json"})
+    wrong_method = client.get("/robots.txt", headers=HTML)
+    posted = client.post("/robots.txt", headers=HTML)
 
     assert browser.status_code == 404
     assert browser.headers["content-type"].startswith("text/html")
@@ -301,6 +303,9 @@ def test_browsers_get_an_html_404_and_the_api_keeps_json(client: TestClient):
     assert "Content-Security-Policy" in browser.headers
     assert api.headers["content-type"] == "application/problem+json"
     assert plain.headers["content-type"] == "application/problem+json"
+    assert wrong_method.status_code == 200
+    assert posted.status_code == 405  # a POST is not a page to show: the problem stays
+    assert posted.headers["content-type"] == "application/problem+json"
 
 
 def test_the_cached_anonymous_page_follows_a_price_change(client: TestClient):

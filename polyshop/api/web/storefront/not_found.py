@@ -30,9 +30,20 @@ _PAGES = {
 
 def not_found(request: Request, title: str, message: str) -> Response:
     """A 404 page for a product or category that is not there."""
+    return _page(request, 404, title, message)
+
+
+def _page(request: Request, status: int, title: str, message: str) -> Response:
+    """The message page in the shop's layout (the visitor and the category navigation are
+    read from the stores: call it in a worker thread)."""
     storefront = storefront_of(request)
     return storefront.render(
-        request, "message.html", 404, title=title, message=message, **layout(storefront.container)
+        request,
+        "message.html",
+        status,
+        title=title,
+        message=message,
+        **layout(storefront.container),
     )
 
 
@@ -68,16 +79,7 @@ def install(app: FastAPI) -> None:
         if not browsing:
             return await _answer(problem, request, exc)
         title, message = _PAGES[exc.status_code]
-        storefront = storefront_of(request)
-        response = await run_in_threadpool(
-            storefront.render,
-            request,
-            "message.html",
-            exc.status_code,
-            title=title,
-            message=message,
-            **layout(storefront.container),
-        )
+        response = await run_in_threadpool(_page, request, exc.status_code, title, message)
         if exc.status_code == 405:  # the methods this path takes, as the API names them
             allowed = (await _answer(problem, request, exc)).headers.get("Allow")
             if allowed:
