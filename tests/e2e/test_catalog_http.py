@@ -237,9 +237,13 @@ def test_search_and_suggest_over_http(client: TestClient):
 
     found = client.get("/api/v1/products/search", params={**wait, "q": "labtop", "limit": 1})
     suggested = client.get("/api/v1/products/suggest", params={"q": "lap"})
+    exact = client.get("/api/v1/products/search", params={"q": "labtop", "exact": "true"})
 
     assert found.status_code == 200, found.text
     body = found.json()
+    assert body["corrected"] == "laptop"
+    assert exact.json()["total"] == 0
+    assert exact.json()["corrected"] is None
     assert (body["total"], body["page"], body["pages"], len(body["results"])) == (2, 1, 2, 1)
     assert body["results"][0]["name"] in {"Alpha Laptop", "Bravo Laptop"}
     assert body["facets"]["brands"] == {"Asus": 1, "Lenovo": 1}

@@ -55,6 +55,12 @@ class SearchOut(Page):
 
     results: list[ProductOut]
     facets: FacetsOut
+    corrected: str | None = Field(
+        default=None,
+        description="The words searched for when a typo in `q` was corrected (each word as "
+        "the catalog has it); null when `q` was searched as typed. Pass `exact=true` to "
+        "search the words as typed.",
+    )
 
 
 class SuggestOut(BaseModel):
@@ -101,6 +107,9 @@ def search_products(
             "cheapest variant's price, or `newest`."
         ),
     ] = SearchSort.RELEVANCE,
+    exact: Annotated[
+        bool, Query(description="Search the words as typed, without typo correction.")
+    ] = False,
     min_position: MinPosition = None,
 ) -> SearchOut:
     """Full-text search with the browse filters, and facets over every match."""
@@ -115,6 +124,7 @@ def search_products(
             sort=sort,
             limit=page.limit,
             offset=page.offset,
+            exact=exact,
         )
     )
     return SearchOut(
@@ -131,6 +141,7 @@ def search_products(
                 for b in result.facets.price_ranges
             ],
         ),
+        corrected=result.corrected,
         **page.envelope(result.total),
     )
 
