@@ -12,6 +12,8 @@ from html.parser import HTMLParser
 
 from fastapi.testclient import TestClient
 
+from tests.e2e.shoppers import register
+
 OPS = {"Authorization": "Bearer test-ops-token"}
 HTML = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
 SM = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
@@ -329,6 +331,23 @@ def test_the_cached_anonymous_page_follows_a_price_change(client: TestClient):
         assert time.monotonic() - started < 0.5, "a cached page outlived the price change"
         time.sleep(0.005)
     assert "$50.00" not in page(client, url)
+
+
+def test_a_visitor_with_a_session_gets_a_page_of_their_own(client: TestClient):
+    written = create(client, "Trail Runner")
+    caught_up(client, written["position"])
+    url = f"/p/{written['product_id']}/trail-runner"
+    anonymous = page(client, url)  # now kept for visitors without a session
+    shopper = register(client, "ann@example.com")
+    added = shopper.post("/api/v1/cart/items", json={"sku": "TRAILRUNNE-1", "quantity": 2})
+    assert added.status_code in (200, 201), added.text
+
+    own = Parsed(shopper.get(url, headers=HTML).text)
+
+    assert "Sign in" not in own.visible
+    assert own.all("span", **{"class": "count", "aria-label": "2 items"})
+    assert "Sign in" in Parsed(page(client, url)).visible  # the kept page is unchanged
+    assert "Sign in" in Parsed(anonymous).visible
 
 
 def test_every_page_has_a_csp_and_escapes_catalog_text(client: TestClient):
