@@ -31,6 +31,7 @@ from polyshop.api.rest.routes import (
 )
 from polyshop.api.rest.text_guard import TextGuard
 from polyshop.api.web import admin_analytics, docs
+from polyshop.api.web.storefront import catalog_view
 from polyshop.api.web.storefront import forms as storefront_forms
 from polyshop.api.web.storefront import not_found as storefront_errors
 from polyshop.api.web.storefront import pages as storefront
@@ -87,7 +88,7 @@ def create_app(container: Container, *, start_projections: bool | None = None) -
     app.include_router(payments.router)
     app.include_router(images.router)
     app.include_router(admin_analytics.router)
-    storefront.install(app, container)
+    storefront.install(app, container, catalog_view.layout)
     storefront_forms.install(app)
     storefront_errors.install(app)  # HTML 404/405 pages for browsers, outside the API
     app.include_router(storefront_router.router)

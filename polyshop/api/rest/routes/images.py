@@ -55,6 +55,7 @@ _REFUSED = (
 )
 _TOO_LARGE = (413, "The file has more bytes than an image may have.")
 _MULTIPART = (415, "The body is not multipart/form-data.")
+_BAD_FORM = (400, "The multipart body cannot be read (a broken boundary or part).")
 
 
 def _written(container: Container, product_id: str, written: Written) -> ImageWritten:
@@ -76,7 +77,7 @@ def _file_bytes(container: Container, file: UploadFile) -> bytes:
 @router.post(
     "/api/v1/products/{product_id}/images",
     status_code=status.HTTP_201_CREATED,
-    responses=problems(401, 403, _PRODUCT, _TOO_LARGE, _MULTIPART, _REFUSED, 503),
+    responses=problems(_BAD_FORM, 401, 403, _PRODUCT, _TOO_LARGE, _MULTIPART, _REFUSED, 503),
 )
 def upload_image(
     product_id: ProductId,
@@ -103,7 +104,7 @@ def upload_image(
 
 @router.put(
     "/api/v1/products/{product_id}/images/{image_id}",
-    responses=problems(401, 403, _PRODUCT, _TOO_LARGE, _MULTIPART, _REFUSED, 503),
+    responses=problems(_BAD_FORM, 401, 403, _PRODUCT, _TOO_LARGE, _MULTIPART, _REFUSED, 503),
 )
 def replace_image(
     product_id: ProductId,

@@ -8,6 +8,7 @@ routes are plain `def`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -60,9 +61,14 @@ class Visitor:
 ANONYMOUS = Visitor(None, None, None, 0)
 
 
+#: What every page's layout shows of the shop (the category navigation), by the container.
+Layout = Callable[[Container], dict[str, Any]]
+
+
 class Storefront:
-    def __init__(self, container: Container) -> None:
+    def __init__(self, container: Container, layout: Layout = lambda _: {}) -> None:
         self.container = container
+        self.layout = layout
         self.assets = Assets()
         self.critical_css = self.assets.text("shop.css")
         # Without a secret (server mode, unset) a token is a hash of the cookie: still a value
@@ -137,12 +143,13 @@ class Storefront:
         **context: Any,
     ) -> HTMLResponse:
         who = visitor if visitor is not None else self.visitor(request)
-        body = self.html(template, visitor=who, request_path=request.url.path, **context)
+        shown = {**self.layout(self.container), **context}
+        body = self.html(template, visitor=who, request_path=request.url.path, **shown)
         return self.respond(request, body, status)
 
 
-def install(app: FastAPI, container: Container) -> Storefront:
-    storefront = Storefront(container)
+def install(app: FastAPI, container: Container, layout: Layout) -> Storefront:
+    storefront = Storefront(container, layout)
     app.state.storefront = storefront
     return storefront
 
