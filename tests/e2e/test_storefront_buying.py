@@ -310,3 +310,19 @@ def test_too_many_failed_sign_ins_are_a_message_with_the_wait(client):
     throttled = ivy.post("/signin", {"email": "ivy@example.com", "password": PASSWORD}, status=429)
     assert "Too many attempts. Please wait about" in throttled.text
     assert int(throttled.headers["Retry-After"]) > 0
+
+
+def test_order_history_pages_and_odd_parameters_are_pages_not_errors(client):
+    create_product(client, "Spoon", [("SPOON-1", 30)], price=2.00)
+    jo = Browser(client)
+    jo.post("/signup", {"email": "jo@example.com", "password": PASSWORD})
+    for _ in range(11):
+        jo.add("SPOON-1", 1)
+        jo.place(jo.checkout())
+    caught_up(client)
+    first, second = jo.get("/account/orders"), jo.get("/account/orders?page=2")
+    assert first.count("data-order=") == 10
+    assert second.count("data-order=") == 1
+    assert 'aria-current="page">2<' in second
+    assert jo.get("/account/orders?page=abc").count("data-order=") == 10
+    jo.post("/account/addresses/x/remove", {})

@@ -176,11 +176,11 @@ def add_address(request: Request, form: FormDep) -> Response:
 
 
 @router.post("/account/addresses/{index}/remove")
-def remove_address(index: int, request: Request, form: FormDep) -> Response:
+def remove_address(index: str, request: Request, form: FormDep) -> Response:
     visitor = storefront_of(request).visitor(request)
     if visitor.user is None:
         return see_other("/signin?next=/account")
-    kept = [a for i, a in enumerate(visitor.user.addresses) if i != index]
+    kept = [a for i, a in enumerate(visitor.user.addresses) if str(i) != index]
     storefront_of(request).container.accounts.update_profile(visitor.user.id, addresses=kept)
     return see_other("/account")
 

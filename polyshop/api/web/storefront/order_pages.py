@@ -42,24 +42,26 @@ CANCELLABLE = {domain.Status.PENDING_PAYMENT.value, domain.Status.PAID.value}
 
 
 @router.get("/account/orders")
-def orders_page(request: Request, page: int = 1) -> Response:
+def orders_page(request: Request, page: str = "1") -> Response:
     storefront = storefront_of(request)
     visitor = storefront.visitor(request)
     if visitor.user is None:
         return see_other("/signin?next=/account/orders")
-    page = max(1, min(page, 10_000))
+    number = (
+        max(1, min(int(page), 10_000)) if page.isascii() and page.isdigit() and len(page) < 6 else 1
+    )
     documents, total = storefront.container.orders.list_orders(
         Viewer(visitor.user.id, is_admin=False),
         OrderFilter(),
         limit=PER_PAGE,
-        offset=(page - 1) * PER_PAGE,
+        offset=(number - 1) * PER_PAGE,
     )
     return storefront.render(
         request,
         "orders.html",
         visitor=visitor,
         orders=documents,
-        page=page,
+        page=number,
         pages=max(1, math.ceil(total / PER_PAGE)),
         total=total,
     )
