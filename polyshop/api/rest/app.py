@@ -36,6 +36,7 @@ from polyshop.api.web.storefront import forms as storefront_forms
 from polyshop.api.web.storefront import not_found as storefront_errors
 from polyshop.api.web.storefront import pages as storefront
 from polyshop.api.web.storefront import router as storefront_router
+from polyshop.api.web.storefront.fast_pages import CachedStorefrontPages
 from polyshop.container import Container
 
 
@@ -93,6 +94,7 @@ def create_app(container: Container, *, start_projections: bool | None = None) -
     storefront_errors.install(app)  # HTML 404/405 pages for browsers, outside the API
     app.include_router(storefront_router.router)
     app.add_middleware(CachedProductPages, catalog=container.catalog)
+    app.add_middleware(CachedStorefrontPages, storefront=app.state.storefront)
     app.add_middleware(MediaFiles, media=container.media)
     app.add_middleware(TextGuard)  # ahead of the page cache: a refused URL is never served
     app.add_middleware(  # added last: the outermost, so it sees every request

@@ -78,6 +78,11 @@ def serve(
         return page
     if page.keep and page.status == 200:
         catalog.keep_view(cache_key, page.body, page.shown, popular=page.popular, token=token)
+        # Also under the URL as asked, for `fast_pages` to answer ahead of routing; only
+        # without a query string, so made-up parameters cannot multiply the entries.
+        asked = str(request.url).encode()
+        if asked != cache_key and not request.url.query:
+            catalog.keep_view(asked, page.body, page.shown, popular=page.popular, token=token)
     return _respond(request, page, private=False)
 
 

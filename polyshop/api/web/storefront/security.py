@@ -40,8 +40,12 @@ class Csrf:
 
     def cookie_of(self, request: Request) -> tuple[str, bool]:
         """The visitor's CSRF cookie value, and whether it is new (to be set)."""
-        value = request.cookies.get(CSRF_COOKIE, "")
-        if 20 <= len(value) <= 64 and value.isascii():
+        return self.cookie_of_value(request.cookies.get(CSRF_COOKIE))
+
+    @staticmethod
+    def cookie_of_value(value: str | None) -> tuple[str, bool]:
+        """A presented cookie value if it can be one of ours, else a new one (True)."""
+        if value is not None and 20 <= len(value) <= 64 and value.isascii():
             return value, False
         return secrets.token_urlsafe(24), True
 
