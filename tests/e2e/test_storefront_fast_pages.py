@@ -36,7 +36,8 @@ def test_a_kept_page_is_served_from_memory_with_each_visitors_own_token(client: 
         assert "\x00" not in response.text
         assert response.headers["content-security-policy"].startswith("default-src 'self'")
         answers.append(_TOKEN.findall(response.text))
-    assert answers[0] and answers[1]
+    assert answers[0]
+    assert answers[1]
     assert set(answers[0]).isdisjoint(answers[1])  # each cookie, its own token
 
     fresh = client.get(url, headers=HTML)  # no CSRF cookie yet: one is set
