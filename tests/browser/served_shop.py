@@ -12,6 +12,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx2 as httpx
 
@@ -32,7 +33,7 @@ class ServedShop:
     def url(self, path: str) -> str:
         return self.base_url + path
 
-    def admin(self, method: str, path: str, body: dict[str, object]) -> dict[str, object]:
+    def admin(self, method: str, path: str, body: dict[str, object] | None) -> dict[str, Any]:
         """An operator's call to the JSON API (a price change, a stock adjustment)."""
         answer = httpx.request(
             method,
@@ -42,7 +43,7 @@ class ServedShop:
             timeout=10,
         )
         answer.raise_for_status()
-        written: dict[str, object] = answer.json()
+        written: dict[str, Any] = answer.json()
         return written
 
     def stop(self) -> None:

@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, ConsoleMessage, Frame, Page
+from playwright.sync_api import Browser, ConsoleMessage, Frame, Page, Response
 
 _AXE = Axe()
 #: Each violation the page reports to its own listeners goes to the console with this mark.
@@ -51,12 +51,14 @@ class Tab:
         self.csp_violations: list[str] = []
         self.script_errors: list[str] = []
         self.navigated: list[str] = []
+        self.last_status = 0  # of the latest page (document) response, after redirects
         self.checked: set[str] = set()
         self.shots = shots
         self._shot = 0
         self.page.on("console", self._on_console)
         self.page.on("pageerror", lambda error: self.script_errors.append(str(error)))
         self.page.on("framenavigated", self._on_navigation)
+        self.page.on("response", self._on_response)
 
     def _on_console(self, message: ConsoleMessage) -> None:
         text = message.text
@@ -67,20 +69,27 @@ class Tab:
         if frame == self.page.main_frame and frame.url != "about:blank":
             self.navigated.append(frame.url)
 
+    def _on_response(self, response: Response) -> None:
+        request = response.request
+        if request.is_navigation_request() and request.frame == self.page.main_frame:
+            self.last_status = response.status
+
     def goto(self, path: str, label: str | None = None, *, status: int = 200) -> Page:
         response = self.page.goto(path)
         assert response is not None
         assert response.status == status, f"{path}: {response.status}"
-        self.landed(label or path)
+        self.landed(label or path, status=status)
         return self.page
 
-    def landed(self, label: str) -> Page:
-        """The page the tab is on now is judged: accessibility, CSP, scripts; and kept."""
+    def landed(self, label: str, *, status: int = 200) -> Page:
+        """The page the tab is on now is judged: its status, accessibility, CSP, scripts;
+        and kept."""
         self.page.wait_for_load_state("load")
         self.checked.add(self.page.url)  # judged now: a failing judgement fails the test
         self._shot += 1
         name = re.sub(r"[^a-z0-9]+", "-", label.lower()).strip("-") or "page"
         self.page.screenshot(path=self.shots / f"{self._shot:02d}-{name}.png", full_page=True)
+        assert self.last_status == status, f"{self.page.url}: {self.last_status}"
         if self.javascript:  # axe runs in the page: with scripts off, nothing can run it
             self.assert_accessible()
         self.assert_clean()
