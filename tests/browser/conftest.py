@@ -79,7 +79,9 @@ def open_tab(
     folder.mkdir(parents=True, exist_ok=True)
 
     def make(**options: object) -> Tab:
-        tab = Tab(browser, shop.base_url, folder, **options)  # type: ignore[arg-type]
+        shots = folder / f"tab-{len(opened) + 1}"  # a journey's second visitor apart
+        shots.mkdir()
+        tab = Tab(browser, shop.base_url, shots, **options)  # type: ignore[arg-type]
         opened.append(tab)
         return tab
 
