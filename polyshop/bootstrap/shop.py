@@ -21,6 +21,7 @@ from polyshop.bootstrap.parts import (
     search_index,
 )
 from polyshop.bootstrap.stores import (
+    TtlStores,
     analytics_store,
     embedded_stores,
     rebuild_in_a_process,
@@ -29,6 +30,7 @@ from polyshop.bootstrap.stores import (
     ttl_stores,
 )
 from polyshop.cart.ordered import OrderedCartsProjection
+from polyshop.cart.service import Carts
 from polyshop.catalog.documents import ProductDocumentProjection
 from polyshop.catalog.images import MediaUrl, media_path
 from polyshop.catalog.page_cache import ProductPageCache, page_cache_invalidator
@@ -45,6 +47,8 @@ from polyshop.eventstore.upcasting import Upcasters
 from polyshop.inventory import stock
 from polyshop.inventory.service import Inventory
 from polyshop.machinery import Machinery
+from polyshop.media.ports import BlobStore
+from polyshop.media.service import Media
 from polyshop.migrations import runner as migrations
 from polyshop.orders.checkout import Checkout
 from polyshop.orders.history import OrderHistoryProjection
@@ -53,6 +57,7 @@ from polyshop.recommendations.cache import RecommendationCache
 from polyshop.recommendations.copurchase import CoPurchaseProjection
 from polyshop.recommendations.service import Recommender, cart_products
 from polyshop.recommendations.sql_graph import SqlRecommendationGraph
+from polyshop.runtime.periodic import Periodic
 from polyshop.search.service import Search
 
 
@@ -134,6 +139,54 @@ def _analytics(
     return analytics, signals
 
 
+def _recommender(
+    read_engine: Engine,
+    graph: SqlRecommendationGraph,
+    cache: RecommendationCache,
+    accounts: Accounts,
+    carts: Carts,
+) -> Recommender:
+    """ "You might also like", rendered as the API answers it, leaving out what the
+    caller's cart holds."""
+    in_cart = cart_products(accounts, carts)
+    return Recommender(read_engine, graph, cache, render=recommendations_json, in_cart=in_cart)
+
+
+def _checkout(settings: Settings, store: SqlEventStore, ttl: TtlStores) -> Checkout:
+    hold = timedelta(seconds=settings.order_hold)
+    return Checkout(store, store.read_engine, ttl.carts, hold, media_url=media_url(settings))
+
+
+def _catalog_and_media(
+    settings: Settings,
+    store: SqlEventStore,
+    read_engine: Engine,
+    pages: ProductPageCache,
+    signals: SignalRecorder,
+    lease_factory: Callable[[str], Lease],
+    closers: list[Callable[[], None]],
+) -> tuple[Catalog, Media, BlobStore, Periodic]:
+    """The catalog's door, and the media door over it with its blob store and sweep."""
+    catalog = Catalog(
+        store, read_engine, pages, signals, RestProductJson(), primary=store.read_engine
+    )
+    blobs = blob_store(settings, closers)
+    images, garbage = media(settings, blobs, catalog, lease_factory)
+    closers.insert(0, garbage.stop)
+    return catalog, images, blobs, garbage
+
+
+def _secrets(settings: Settings) -> dict[str, str | None]:
+    """The operator token, the payment webhook's secret and the pages' CSRF key: set, or
+    made once under the data dir in embedded mode."""
+    web = settings.secret_key or settings.mode is Mode.EMBEDDED
+    return {
+        "ops_token": secret(settings, "ops_token", "ops-token"),
+        "payment_secret": secret(settings, "payment_webhook_secret", "payment-webhook-secret"),
+        "web_secret": secret(settings, "secret_key", "secret-key") if web else None,
+    }
+
+
 def _wire(
     settings: Settings,
     store: SqlEventStore,
@@ -159,24 +212,14 @@ def _wire(
     graph = SqlRecommendationGraph(store.write_engine, read_engine)
     jobs = periodic_jobs(settings, store, lease_factory, analytics, graph)
     closers[:0] = [job.stop for job in reversed(jobs)]
-    checkout = Checkout(
-        store,
-        store.read_engine,
-        ttl.carts,
-        timedelta(seconds=settings.order_hold),
-        media_url=media_url(settings),
+    checkout = _checkout(settings, store, ttl)
+    catalog, images, blobs, garbage = _catalog_and_media(
+        settings, store, read_engine, pages, signals, lease_factory, closers
     )
-    in_cart = cart_products(accounts, carts)
-    catalog = Catalog(
-        store, read_engine, pages, signals, RestProductJson(), primary=store.read_engine
-    )
-    blobs = blob_store(settings, closers)
-    images, garbage = media(settings, blobs, catalog, lease_factory)
-    closers.insert(0, garbage.stop)
     return Container(
         settings=settings,
         machinery=Machinery(store, runner, read_engine, lease_factory),
-        ops_token=secret(settings, "ops_token", "ops-token"),
+        **_secrets(settings),
         search=search,
         product_pages=pages,
         accounts=accounts,
@@ -184,15 +227,7 @@ def _wire(
         checkout=checkout,
         analytics=Analytics(analytics, read_engine),
         signals=signals,
-        recommender=Recommender(
-            read_engine, graph, recommendations, render=recommendations_json, in_cart=in_cart
-        ),
-        payment_secret=secret(settings, "payment_webhook_secret", "payment-webhook-secret"),
-        web_secret=(
-            secret(settings, "secret_key", "secret-key")
-            if settings.secret_key or settings.mode is Mode.EMBEDDED
-            else None
-        ),
+        recommender=_recommender(read_engine, graph, recommendations, accounts, carts),
         catalog=catalog,
         inventory=Inventory(store, store.read_engine),
         search_service=Search(search, search_projection.name),
@@ -206,11 +241,8 @@ def _wire(
             *ttl.background,
         ],
         readiness_checks=readiness_checks(settings, store, read_engine),
-        degradable_checks={
-            "sessions_and_carts": ttl.check,
-            "analytics": analytics.check,
-            "media": blobs.check,
-        },
+        degradable_checks={"sessions_and_carts": ttl.check, "analytics": analytics.check}
+        | {"media": blobs.check},
         closers=closers,
     )
 

@@ -74,8 +74,15 @@ def create_app(container: Container, *, start_projections: bool | None = None) -
     problems.install(app)
     openapi.install(app)  # the document completed: problems, security, links
     docs.install(app)
-
     domain_errors.install(app)
+    _api_routes(app)
+    _storefront(app, container)
+    _middleware(app, container, registry)
+    return app
+
+
+def _api_routes(app: FastAPI) -> None:
+    """The JSON API's routers (and the admin analytics page)."""
     app.include_router(health.router)
     app.include_router(admin.router)
     app.include_router(search.router)  # before products: /products/search is not an id
@@ -89,14 +96,23 @@ def create_app(container: Container, *, start_projections: bool | None = None) -
     app.include_router(payments.router)
     app.include_router(images.router)
     app.include_router(admin_analytics.router)
+
+
+def _storefront(app: FastAPI, container: Container) -> None:
+    """The shop's pages, their CSRF refusals and their HTML error pages."""
     storefront.install(app, container, catalog_view.layout)
     storefront_forms.install(app)
     storefront_errors.install(app)  # HTML 404/405 pages for browsers, outside the API
     app.include_router(storefront_router.router)
+
+
+def _middleware(app: FastAPI, container: Container, registry: CollectorRegistry) -> None:
+    """Plain ASGI layers, innermost first: what is answered from memory ahead of routing,
+    then the text guard, then the per-request context around everything."""
     app.add_middleware(CachedProductPages, catalog=container.catalog)
     app.add_middleware(CachedStorefrontPages, storefront=app.state.storefront)
     app.add_middleware(MediaFiles, media=container.media)
-    app.add_middleware(TextGuard)  # ahead of the page cache: a refused URL is never served
+    app.add_middleware(TextGuard)  # ahead of the page caches: a refused URL is never served
     app.add_middleware(  # added last: the outermost, so it sees every request
         RequestContextMiddleware,
         max_body_bytes=container.settings.max_body_bytes,
@@ -104,4 +120,3 @@ def create_app(container: Container, *, start_projections: bool | None = None) -
         large_bodies=images.UPLOADS,
         max_large_body_bytes=container.settings.media_max_bytes + images.FORM_OVERHEAD,
     )
-    return app
