@@ -106,7 +106,7 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
             "=", f"{skipped} browser tests SKIPPED: {_NO_CHROMIUM}", yellow=True
         )
         terminalreporter.write_line(
-            "  To run them: apt-get install chromium fonts-dejavu-core (Debian's Chromium; never"
+            "  To run them: apt-get install chromium fonts-dejavu-core fonts-liberation (never"
             " `playwright install`).",
             yellow=True,
         )
