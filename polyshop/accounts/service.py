@@ -50,8 +50,9 @@ class Accounts:
         self.sessions = sessions
         self.throttle = throttle
         self.on_login = on_login
-        #: What follows a sign-up, attached by the composition root (guest orders claimed).
-        self.on_register: Callable[[User], object] = lambda _user: None
+        #: What follows a sign-up, attached by the composition root (guest orders claimed):
+        #: the new user and the guest session they signed up from, if any.
+        self.on_register: Callable[[User, Session | None], object] = lambda _u, _s: None
 
     def register(
         self,
@@ -64,7 +65,7 @@ class Accounts:
     ) -> SignedIn:
         self.throttle.sign_up(client)
         written = commands.register(self.store, email, password, name)
-        self.on_register(written.user)
+        self.on_register(written.user, current[1] if current else None)
         issued = self._sign_in(written.user, current)
         return SignedIn(written.user, issued, written.position)
 

@@ -248,6 +248,8 @@ def _wire(
 
 
 def _orders_claimed_on_sign_up(orders: Orders, accounts: Accounts) -> Orders:
-    """Registering an email claims the guest orders placed with it."""
-    accounts.on_register = lambda user: orders.claim_guest_orders(user.id, user.email)
+    """Signing up claims the guest orders the same guest session placed with that email."""
+    accounts.on_register = lambda user, guest: orders.claim_guest_orders(
+        user.id, user.email, guest.cart_owner if guest is not None else None
+    )
     return orders

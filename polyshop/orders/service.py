@@ -132,13 +132,20 @@ class Orders:
             raise OrderNotFound(order_id)
         return self._act(order_id, lambda o: o.cancel("cancelled by the guest"), "guest")
 
-    def claim_guest_orders(self, user_id: str, email: str) -> list[str]:
-        """The guest orders placed with `email` join `user_id`'s account (`OrderClaimed`).
-        Called when that email registers: it proved nothing more than owning the address
-        the orders were placed with, which is what a guest link proves too."""
+    def claim_guest_orders(self, user_id: str, email: str, placed_by: str | None) -> list[str]:
+        """The guest orders that the guest session `placed_by` (a cart owner) placed with
+        `email` join `user_id`'s account (`OrderClaimed`). Called when that guest signs up
+        with that email. Orders placed with the email from other sessions stay guest
+        orders, opened by their links: signing up proves no one owns an address (nothing
+        is verified by mail), so an email alone must not hand over someone's orders."""
+        if placed_by is None:
+            return []
         _, email_key = guests.normalize_email(email)
         claimed = []
-        for order_id in sql_checkout.unclaimed_guest_orders(self._checkout.primary, email_key):
+        unclaimed = sql_checkout.unclaimed_guest_orders(
+            self._checkout.primary, email_key, placed_by
+        )
+        for order_id in unclaimed:
             self._act(order_id, lambda o: o.claim(user_id), f"user:{user_id}")
             sql_checkout.mark_claimed(self._checkout.primary, order_id, user_id)
             claimed.append(order_id)

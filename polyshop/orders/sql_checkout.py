@@ -82,11 +82,15 @@ def guest_order(engine: Engine, order_id: str) -> Row[Any, Any] | None:
         ).first()
 
 
-def unclaimed_guest_orders(engine: Engine, email_key: str) -> list[str]:
+def unclaimed_guest_orders(engine: Engine, email_key: str, placed_by: str) -> list[str]:
     with engine.connect() as connection:
         rows = connection.execute(
             select(guest_orders.c.order_id)
-            .where(guest_orders.c.email_key == email_key, guest_orders.c.claimed_by.is_(None))
+            .where(
+                guest_orders.c.email_key == email_key,
+                guest_orders.c.placed_by == placed_by,
+                guest_orders.c.claimed_by.is_(None),
+            )
             .order_by(guest_orders.c.created_at)
         )
         return [str(row.order_id) for row in rows]

@@ -82,19 +82,22 @@ def test_a_guest_without_a_valid_email_orders_nothing(client):
     assert visitor.lines() == {"MUG-1": 1}
 
 
-def test_registering_the_email_claims_the_guest_orders(client):
+def test_the_guest_signing_up_with_the_email_claims_their_guest_orders(client):
     create_product(client, "Mug", [("MUG-1", 5)], price=12.00)
     create_product(client, "Pen", [("PEN-1", 5)], price=3.00)
-    _, first = guest_order(client)
-    _, second = guest_order(client, "PEN-1")
+    visitor, first = guest_order(client)
+    assert visitor.add("PEN-1", 1).status_code == 201
+    second = place(visitor, GUEST_BODY).json()
     _, other = guest_order(client, "PEN-1", {**BODY, "email": "someone@example.com"})
+    # The same email, from another guest session: someone typing an address is no proof.
+    _, elsewhere = guest_order(client, "PEN-1")
     paid = webhook(
         client,
         {"order_id": first["order_id"], "payment_id": "g1", "amount": 12.0, "status": "succeeded"},
     )
     assert paid.status_code == 200
 
-    gus = register(client, "gus@example.com")
+    gus = register(client, "gus@example.com", via=visitor)
     runner = client.container.machinery.runner  # type: ignore[attr-defined]
     assert runner.wait_for("order_history", client.container.machinery.store.head(), 5)  # type: ignore[attr-defined]
 
@@ -105,6 +108,7 @@ def test_registering_the_email_claims_the_guest_orders(client):
     assert seen["user_id"] != ""
     assert [t["event"] for t in seen["timeline"]] == ["OrderPlaced", "OrderPaid", "OrderClaimed"]
     assert gus.get(f"/api/v1/orders/{other['order_id']}").status_code == 404
+    assert gus.get(f"/api/v1/orders/{elsewhere['order_id']}").status_code == 404
     # The key still opens the claimed order (it was the guest's link).
     by_key = Shopper(client, None).get(
         f"/api/v1/orders/{first['order_id']}", params={"key": first["access_key"]}
@@ -114,13 +118,13 @@ def test_registering_the_email_claims_the_guest_orders(client):
 
 def test_the_order_history_rebuilds_identically_with_claimed_orders(client):
     create_product(client, "Mug", [("MUG-1", 9)], price=12.00)
-    _, claimed = guest_order(client)
+    visitor, claimed = guest_order(client)
     _, unclaimed = guest_order(client, body={**BODY, "email": "other@example.com"})
     webhook(
         client,
         {"order_id": claimed["order_id"], "payment_id": "c", "amount": 12.0, "status": "succeeded"},
     )
-    gus = register(client, "gus@example.com")
+    gus = register(client, "gus@example.com", via=visitor)
     runner = client.container.machinery.runner  # type: ignore[attr-defined]
     assert runner.wait_for("order_history", client.container.machinery.store.head(), 5)  # type: ignore[attr-defined]
 
