@@ -171,9 +171,7 @@ def main() -> None:
         with server(container, PORT) as base:
             caught_up = wait_for_catalog(base, args.products)
             print(f"demo catalog: {args.products:,} products (embedded mode, SQLite)")
-            print(
-                f"seeded in {seeded:.0f} s; read models and search caught up {caught_up:.0f} s on"
-            )
+            print(f"seeded in {seeded:.0f} s; the read models caught up {caught_up:.0f} s later")
             products = sample(base)
             first = products[0]
             pages = {
