@@ -55,7 +55,10 @@ def pick_a_variant_and_add_to_cart(tab: Tab, quantity: int = 1) -> str:
     page = tab.page
     choice = page.locator("input[name=sku]:not([disabled])").last
     choice.check()
+    expect(choice).to_be_checked()
     sku = choice.get_attribute("value") or ""
+    label = page.locator("label.variant", has=choice).locator("span").first
+    tab.chosen_variant = label.inner_text()
     if quantity != 1:
         page.get_by_label("Quantity").fill(str(quantity))
     page.get_by_role("button", name="Add to cart").click()

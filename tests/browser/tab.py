@@ -51,6 +51,7 @@ class Tab:
         self.csp_violations: list[str] = []
         self.script_errors: list[str] = []
         self.navigated: list[str] = []
+        self.chosen_variant = ""  # the label of the variant a journey last added to its cart
         self.last_status = 0  # of the latest page (document) response, after redirects
         self.checked: set[str] = set()
         self.shots = shots

@@ -20,6 +20,7 @@ def test_a_guest_buys_a_laptop_and_sees_the_order_paid(open_tab: type[Tab]):
     journeys.pick_a_variant_and_add_to_cart(tab)
     page = journeys.open_the_cart(tab)
     expect(page.locator("main table")).to_contain_text(name)
+    expect(page.locator("main table small")).to_contain_text(tab.chosen_variant)  # its variant
 
     paying = journeys.check_out(tab, email="guest.buyer@example.com")
     assert re.search(r"/test-payments/[0-9a-f-]+", paying)
