@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -178,13 +180,17 @@ def _catalog_and_media(
 
 def _secrets(settings: Settings) -> dict[str, str | None]:
     """The operator token, the payment webhook's secret and the pages' CSRF key: set, or
-    made once under the data dir in embedded mode."""
-    web = settings.secret_key or settings.mode is Mode.EMBEDDED
-    return {
-        "ops_token": secret(settings, "ops_token", "ops-token"),
-        "payment_secret": secret(settings, "payment_webhook_secret", "payment-webhook-secret"),
-        "web_secret": secret(settings, "secret_key", "secret-key") if web else None,
-    }
+    made once under the data dir in embedded mode. A server without POLYSHOP_SECRET_KEY
+    derives the pages' key from another secret every process shares (None: no such)."""
+    ops = secret(settings, "ops_token", "ops-token")
+    payments = secret(settings, "payment_webhook_secret", "payment-webhook-secret")
+    if settings.secret_key or settings.mode is Mode.EMBEDDED:
+        web = secret(settings, "secret_key", "secret-key")
+    elif shared := ops or payments:
+        web = hmac.new(shared.encode(), b"polyshop web pages", hashlib.sha256).hexdigest()
+    else:
+        web = None
+    return {"ops_token": ops, "payment_secret": payments, "web_secret": web}
 
 
 def _wire(

@@ -8,34 +8,26 @@ A product reaches the pages in two forms, the read model's document and the API'
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
-from urllib.parse import quote
 
 from fastapi import Request
 
+from polyshop.api.web.storefront import urls
 from polyshop.api.web.storefront.pages import Visitor, storefront_of
 from polyshop.container import Container
 
-_WORD = re.compile(r"[a-z0-9]+")
 PAGE_SIZE = 24
 MAX_PAGE = 400
 
 
-def slug(name: str) -> str:
-    """The lower-case ASCII words of a name joined by '-' ("product" when there are none)."""
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    return "-".join(_WORD.findall(ascii_name.lower())) or "product"
-
-
 def product_path(product_id: str, name: str) -> str:
-    return f"/p/{product_id}/{slug(name)}"
+    return urls.product_url(product_id, name)
 
 
 def category_path(path: str) -> str:
-    return "/c/" + quote(path)
+    return urls.category_url(path)
 
 
 def label(segment: str) -> str:
@@ -130,19 +122,26 @@ def card(product: dict[str, Any]) -> Card:
     )
 
 
+#: A price filter as a shopper types it: whole units and at most two decimals.
+_AMOUNT = re.compile(r"^[0-9]{1,8}(\.[0-9]{1,2})?$")
+
+
 def decimal_param(value: str | None) -> Decimal | None:
-    """A price filter from the query string; anything but a plain amount is ignored."""
-    if not value or len(value) > 12:
+    """A price filter from the query string; anything but a plain amount (`25`, `19.99`)
+    is ignored, so no exponent or digit of another script reaches a store."""
+    if not value or not _AMOUNT.match(value):
         return None
     try:
-        amount = Decimal(value)
+        return Decimal(value)
     except InvalidOperation:
         return None
-    return amount if amount.is_finite() and amount >= 0 else None
 
 
 def page_param(value: str | None) -> int:
-    return int(value) if value and value.isdigit() and 0 < int(value) <= MAX_PAGE else 1
+    """A page number; anything but ASCII digits in range is the first page."""
+    if not value or len(value) > 6 or not (value.isascii() and value.isdigit()):
+        return 1
+    return int(value) if 0 < int(value) <= MAX_PAGE else 1
 
 
 def page_html(request: Request, template: str, visitor: Visitor, **context: Any) -> bytes:

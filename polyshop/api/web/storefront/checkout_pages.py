@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
@@ -25,8 +26,10 @@ from polyshop.orders.errors import (
     EmptyCart,
     InvalidAddress,
     InvalidEmail,
+    KeyRequired,
     KeyReused,
     NotOrderable,
+    OrderChanged,
     OutOfStock,
     TooLarge,
 )
@@ -91,6 +94,17 @@ def place(request: Request, form: FormDep) -> Response:
         )
     except StoreUnavailable:
         return unavailable(request, "cart")
+    except KeyRequired:  # a form without its key (edited, or a stale page): start again
+        return see_other("/checkout")
+    except OrderChanged:
+        return storefront.render(
+            request,
+            "message.html",
+            409,
+            visitor=visitor,
+            title="Please try again",
+            message="Your order was busy changing; nothing was charged. Try once more.",
+        )
     except CartAlreadyOrdered as exc:
         return storefront.render(
             request,
@@ -117,7 +131,7 @@ def place(request: Request, form: FormDep) -> Response:
     order = placed.response
     key = order.get("access_key")
     if storefront.container.settings.test_payments_on:
-        suffix = f"?key={key}" if key else ""
+        suffix = f"?key={quote(key, safe='')}" if key else ""
         return see_other(f"/test-payments/{order['order_id']}{suffix}")
     return see_other(order_url(visitor, order["order_id"], key))
 
@@ -125,7 +139,12 @@ def place(request: Request, form: FormDep) -> Response:
 def _chosen(visitor: Visitor, form: FormData) -> dict[str, str]:
     """The address picked from the book (`saved` = its index) or the one entered."""
     saved = text(form, "saved", 5)
-    if visitor.user is not None and saved.isdigit() and int(saved) < len(visitor.user.addresses):
+    if (
+        visitor.user is not None
+        and saved.isascii()
+        and saved.isdigit()
+        and int(saved) < len(visitor.user.addresses)
+    ):
         return visitor.user.addresses[int(saved)].as_dict()
     return address_values(form)
 

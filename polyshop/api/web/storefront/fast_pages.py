@@ -62,7 +62,7 @@ class CachedStorefrontPages:
             extra.append(
                 (
                     b"set-cookie",
-                    f"{CSRF_COOKIE}={value}; HttpOnly; Path=/; SameSite=strict{secure}".encode(),
+                    f"{CSRF_COOKIE}={value}; HttpOnly; Path=/; SameSite=lax{secure}".encode(),
                 )
             )
         page = with_token(body, csrf.token_for(value))
@@ -73,7 +73,7 @@ class CachedStorefrontPages:
                 "headers": [
                     (b"content-type", b"text/html; charset=utf-8"),
                     (b"content-length", str(len(page)).encode()),
-                    (b"cache-control", b"no-cache"),
+                    (b"cache-control", b"private, no-cache"),
                     *self._headers,
                     *extra,
                 ],

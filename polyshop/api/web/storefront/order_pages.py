@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -137,4 +138,4 @@ def _pay_url(container: Any, order: dict[str, Any], key: str | None) -> str | No
         return None
     if not container.settings.test_payments_on:
         return None
-    return f"/test-payments/{order['order_id']}" + (f"?key={key}" if key else "")
+    return f"/test-payments/{order['order_id']}" + (f"?key={quote(key, safe='')}" if key else "")

@@ -8,6 +8,7 @@ routes are plain `def`.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -16,6 +17,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import orjson
+import structlog
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
@@ -71,9 +73,7 @@ class Storefront:
         self.layout = layout
         self.assets = Assets()
         self.critical_css = self.assets.text("shop.css")
-        # Without a secret (server mode, unset) a token is a hash of the cookie: still a value
-        # no other site can read, only no longer one it cannot plant with a cookie of its own.
-        self.csrf = Csrf(("csrf:" + (container.web_secret or "")).encode())
+        self.csrf = Csrf(("csrf:" + (container.web_secret or _process_key())).encode())
         base = container.settings.media_base_url
         self.policy = content_security_policy(self.critical_css, _origin(base))
         self.headers = page_headers(self.policy)
@@ -128,7 +128,8 @@ class Storefront:
         response = HTMLResponse(
             with_token(body, self.csrf.token_for(cookie)), status_code=status, headers=self.headers
         )
-        response.headers["Cache-Control"] = "private, no-store" if private else "no-cache"
+        # Even a page from the shared cache carries this visitor's token: never for a proxy.
+        response.headers["Cache-Control"] = "private, no-store" if private else "private, no-cache"
         if new:
             set_csrf_cookie(request, response, cookie)
         return response
@@ -185,3 +186,13 @@ def _origin(url: str | None) -> str:
         return ""
     scheme, _, rest = url.partition("://")
     return f"{scheme}://{rest.split('/', 1)[0]}"
+
+
+def _process_key() -> str:
+    """A server with no secret to share at all signs with a key of this process: forms then
+    work only against the process that served them (one worker), which is said once."""
+    structlog.get_logger(__name__).warning(
+        "no POLYSHOP_SECRET_KEY (nor an operator token or webhook secret) to sign the pages' "
+        "CSRF tokens with: each process makes its own, so forms fail across workers"
+    )
+    return secrets.token_hex(32)

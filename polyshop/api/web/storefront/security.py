@@ -1,7 +1,7 @@
 """What every storefront response carries: a strict Content-Security-Policy, the CSRF token
 its forms post back, and the headers that keep it out of frames and sniffers.
 
-CSRF: a random value lives in an HttpOnly, SameSite=Strict cookie; forms carry an HMAC of
+CSRF: a random value lives in an HttpOnly, SameSite=Lax cookie; forms carry an HMAC of
 it (under a key only the server knows) and a POST is accepted only when the two agree. A
 page from another site can neither read the cookie nor compute the HMAC. Cached pages hold a
 marker instead of the token, replaced per response (`with_token`), so one cached page
@@ -63,7 +63,9 @@ def set_csrf_cookie(request: Request, response: Response, value: str) -> None:
         CSRF_COOKIE,
         value,
         httponly=True,
-        samesite="strict",
+        # Lax, not Strict: a visit from another site must not replace the cookie that the
+        # forms open in other tabs were signed for (the HMAC is what protects).
+        samesite="lax",
         secure=request.url.scheme == "https",
         path="/",
     )

@@ -11,10 +11,8 @@
     list.className = "suggest";
     list.id = "q-suggestions";
     list.hidden = true;
-    list.setAttribute("role", "listbox");
     form.appendChild(list);
     input.setAttribute("aria-controls", list.id);
-    input.setAttribute("aria-autocomplete", "list");
     var timer = null;
     var asked = "";
     input.addEventListener("input", function () {
@@ -31,7 +29,6 @@
             list.textContent = "";
             names.forEach(function (name) {
               var item = document.createElement("li");
-              item.setAttribute("role", "option");
               var link = document.createElement("a");
               link.href = "/search?q=" + encodeURIComponent(name);
               link.textContent = name;
