@@ -79,10 +79,7 @@ def place(request: Request, form: FormDep) -> Response:
     if visitor.session is None:
         return see_other("/cart")
     values = address_values(form)
-    body: dict[str, Any] = {
-        "shipping_address": values,
-        "payment_method_id": PAYMENT_METHOD,
-    }
+    body: dict[str, Any] = {"shipping_address": values, "payment_method_id": PAYMENT_METHOD}
     if visitor.user is None:
         body["email"] = text(form, "email", 1000)
     try:
