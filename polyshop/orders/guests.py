@@ -19,6 +19,12 @@ from polyshop.orders.errors import InvalidEmail
 
 def new_guest(email: str) -> tuple[Guest, str]:
     """The guest's checkout facts and the access key to hand back (once)."""
+    if not email.strip():
+        raise InvalidEmail(
+            "a guest's order needs an email address (`email`); or sign in or create an "
+            "account (POST /api/v1/auth/login or /api/v1/auth/register) sending this guest "
+            "token as the bearer token: your cart comes along"
+        )
     try:
         shown, key = normalize_email(email)
     except AccountError as exc:

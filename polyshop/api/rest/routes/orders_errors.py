@@ -27,7 +27,7 @@ def problem_of(exc: Exception) -> Problem | None:
         case InvalidAddress():
             return unprocessable(exc.field, exc.message)
         case InvalidEmail():
-            return unprocessable("email", f"a guest's order needs its email: {exc.message}")
+            return unprocessable("email", exc.message)
         case EmptyCart():
             return Problem(422, "The cart is empty: add something first.", slug="empty-cart")
         case NotOrderable():
