@@ -20,6 +20,7 @@ from polyshop.catalog.commands import Written
 from polyshop.catalog.image_documents import uploaded_entry
 from polyshop.catalog.images import ImageFile, MediaUrl, ProductImage
 from polyshop.catalog.service import Catalog
+from polyshop.media.blob_keys import content_type_for
 from polyshop.media.hot_blobs import HotBlobs
 from polyshop.media.images import decode
 from polyshop.media.ports import BlobInfo, BlobNotFound, BlobStore
@@ -43,9 +44,6 @@ __all__ = [
 
 #: The keys browsers may fetch: a rendition or an original, named by the hash of its bytes.
 _SERVED_KEY = re.compile(r"^[0-9a-f]{64}\.(jpg|png|webp|avif)$")
-_CONTENT_TYPES = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp"} | {
-    "avif": "image/avif"
-}
 
 
 class MediaBusy(RuntimeError):
@@ -243,7 +241,8 @@ class Media:
         info = self.blobs.stat(key)
         if info is None:
             return None
-        info = BlobInfo(key, info.size, _CONTENT_TYPES[key.rsplit(".", 1)[1]], info.modified)
+        # The type the extension names, whatever a store kept: a served key is an image.
+        info = BlobInfo(key, info.size, content_type_for(key), info.modified)
         if info.size > self._hot.largest:
             return info, None
         try:
