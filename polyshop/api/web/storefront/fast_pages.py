@@ -12,11 +12,12 @@ from __future__ import annotations
 import re
 
 from starlette.datastructures import URL, Headers
+from starlette.requests import cookie_parser
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from polyshop.api.rest.dependencies import token_in
 from polyshop.api.web.storefront.pages import Storefront
-from polyshop.api.web.storefront.security import CSRF_COOKIE, with_token
+from polyshop.api.web.storefront.security import CSRF_COOKIE, csrf_cookie_header, with_token
 
 ROUTE = "storefront (from memory)"
 _PRODUCT = re.compile(r"^/p/([0-9a-fA-F-]{36})/")
@@ -55,16 +56,11 @@ class CachedStorefrontPages:
 
     async def _send(self, scope: Scope, send: Send, headers: Headers, body: bytes) -> None:
         csrf = self.storefront.csrf
-        value, new = csrf.cookie_of_value(_cookie(headers.get("cookie", ""), CSRF_COOKIE))
+        value, new = csrf.cookie_of_value(cookie_parser(headers.get("cookie", "")).get(CSRF_COOKIE))
         extra: list[tuple[bytes, bytes]] = []
         if new:
-            secure = "; Secure" if scope.get("scheme") == "https" else ""
-            extra.append(
-                (
-                    b"set-cookie",
-                    f"{CSRF_COOKIE}={value}; HttpOnly; Path=/; SameSite=lax{secure}".encode(),
-                )
-            )
+            cookie = csrf_cookie_header(value, secure=scope.get("scheme") == "https")
+            extra.append((b"set-cookie", cookie.encode()))
         page = with_token(body, csrf.token_for(value))
         await send(
             {
@@ -80,11 +76,3 @@ class CachedStorefrontPages:
             }
         )
         await send({"type": "http.response.body", "body": page})
-
-
-def _cookie(header: str, name: str) -> str | None:
-    for part in header.split(";"):
-        key, _, value = part.strip().partition("=")
-        if key == name:
-            return value
-    return None
