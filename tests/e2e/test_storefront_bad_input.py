@@ -40,3 +40,9 @@ def test_placing_an_order_without_the_forms_key_starts_checkout_again(client: Te
     placed = ann.place(fields)
     assert placed.headers["location"] == "/checkout"
     assert "Keyless Mug" in text_of(ann.get("/cart"))  # nothing was ordered
+
+
+@pytest.mark.parametrize("number", ["%C2%B2", "9" * 5000, "0"])
+def test_a_sitemap_page_that_is_no_number_is_a_404(client: TestClient, number: str) -> None:
+    response = client.get(f"/sitemaps/products-{number}.xml", headers=HTML)
+    assert response.status_code == 404

@@ -15,6 +15,7 @@ from typing import Any
 from fastapi import Request
 
 from polyshop.api.web.storefront import urls
+from polyshop.api.web.storefront.forms import ascii_int
 from polyshop.api.web.storefront.pages import Visitor, storefront_of
 from polyshop.container import Container
 
@@ -139,9 +140,8 @@ def decimal_param(value: str | None) -> Decimal | None:
 
 def page_param(value: str | None) -> int:
     """A page number; anything but ASCII digits in range is the first page."""
-    if not value or len(value) > 6 or not (value.isascii() and value.isdigit()):
-        return 1
-    return int(value) if 0 < int(value) <= MAX_PAGE else 1
+    number = ascii_int(value, 6)
+    return number if number is not None and 0 < number <= MAX_PAGE else 1
 
 
 def page_html(request: Request, template: str, visitor: Visitor, **context: Any) -> bytes:

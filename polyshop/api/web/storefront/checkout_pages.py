@@ -17,7 +17,7 @@ from starlette.datastructures import FormData
 from polyshop.accounts.domain import AccountError, Address, normalize_email
 from polyshop.api.web.storefront.account_pages import ADDRESS_FIELDS, address_values
 from polyshop.api.web.storefront.cart_pages import cart_of, render_cart
-from polyshop.api.web.storefront.forms import FormDep, text
+from polyshop.api.web.storefront.forms import FormDep, ascii_int, text
 from polyshop.api.web.storefront.order_access import order_url
 from polyshop.api.web.storefront.pages import Visitor, storefront_of
 from polyshop.api.web.storefront.visits import see_other, unavailable
@@ -135,14 +135,9 @@ def place(request: Request, form: FormDep) -> Response:
 
 def _chosen(visitor: Visitor, form: FormData) -> dict[str, str]:
     """The address picked from the book (`saved` = its index) or the one entered."""
-    saved = text(form, "saved", 5)
-    if (
-        visitor.user is not None
-        and saved.isascii()
-        and saved.isdigit()
-        and int(saved) < len(visitor.user.addresses)
-    ):
-        return visitor.user.addresses[int(saved)].as_dict()
+    saved = ascii_int(text(form, "saved", 5), 5)
+    if visitor.user is not None and saved is not None and saved < len(visitor.user.addresses):
+        return visitor.user.addresses[saved].as_dict()
     return address_values(form)
 
 

@@ -37,6 +37,14 @@ def text(form: FormData, name: str, limit: int = 200) -> str:
     return value.strip()[:limit] if isinstance(value, str) else ""
 
 
+def ascii_int(value: str | None, max_digits: int) -> int | None:
+    """`value` as a whole number when it is 1 to `max_digits` ASCII digits, else None: a
+    superscript or another script's digit passes `str.isdigit` but not `int`."""
+    if not value or len(value) > max_digits or not (value.isascii() and value.isdigit()):
+        return None
+    return int(value)
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(CsrfRefused)
     async def csrf_refused(request: Request, _exc: CsrfRefused) -> HTMLResponse:

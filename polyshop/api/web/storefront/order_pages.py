@@ -14,7 +14,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from polyshop.accounts.domain import Viewer
-from polyshop.api.web.storefront.forms import FormDep, text
+from polyshop.api.web.storefront.forms import FormDep, ascii_int, text
 from polyshop.api.web.storefront.order_access import events_for, order_for, order_url
 from polyshop.api.web.storefront.pages import Visitor, storefront_of
 from polyshop.api.web.storefront.visits import not_found, see_other
@@ -48,9 +48,8 @@ def orders_page(request: Request, page: str = "1") -> Response:
     visitor = storefront.visitor(request)
     if visitor.user is None:
         return see_other("/signin?next=/account/orders")
-    number = (
-        max(1, min(int(page), 10_000)) if page.isascii() and page.isdigit() and len(page) < 6 else 1
-    )
+    asked = ascii_int(page, 5)
+    number = max(1, min(asked, 10_000)) if asked is not None else 1
     documents, total = storefront.container.orders.list_orders(
         Viewer(visitor.user.id, is_admin=False),
         OrderFilter(),

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse, Response
 
 from polyshop.api.web.storefront.catalog_view import absolute, category_path, product_path
+from polyshop.api.web.storefront.forms import ascii_int
 from polyshop.api.web.storefront.not_found import not_found
 
 router = APIRouter()
@@ -51,10 +52,11 @@ def category_sitemap(request: Request) -> Response:
 
 @router.get("/sitemaps/products-{number}.xml")
 def product_sitemap(request: Request, number: str) -> Response:
-    if not number.isdigit() or not 0 < int(number) <= 100_000:
+    page = ascii_int(number, 6)
+    if page is None or not 0 < page <= 100_000:
         return not_found(request, "No such sitemap", "This sitemap page does not exist.")
     listed = request.app.state.container.catalog.listed(
-        limit=SITEMAP_SIZE, offset=(int(number) - 1) * SITEMAP_SIZE
+        limit=SITEMAP_SIZE, offset=(page - 1) * SITEMAP_SIZE
     )
     if not listed and number != "1":
         return not_found(request, "No such sitemap", "This sitemap page does not exist.")
