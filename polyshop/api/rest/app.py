@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
 
 from polyshop import __version__
+from polyshop.api.graphql import router as graphql_router
 from polyshop.api.rest import domain_errors, openapi, problems
 from polyshop.api.rest.media_files import MediaFiles
 from polyshop.api.rest.metrics import ProjectionLagCollector, SignalCollector
@@ -96,6 +97,7 @@ def _api_routes(app: FastAPI) -> None:
     app.include_router(payments.router)
     app.include_router(images.router)
     app.include_router(admin_analytics.router)
+    app.include_router(graphql_router.router())
 
 
 def _storefront(app: FastAPI, container: Container) -> None:

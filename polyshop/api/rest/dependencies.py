@@ -186,13 +186,15 @@ def read_model_at(
         if min_position is None or min_position <= 0:
             return min_position
         name = projection if isinstance(projection, str) else projection(container)
-        await _wait(read_waits(request, container), name, min_position)
+        await reach(read_waits(request, container), name, min_position)
         return min_position
 
     return wait_for_read_model
 
 
-async def _wait(waits: ReadWaits, name: str, position: int) -> None:
+async def reach(waits: ReadWaits, name: str, position: int) -> None:
+    """Wait until read model `name` has applied the log up to `position`; the refusals
+    (beyond the head, too many waiting, not reached in time) as problems."""
     try:
         await waits.wait(name, position)
     except BeyondHead as exc:
