@@ -14,6 +14,7 @@ from polyshop.accounts.service import Accounts
 from polyshop.analytics.recorder import SignalRecorder
 from polyshop.analytics.service import Analytics
 from polyshop.cart.service import Carts
+from polyshop.catalog.admin_service import CatalogAdmin
 from polyshop.catalog.page_cache import ProductPageCache
 from polyshop.catalog.service import Catalog
 from polyshop.config import Settings
@@ -56,6 +57,8 @@ class Container:
     event_log: EventLog
     #: Product images: uploads, renditions, serving, the garbage sweep.
     media: Media
+    #: The admin's catalog: every product listed and searched, CSV imports in the background.
+    catalog_admin: CatalogAdmin
     readiness_checks: dict[str, Callable[[], None]] = field(default_factory=dict)
     #: Stores the shop degrades without (sessions and carts): reported, never "not ready".
     degradable_checks: dict[str, Callable[[], None]] = field(default_factory=dict)

@@ -13,13 +13,30 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
-from polyshop.accounts import commands, domain, sql_users
-from polyshop.accounts.commands import UserWritten
-from polyshop.accounts.domain import Address, User
+from polyshop.accounts import commands, domain, sql_customers, sql_users
+from polyshop.accounts.commands import UserNotFound, UserWritten
+from polyshop.accounts.domain import Address, Role, User, Viewer
 from polyshop.accounts.ports import Session
 from polyshop.accounts.sessions import Issued, Sessions
 from polyshop.accounts.throttle import LoginThrottle
 from polyshop.eventstore.ports import EventStore
+
+
+class OwnRoleKept(Exception):
+    """An admin tried to demote themselves: another admin (or the operator) must, so a shop
+    is never left without the admin who could undo it by mistake."""
+
+    def __init__(self) -> None:
+        super().__init__("you cannot remove your own admin role; ask another admin")
+
+
+@dataclass(frozen=True, slots=True)
+class UsersPage:
+    """Users in email order; `total` counted up to a cap (`capped`: at least that many)."""
+
+    users: list[User]
+    total: int
+    capped: bool
 
 
 class InvalidCredentials(Exception):
@@ -113,3 +130,25 @@ class Accounts:
                 self.on_login(session, issued.session)
             self.sessions.revoke(token)
         return issued
+    def find_users(self, text: str, *, page: int, limit: int) -> UsersPage:
+        """The admin's customer list: everyone (customers and admins) in email order, or
+        those whose email or name starts with `text` (any letter case)."""
+        offset = (max(page, 1) - 1) * limit
+        found, total, capped = sql_customers.find_users(
+            self.primary, text, limit=limit, offset=offset
+        )
+        return UsersPage(found, total, capped)
+
+    def change_role(self, by: Viewer, user_id: str, role: Role) -> UserWritten:
+        """Make a user an admin or a customer (a RoleChanged event, carrying the request's
+        actor like every account write). Only an admin or the operator may; an admin may
+        not demote themselves (OwnRoleKept). Raises UserNotFound; position 0: no change."""
+        if not by.is_admin:
+            raise PermissionError("only admins change roles")
+        if by.user_id == user_id and role is not Role.ADMIN:
+            raise OwnRoleKept
+        user = self.get_user(user_id)
+        if user is None:
+            raise UserNotFound(user_id)
+        return commands.set_role(self.store, user.email, role)
+

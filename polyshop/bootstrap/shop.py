@@ -35,6 +35,7 @@ from polyshop.cart.ordered import OrderedCartsProjection
 from polyshop.cart.service import Carts
 from polyshop.catalog.documents import ProductDocumentProjection
 from polyshop.catalog.images import MediaUrl, media_path
+from polyshop.catalog.admin_service import CatalogAdmin
 from polyshop.catalog.page_cache import ProductPageCache, page_cache_invalidator
 from polyshop.catalog.service import Catalog
 from polyshop.config import Mode, Settings
@@ -241,6 +242,7 @@ def _wire(
         event_log=EventLog(runner, store.last_position, read_engine),
         media=images,
         background=[
+        catalog_admin=CatalogAdmin(catalog, read_engine),
             *(invalidator.start, prices.start, signals.start),
             *(job.start for job in jobs),
             garbage.start,
