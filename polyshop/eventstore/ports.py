@@ -90,6 +90,10 @@ class EventStore(Protocol):
     def stream_version(self, stream_id: str) -> int:
         """The stream's current version; 0 when it does not exist."""
 
+    def read_streams(self, stream_ids: Collection[str]) -> dict[str, list[RecordedEvent]]:
+        """Several whole streams in one read, each in version order, by stream id (a stream
+        with no events has no entry): what a page listing many streams expands."""
+
     def read_all(self, after: int = 0, limit: int = 1000) -> list[RecordedEvent]:
         """Events after `after` in position order, never past `head()`, so none is skipped."""
 

@@ -48,6 +48,24 @@ class SqlLogReads:
     def head(self) -> int:
         raise NotImplementedError
 
+    def read_streams(self, stream_ids: Collection[str]) -> dict[str, list[RecordedEvent]]:
+        """Several whole streams in one query through the (stream, version) key."""
+        wanted = sorted(set(stream_ids))
+        found: dict[str, list[RecordedEvent]] = {}
+        if not wanted:
+            return found
+        query = (
+            select(*_COLUMNS)
+            .where(events.c.stream_id.in_(wanted))
+            .order_by(events.c.stream_id, events.c.version)
+        )
+        with self.read_engine.connect() as connection:
+            rows = connection.execute(query).mappings().all()
+        for row in rows:
+            event = self._to_event(row)
+            found.setdefault(event.stream_id, []).append(event)
+        return found
+
     def read_stream(
         self, stream_id: str, *, to_version: int | None = None, as_of: datetime | None = None
     ) -> list[RecordedEvent]:
