@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import CheckConstraint, Column, DateTime, Integer, String, Table
+from sqlalchemy import CheckConstraint, Column, DateTime, Index, Integer, String, Table
 
 from polyshop.eventstore.schema import metadata
 
@@ -18,6 +18,8 @@ stock = Table(
     CheckConstraint("reserved >= 0", name="inventory_reserved_not_negative"),
     CheckConstraint("on_hand >= reserved", name="inventory_never_oversold"),
 )
+# The admin's low-stock list: SKUs by units available (migration 0010).
+Index("ix_inventory_stock_available", stock.c.on_hand - stock.c.reserved)
 
 reservations = Table(
     "inventory_reservations",

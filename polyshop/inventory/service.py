@@ -43,6 +43,12 @@ class Inventory:
             raise UnknownSku(sku)
         return level
 
+    def low_stock(self, threshold: int, limit: int = 20) -> list[StockLevel]:
+        """SKUs running out (at most `threshold` available), fewest available first, at
+        most `limit` (bounded: 1 to 100), read from the write model through an index."""
+        with self._database.connect() as connection:
+            return stock.low_stock(connection, threshold, max(1, min(limit, 100)))
+
     def adjust(self, sku: str, delta: int, reason: str) -> Adjusted:
         """Add or remove units on hand, never below what is reserved, in one transaction.
         Raises UnknownSku (naming `sku` as given) or InvalidAdjustment."""

@@ -121,3 +121,20 @@ def expired_holders(connection: Connection, now: datetime, limit: int = 100) -> 
         .limit(limit)
     ).all()
     return [r.holder for r in rows]
+
+
+#: Units available, as the low-stock index (`ix_inventory_stock_available`) spells it: the
+#: planner uses an expression index only for the very same expression.
+AVAILABLE = stock.c.on_hand - stock.c.reserved
+
+
+def low_stock(connection: Connection, threshold: int, limit: int) -> list[tuple[str, int, int]]:
+    """(sku, on hand, reserved) of SKUs with at most `threshold` available, fewest first:
+    a range scan of the available-units index, stopped after `limit` rows."""
+    rows = connection.execute(
+        select(stock.c.sku, stock.c.on_hand, stock.c.reserved)
+        .where(threshold >= AVAILABLE)
+        .order_by(AVAILABLE, stock.c.sku)
+        .limit(limit)
+    ).all()
+    return [(r.sku, r.on_hand, r.reserved) for r in rows]

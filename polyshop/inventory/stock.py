@@ -89,6 +89,11 @@ def get_stock(connection: Connection, sku: str) -> StockLevel | None:
     return _level(connection, sku)
 
 
+def low_stock(connection: Connection, threshold: int, limit: int) -> list[StockLevel]:
+    """SKUs with at most `threshold` units available, fewest first, at most `limit`."""
+    return [StockLevel(*row) for row in sql_stock.low_stock(connection, threshold, limit)]
+
+
 def _apply(
     uow: UnitOfWork, change: Update, params: dict[str, Any], event_type: str, **data: Any
 ) -> StockLevel | None:

@@ -162,3 +162,36 @@ def get_order(engine: Engine, order_id: str) -> dict[str, Any] | None:
             select(_view.c.document).where(_view.c.order_id == order_id)
         ).first()
     return dict(row.document) if row is not None else None
+
+
+def sales_between(
+    engine: Engine, start: datetime, end: datetime
+) -> list[tuple[str, str, int, int]]:
+    """(status, currency, orders, total cents) of the orders placed in [start, end): a range
+    of the placed-at index, one row per status and currency."""
+    query = (
+        select(_view.c.status, _view.c.currency, func.count(), func.sum(_view.c.total_cents))
+        .where(_view.c.placed_at >= start, _view.c.placed_at < end)
+        .group_by(_view.c.status, _view.c.currency)
+    )
+    with engine.connect() as connection:
+        rows = connection.execute(query).all()
+    return [(row[0], row[1], int(row[2]), int(row[3] or 0)) for row in rows]
+
+
+def oldest_in_status(engine: Engine, status: str, limit: int) -> tuple[list[dict[str, Any]], int]:
+    """The `limit` longest-waiting orders in `status` (oldest placed first) and how many
+    are in it, both through the (status, placed_at) index."""
+    condition = _view.c.status == status
+    with engine.connect() as connection:
+        total = connection.execute(
+            select(func.count()).select_from(_view).where(condition)
+        ).scalar_one()
+        rows = connection.execute(
+            select(_view.c.document)
+            .where(condition)
+            .order_by(_view.c.placed_at, _view.c.order_id)
+            .limit(limit)
+        )
+        documents = [dict(row.document) for row in rows]
+    return documents, int(total)

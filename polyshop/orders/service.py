@@ -35,6 +35,7 @@ from polyshop.orders.errors import (
     OutOfStock,
     RefundDue,
 )
+from polyshop.values.money import from_cents
 
 PAYMENT_ACTOR = "payment-provider"
 
@@ -59,6 +60,20 @@ class Written:
     @property
     def document(self) -> dict[str, Any]:
         return domain.document(self.order)
+
+
+@dataclass(frozen=True, slots=True)
+class Sales:
+    """Orders placed in a period: how many (in any status), and the revenue of those paid
+    (paid, shipped or delivered; refunded and unpaid ones bring nothing), per currency."""
+
+    orders: int
+    paid_orders: int
+    revenue: dict[str, Decimal]
+
+
+#: Statuses whose orders count as revenue: money taken and not given back.
+REVENUE_STATUSES = frozenset({"paid", "shipped", "delivered"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,6 +197,27 @@ class Orders:
             ),
             limit=limit,
             offset=offset,
+        )
+
+    def sales_between(self, admin: Viewer, start: datetime, end: datetime) -> Sales:
+        """Orders placed in [start, end) and their paid revenue (admins only)."""
+        if not admin.is_admin:
+            raise OthersOrders
+        orders, paid, revenue = 0, 0, dict[str, Decimal]()
+        for status, currency, count, cents in history.sales_between(self._reader, start, end):
+            orders += count
+            if status in REVENUE_STATUSES:
+                paid += count
+                revenue[currency] = revenue.get(currency, Decimal("0.00")) + from_cents(cents)
+        return Sales(orders, paid, revenue)
+
+    def awaiting_shipment(self, admin: Viewer, limit: int = 10) -> tuple[list[dict[str, Any]], int]:
+        """Paid orders not yet shipped, longest waiting first (at most `limit`, 1 to 100),
+        and how many there are (admins only)."""
+        if not admin.is_admin:
+            raise OthersOrders
+        return history.oldest_in_status(
+            self._reader, domain.Status.PAID.value, max(1, min(limit, 100))
         )
 
     def get_order(

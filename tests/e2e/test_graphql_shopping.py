@@ -78,6 +78,13 @@ def test_shopper_journey_from_guest_session_to_cancelled_order(client: TestClien
     assert after["status"] == "cancelled"
     assert [e["type"] for e in after["events"]][-1] == "OrderCancelled"
     assert after["events"][-1]["data"]["reason"] == "changed my mind"
+    # Time travel: as it stood when it was placed, replayed from its events.
+    placed_at = after["events"][0]["occurredAt"]
+    then = order(client, token, placed["orderId"], asOf=placed_at)["data"]["order"]
+    assert (then["status"], then["version"]) == ("pending_payment", 1)
+    naive = order(client, token, placed["orderId"], asOf="2026-01-01T00:00:00")
+    assert naive["errors"][0]["extensions"]["code"] == "validation-error"
+    assert "time zone" in naive["errors"][0]["message"]
     # The stock came back: all five can be put in a cart again.
     assert add(client, token, "GQ-TEE-M", 5)["__typename"] == "Cart"
 

@@ -32,6 +32,10 @@ from polyshop.api.rest.routes import (
 )
 from polyshop.api.rest.text_guard import TextGuard
 from polyshop.api.web import admin_analytics, docs
+from polyshop.api.web.admin import access as admin_access
+from polyshop.api.web.admin import pages as admin_pages
+from polyshop.api.web.admin import router as admin_router
+from polyshop.api.web.admin import uploads as admin_uploads
 from polyshop.api.web.storefront import catalog_view
 from polyshop.api.web.storefront import forms as storefront_forms
 from polyshop.api.web.storefront import not_found as storefront_errors
@@ -78,6 +82,7 @@ def create_app(container: Container, *, start_projections: bool | None = None) -
     domain_errors.install(app)
     _api_routes(app)
     _storefront(app, container)
+    _admin(app)
     _middleware(app, container, registry)
     return app
 
@@ -108,6 +113,14 @@ def _storefront(app: FastAPI, container: Container) -> None:
     app.include_router(storefront_router.router)
 
 
+def _admin(app: FastAPI) -> None:
+    """The admin's pages, on the storefront's CSRF and static files; after every router,
+    as its navigation shows only the pages served."""
+    app.include_router(admin_router.router)
+    admin_access.install(app)
+    admin_pages.install(app, app.state.storefront)
+
+
 def _middleware(app: FastAPI, container: Container, registry: CollectorRegistry) -> None:
     """Plain ASGI layers, innermost first: what is answered from memory ahead of routing,
     then the text guard, then the per-request context around everything."""
@@ -119,6 +132,6 @@ def _middleware(app: FastAPI, container: Container, registry: CollectorRegistry)
         RequestContextMiddleware,
         max_body_bytes=container.settings.max_body_bytes,
         metrics=HttpMetrics(registry),
-        large_bodies=images.UPLOADS,
-        max_large_body_bytes=container.settings.media_max_bytes + images.FORM_OVERHEAD,
+        large_bodies=(*images.UPLOADS, *admin_uploads.UPLOADS),
+        max_large_body_bytes=admin_uploads.body_limit(container.settings.media_max_bytes),
     )

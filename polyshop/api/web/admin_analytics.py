@@ -9,9 +9,10 @@ view → cart → order funnel.
 Who may see it is decided by the JSON API's own check (`current_viewer` then
 `require_admin`), so the page admits exactly whom `/api/v1/admin` admits, the operator token
 included. Where the API would answer a problem document, a browser gets a login form with
-the same status instead; it signs in through `Accounts.login`, like `POST /api/v1/auth/login`,
-and gets the same session cookie. A bad query (unknown bucket, unreadable time, too long a
-range, unknown product) is explained on the page with 422 or 404, never a 500.
+the same status instead; it posts to the admin's sign-in (`polyshop.api.web.admin.signin`),
+which signs in through `Accounts.login` and sets the API's session cookie. A bad query
+(unknown bucket, unreadable time, too long a range, unknown product) is explained on the
+page with 422 or 404, never a 500.
 
 Each request does its blocking work (session lookup, database queries, rendering) in one
 worker thread hop. This module holds the routes and that hop; reading the query and the
@@ -22,25 +23,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse
 
-from polyshop.accounts.domain import AccountError
-from polyshop.accounts.service import InvalidCredentials
-from polyshop.accounts.throttle import Throttled
 from polyshop.analytics.domain import Bucket, Window
-from polyshop.api.rest.dependencies import (
-    ContainerDep,
-    current_viewer,
-    presented_token,
-    require_admin,
-)
+from polyshop.api.rest.dependencies import ContainerDep, current_viewer, require_admin
 from polyshop.api.rest.problems import Problem, clip
-
-# The JSON login's own cookie setter, so both logins set the same cookie (name, lifetime,
-# HttpOnly, SameSite=Lax, Secure over HTTPS).
-from polyshop.api.rest.routes.accounts import set_session_cookie
 from polyshop.api.web.admin_analytics_forms import (
     LOGIN_PATH,
     PAGE_PATH,
@@ -120,24 +109,6 @@ async def analytics_page(
     )
 
 
-@router.post(LOGIN_PATH, response_class=HTMLResponse)
-async def admin_login(request: Request, container: ContainerDep) -> Response:
-    """Sign in from the page's form (urlencoded email, password, next); 303 to the page."""
-    if not same_origin(request):
-        message = "Sign in from this shop's own page."
-        return render(Page(403, login=LoginForm(message)))
-    form = parse_form(await request.body()) or {}
-    email, password = form.get("email", "").strip(), form.get("password", "")
-    target = safe_next(form.get("next", ""))
-    if not email or not password:
-        message = "Enter the email and password of an admin account."
-        return render(Page(422, login=LoginForm(message, email, target)))
-    client = request.client.host if request.client else "unknown"
-    return await run_in_threadpool(
-        _answer_login, container, request, email, password, client, target
-    )
-
-
 # --- one thread hop per request -----------------------------------------------------------
 
 
@@ -181,27 +152,6 @@ def _admin_denial(container: Container, request: Request, here: str) -> Page | N
     except StoreUnavailable:
         return _unavailable(LoginForm(_UNAVAILABLE, next=here))
     return None
-
-
-def _answer_login(
-    container: Container, request: Request, email: str, password: str, client: str, target: str
-) -> Response:
-    token = presented_token(request)
-    try:
-        session = container.accounts.session_of(token) if token else None
-        current = (token, session) if token and session else None
-        signed = container.accounts.login(email, password, client, current=current)
-    except (InvalidCredentials, AccountError):
-        return render(Page(401, login=LoginForm("The email or password is wrong.", email, target)))
-    except Throttled as exc:
-        message = f"Too many attempts; retry in {exc.retry_after} s."
-        headers = {"Retry-After": str(exc.retry_after)}
-        return render(Page(429, login=LoginForm(message, email, target), headers=headers))
-    except StoreUnavailable:
-        return render(_unavailable(LoginForm(_UNAVAILABLE, email, target)))
-    response = RedirectResponse(target, status_code=303)
-    set_session_cookie(request, response, signed.issued)
-    return response
 
 
 def _unavailable(form: LoginForm) -> Page:

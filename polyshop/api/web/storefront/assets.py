@@ -1,4 +1,5 @@
-"""The storefront's own static files (its script, its icon), served by polyshop itself.
+"""The storefront's own static files (its script, its icon), and the admin's, served by
+polyshop itself.
 
 Each URL carries the file's content hash (`/static/shop.js?v=…`), so a response with that
 hash is cached for a year and a new release is fetched at once. Files are read once, at
@@ -28,8 +29,15 @@ class Asset:
 class Assets:
     def __init__(self, directory: Path = STATIC_DIR) -> None:
         self._files: dict[str, Asset] = {}
+        self.add_directory(directory)
+
+    def add_directory(self, directory: Path) -> None:
+        """Serve `directory`'s files too (the admin's), under /static beside the shop's; a
+        name already served is refused, so one face cannot replace another's file."""
         for path in sorted(directory.iterdir()):
             if path.is_file() and not path.name.startswith("."):
+                if path.name in self._files:
+                    raise ValueError(f"static file {path.name!r} is served already")
                 body = path.read_bytes()
                 kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
                 if kind.startswith("text/") or kind == "application/javascript":

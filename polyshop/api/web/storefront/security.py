@@ -81,12 +81,14 @@ def style_hash(css: str) -> str:
 
 
 def content_security_policy(inline_css: str, image_origins: str = "") -> str:
+    """The policy of pages whose one inline `<style>` is `inline_css` ("": none allowed)."""
     images = f"'self' data: {image_origins}".strip()
+    styles = f"'self' {style_hash(inline_css)}" if inline_css else "'self'"
     return "; ".join(
         [
             "default-src 'self'",
             "script-src 'self'",
-            f"style-src 'self' {style_hash(inline_css)}",
+            f"style-src {styles}",
             f"img-src {images}",
             "connect-src 'self'",
             "form-action 'self'",

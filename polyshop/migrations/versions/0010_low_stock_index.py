@@ -1,0 +1,24 @@
+"""Low stock: SKUs by units available (on hand - reserved), for the admin dashboard.
+
+Revision ID: 0010
+Revises: 0009
+Create Date: 2026-12-06
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0010"
+down_revision = "0009"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_index(
+        "ix_inventory_stock_available", "inventory_stock", [sa.text("(on_hand - reserved)")]
+    )
+
+
+def downgrade() -> None:
+    op.drop_index("ix_inventory_stock_available", "inventory_stock")
