@@ -185,7 +185,7 @@ def test_refusals_are_typed_results(client: TestClient) -> None:
     assert [e["field"] for e in long_key["errors"]] == ["idempotencyKey"]
 
     anonymous = ask(client, CART, expect_errors=True)
-    assert anonymous["data"] is None
+    assert anonymous["data"] == {"cart": None}
     assert anonymous["errors"][0]["extensions"]["status"] == 401
 
 
@@ -209,7 +209,7 @@ def test_another_users_order_is_not_found(client: TestClient) -> None:
     add(client, owner, "GQ-CAP")
     placed = place(client, owner, "cap-1")
     peek = order(client, other, placed["orderId"], min=placed["position"])
-    assert peek["data"] is None
+    assert peek["data"] == {"order": None}
     assert peek["errors"][0]["extensions"]["code"] == "order-not-found"
     assert peek["errors"][0]["extensions"]["status"] == 404
     cancel = {"id": placed["orderId"], "reason": ""}

@@ -133,8 +133,11 @@ class Me(UserProfile):
 
 @strawberry.type
 class AccountQuery:
-    @strawberry.field(description="The signed-in customer's profile, addresses and orders.")
-    async def me(self, info: ShopInfo) -> Me:
+    @strawberry.field(
+        description="The signed-in customer's profile, addresses and orders; null with an "
+        "error (401, as REST) for anyone else."
+    )
+    async def me(self, info: ShopInfo) -> Me | None:
         user = await user_of(info)
         profile = UserProfile.of(user)
         return Me(**{name: getattr(profile, name) for name in _PROFILE_FIELDS})

@@ -39,8 +39,10 @@ async def _owner(info: ShopInfo) -> str:
 
 @strawberry.type
 class CartQuery:
-    @strawberry.field(description="The caller's cart, priced now (needs a session token).")
-    async def cart(self, info: ShopInfo) -> Cart:
+    @strawberry.field(
+        description="The caller's cart, priced now; null with an error without a session."
+    )
+    async def cart(self, info: ShopInfo) -> Cart | None:
         owner = await _owner(info)
         return _cart(await blocking(info.context.container.carts.view, owner))
 

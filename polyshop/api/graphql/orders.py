@@ -64,9 +64,7 @@ def _order_id(order_id: strawberry.ID) -> str:
 
 def _idempotency_key(key: str) -> str:
     if len(key) > _KEY_LENGTH:
-        raise Invalid(
-            invalid("idempotencyKey", f"String should have at most {_KEY_LENGTH} characters")
-        )
+        raise Invalid(invalid("idempotencyKey", _TOO_LONG))
     if not _KEY.match(key):
         raise Invalid(
             invalid("idempotencyKey", "must be printable ASCII and not blank, such as a UUID")
@@ -88,15 +86,13 @@ class OrderQuery:
         as_of: datetime | None = None,
         min_position: int | None = None,
         access_key: str | None = None,
-    ) -> Order:
+    ) -> Order | None:
         await info.context.read_at(READ_MODEL, min_position)
         orders = info.context.container.orders
         order_id = _order_id(id)
         if access_key:
             if len(access_key) > _KEY_LENGTH:
-                raise unprocessable(
-                    "accessKey", f"String should have at most {_KEY_LENGTH} characters"
-                )
+                raise unprocessable("accessKey", _TOO_LONG)
             doc = await blocking(orders.guest_order, order_id, access_key=access_key)
             if doc is None:
                 raise _not_found(order_id)
