@@ -112,6 +112,21 @@ class Accounts:
         """The user as stored now (on the primary: a role just granted counts at once)."""
         return sql_users.get_user(self.primary, user_id)
 
+    def find_by_email(self, email: str) -> User | None:
+        """The user registered with this email (any letter case); None when there is none
+        or the text is no email address."""
+        try:
+            _, key = domain.normalize_email(email)
+        except domain.AccountError:
+            return None
+        row = sql_users.find_by_email_key(self.primary, key)
+        return sql_users.to_user(row) if row is not None else None
+
+    def emails_of(self, user_ids: Sequence[str]) -> dict[str, str]:
+        """Each known user's email by id, in one query (at most 500 ids): for lists that
+        name the customer behind each row."""
+        return sql_users.emails_of(self.primary, sorted(set(user_ids))[:500])
+
     def update_profile(
         self,
         user_id: str,

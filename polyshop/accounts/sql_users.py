@@ -49,6 +49,14 @@ def get_user(engine: Engine, user_id: str) -> User | None:
     return to_user(row._mapping) if row is not None else None
 
 
+def emails_of(engine: Engine, user_ids: list[str]) -> dict[str, str]:
+    if not user_ids:
+        return {}
+    with engine.connect() as connection:
+        rows = connection.execute(select(users.c.id, users.c.email).where(users.c.id.in_(user_ids)))
+        return {str(row.id): str(row.email) for row in rows}
+
+
 def to_user(row: RowMapping | dict[str, Any]) -> User:
     return User(
         id=row["id"],

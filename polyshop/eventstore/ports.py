@@ -87,6 +87,12 @@ class EventStore(Protocol):
     ) -> list[RecordedEvent]:
         """One stream in version order, whole or up to a version or a time (time travel)."""
 
+    def read_stream_backwards(
+        self, stream_id: str, *, before_version: int | None = None, limit: int = 50
+    ) -> list[RecordedEvent]:
+        """At most `limit` events of one stream, newest first, below `before_version`
+        (None: from its newest): a page of a stream too long to read whole."""
+
     def stream_version(self, stream_id: str) -> int:
         """The stream's current version; 0 when it does not exist."""
 

@@ -78,6 +78,19 @@ class SqlLogReads:
             rows = connection.execute(query.order_by(events.c.version)).mappings().all()
         return [self._to_event(row) for row in rows]
 
+    def read_stream_backwards(
+        self, stream_id: str, *, before_version: int | None = None, limit: int = 50
+    ) -> list[RecordedEvent]:
+        """At most `limit` events of one stream, newest first, below `before_version`: a
+        page of a long stream (a SKU's ledger) through the (stream, version) key."""
+        query = select(*_COLUMNS).where(events.c.stream_id == stream_id)
+        if before_version is not None:
+            query = query.where(events.c.version < before_version)
+        query = query.order_by(events.c.version.desc()).limit(limit)
+        with self.read_engine.connect() as connection:
+            rows = connection.execute(query).mappings().all()
+        return [self._to_event(row) for row in rows]
+
     def stream_version(self, stream_id: str) -> int:
         query = select(func.coalesce(func.max(events.c.version), 0)).where(
             events.c.stream_id == stream_id

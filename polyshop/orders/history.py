@@ -43,7 +43,8 @@ class OrderHistoryProjection(SqlTableProjection):
     # `refunded`, so a refund due shows until it is paid back.
     # 3: guest orders: documents carry `guest_email`, and `OrderClaimed` moves an order to
     # the account that claimed it (`user_id`).
-    version = 3
+    # 4: an index on totals, for the admin's total range filter (`admin_listing`).
+    version = 4
     event_types = domain.EVENT_TYPES
 
     def define_tables(self, metadata: MetaData, suffix: str) -> list[Table]:
@@ -63,6 +64,7 @@ class OrderHistoryProjection(SqlTableProjection):
                 Index(f"ix_{VIEW}{suffix}_user", "user_id", "placed_at"),
                 Index(f"ix_{VIEW}{suffix}_status", "status", "placed_at"),
                 Index(f"ix_{VIEW}{suffix}_placed", "placed_at"),
+                Index(f"ix_{VIEW}{suffix}_total", "total_cents", "placed_at"),
             )
         ]
 

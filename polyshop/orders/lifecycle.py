@@ -49,7 +49,8 @@ def act(
             return order, 0
         metadata = EventMetadata(correlation_id=correlation.correlation_id.get(), actor=actor)
         try:
-            with store.unit_of_work() as uow:
+            # The stock an order moves says who moved it, as the order's own events do.
+            with correlation.acting_as(actor), store.unit_of_work() as uow:
                 uow.append(
                     domain.stream_id(order_id),
                     domain.ORDER_STREAM,

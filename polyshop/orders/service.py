@@ -11,7 +11,7 @@ payment the order can no longer take is refused as due for refund.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -23,7 +23,9 @@ from polyshop.eventstore.errors import ConcurrencyConflict
 from polyshop.eventstore.events import NewEvent, RecordedEvent
 from polyshop.eventstore.ports import EventStore
 from polyshop.inventory.stock import InsufficientStock
-from polyshop.orders import domain, guests, history, lifecycle, sql_checkout
+from polyshop.orders import admin_listing, domain, guests, history, lifecycle, sql_checkout
+from polyshop.orders.admin_listing import AdminOrderFilter, Cursor, OrdersPage
+from polyshop.orders.audit import Audit
 from polyshop.orders.checkout import Checkout, Placed
 from polyshop.orders.domain import Order
 from polyshop.orders.errors import (
@@ -229,6 +231,34 @@ class Orders:
             order = lifecycle.load(self._store, order_id, as_of=as_of)
             if order is None or not viewer.may_see(order.user_id):
                 return None
+    def list_for_admin(
+        self,
+        admin: Viewer,
+        where: AdminOrderFilter,
+        *,
+        guest_email: str | None = None,
+        before: Cursor | None = None,
+        after: Cursor | None = None,
+        limit: int = 50,
+    ) -> OrdersPage:
+        """Anyone's orders under `where`, newest first, one keyset page (`limit` 1 to 100)
+        older than `before` or newer than `after` (admins only). `guest_email`: the
+        customer's orders include those placed as a guest with this email."""
+        if not admin.is_admin:
+            raise OthersOrders
+        if guest_email is not None:
+            where = replace(where, order_ids=self._guest_order_ids(guest_email))
+        return admin_listing.page_orders(
+            self._reader, where, before=before, after=after, limit=max(1, min(limit, 100))
+        )
+
+    def _guest_order_ids(self, email: str) -> tuple[str, ...]:
+        try:
+            _, key = guests.normalize_email(email)
+        except AccountError:
+            return ()
+        return tuple(sql_checkout.guest_orders_by_email(self._checkout.primary, key, 1000))
+
             return domain.document(order)
         document = history.get_order(self._reader, order_id)
         if document is None or not viewer.may_see(document["user_id"]):
@@ -244,6 +274,14 @@ class Orders:
         return events
 
     def cancel(self, viewer: Viewer, order_id: str, reason: str = "") -> Written:
+    def get_audit(self, viewer: Viewer, order_id: str) -> Audit | None:
+        """The order now and its audit trail from one read of its events, exact right after
+        a change (None: no order the viewer may see)."""
+        audit = Audit.of(lifecycle.history(self._store, order_id))
+        if audit is None or not viewer.may_see(audit.document["user_id"]):
+            return None
+        return audit
+
         """Cancel while not shipped: unpaid stock released, paid stock put back."""
         why = reason or f"cancelled by {viewer.actor}"
 

@@ -96,6 +96,19 @@ def unclaimed_guest_orders(engine: Engine, email_key: str, placed_by: str) -> li
         return [str(row.order_id) for row in rows]
 
 
+def guest_orders_by_email(engine: Engine, email_key: str, limit: int) -> list[str]:
+    """The ids of (at most `limit`) orders placed as a guest with this email, claimed or
+    not, newest first: an admin looking for a customer finds their guest orders too."""
+    with engine.connect() as connection:
+        rows = connection.execute(
+            select(guest_orders.c.order_id)
+            .where(guest_orders.c.email_key == email_key)
+            .order_by(guest_orders.c.created_at.desc())
+            .limit(limit)
+        )
+        return [str(row.order_id) for row in rows]
+
+
 def mark_claimed(engine: Engine, order_id: str, user_id: str) -> None:
     with engine.begin() as connection:
         connection.execute(

@@ -151,6 +151,21 @@ def test_read_stream_up_to_a_version_or_a_time(container: Container):
     assert store.read_stream("s", as_of=datetime(2000, 1, 1, tzinfo=UTC)) == []
 
 
+def test_read_stream_backwards_pages_a_stream_newest_first(container: Container):
+    store = container.machinery.store
+    store.append("s", "t", events("A", "B", "C", "D", "E"))
+    store.append("other", "t", events("X"))
+
+    newest = store.read_stream_backwards("s", limit=2)
+    older = store.read_stream_backwards("s", before_version=newest[-1].version, limit=2)
+    oldest = store.read_stream_backwards("s", before_version=older[-1].version, limit=2)
+
+    assert [e.type for e in newest] == ["E", "D"]
+    assert [e.type for e in older] == ["C", "B"]
+    assert [e.type for e in oldest] == ["A"]
+    assert store.read_stream_backwards("none") == []
+
+
 def test_read_all_pages_through_the_whole_log_in_position_order(container: Container):
     store = container.machinery.store
     for i in range(25):

@@ -12,6 +12,7 @@ from tests.e2e.graphql_shoppers import (
     MY_ORDERS,
     PLACE,
     SIGN_IN,
+    SIGN_UP,
     add,
     ask,
     order,
@@ -142,3 +143,19 @@ def test_place_order_mutation_needs_a_session(client: TestClient) -> None:
     variables = {"key": "k-1", "address": ADDRESS_INPUT, "pm": "pm_card_visa"}
     result = ask(client, PLACE, variables)["data"]["placeOrder"]
     assert (result["__typename"], result["httpStatus"]) == ("NotAllowed", 401)
+
+
+def test_sign_ups_from_one_address_count_on_both_faces(client: TestClient) -> None:
+    """REST's limit of 20 sign-ups per address in 15 minutes: every attempt counts, even
+    one refused for its password, whichever face it came through."""
+    short = {"email": "many@example.com", "password": "short", "name": "Test"}
+    for _ in range(10):
+        response = Shopper(client, None).post("/api/v1/auth/register", json=short)
+        assert response.status_code == 422, response.text
+    for _ in range(10):
+        refused = ask(client, SIGN_UP, {"email": "many@example.com", "password": "short"})
+        assert refused["data"]["signUp"]["__typename"] == "ValidationError"
+    good = {"email": "many@example.com", "password": PASSWORD}
+    throttled = ask(client, SIGN_UP, good)["data"]["signUp"]
+    assert (throttled["__typename"], throttled["httpStatus"]) == ("Refused", 429)
+    assert throttled["retryAfter"] > 0

@@ -52,9 +52,11 @@ def get_stock(sku: Sku, container: ContainerDep, _: AdminDep) -> StockOut:
         503,
     ),
 )
-def adjust_stock(sku: Sku, body: AdjustIn, container: ContainerDep, _: AdminDep) -> StockWritten:
+def adjust_stock(
+    sku: Sku, body: AdjustIn, container: ContainerDep, admin: AdminDep
+) -> StockWritten:
     """Add or remove units on hand, with a reason; never below what is reserved."""
-    adjusted = container.inventory.adjust(sku, body.delta, body.reason)
+    adjusted = container.inventory.adjust(sku, body.delta, body.reason, actor=admin.actor)
     level = adjusted.level
     return StockWritten(
         sku=level.sku,
