@@ -222,15 +222,6 @@ class Orders:
             self._reader, domain.Status.PAID.value, max(1, min(limit, 100))
         )
 
-    def get_order(
-        self, viewer: Viewer, order_id: str, as_of: datetime | None = None
-    ) -> dict[str, Any] | None:
-        """The order's document (None: none the viewer may see); with `as_of`, as it stood
-        then, replayed from its events."""
-        if as_of is not None:
-            order = lifecycle.load(self._store, order_id, as_of=as_of)
-            if order is None or not viewer.may_see(order.user_id):
-                return None
     def list_for_admin(
         self,
         admin: Viewer,
@@ -259,11 +250,28 @@ class Orders:
             return ()
         return tuple(sql_checkout.guest_orders_by_email(self._checkout.primary, key, 1000))
 
+    def get_order(
+        self, viewer: Viewer, order_id: str, as_of: datetime | None = None
+    ) -> dict[str, Any] | None:
+        """The order's document (None: none the viewer may see); with `as_of`, as it stood
+        then, replayed from its events."""
+        if as_of is not None:
+            order = lifecycle.load(self._store, order_id, as_of=as_of)
+            if order is None or not viewer.may_see(order.user_id):
+                return None
             return domain.document(order)
         document = history.get_order(self._reader, order_id)
         if document is None or not viewer.may_see(document["user_id"]):
             return None
         return document
+
+    def get_audit(self, viewer: Viewer, order_id: str) -> Audit | None:
+        """The order now and its audit trail from one read of its events, exact right after
+        a change (None: no order the viewer may see)."""
+        audit = Audit.of(lifecycle.history(self._store, order_id))
+        if audit is None or not viewer.may_see(audit.document["user_id"]):
+            return None
+        return audit
 
     def get_events(self, viewer: Viewer, order_id: str) -> list[RecordedEvent] | None:
         """The audit trail: every event of the order (None: none the viewer may see)."""
@@ -274,14 +282,6 @@ class Orders:
         return events
 
     def cancel(self, viewer: Viewer, order_id: str, reason: str = "") -> Written:
-    def get_audit(self, viewer: Viewer, order_id: str) -> Audit | None:
-        """The order now and its audit trail from one read of its events, exact right after
-        a change (None: no order the viewer may see)."""
-        audit = Audit.of(lifecycle.history(self._store, order_id))
-        if audit is None or not viewer.may_see(audit.document["user_id"]):
-            return None
-        return audit
-
         """Cancel while not shipped: unpaid stock released, paid stock put back."""
         why = reason or f"cancelled by {viewer.actor}"
 
