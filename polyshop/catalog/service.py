@@ -22,7 +22,7 @@ from typing import Any, Protocol
 
 from sqlalchemy import Engine
 
-from polyshop.catalog import commands, domain, image_commands, images, sql_products
+from polyshop.catalog import commands, domain, image_commands, images, slugs, sql_products
 from polyshop.catalog.commands import Written
 from polyshop.catalog.domain import CatalogError, ProductDraft, Variant, is_product_id
 from polyshop.catalog.errors import ImageNotFound, ProductNotFound
@@ -34,9 +34,11 @@ from polyshop.catalog.queries import (
     Sort,
     category_counts,
     get_product,
+    get_products,
     list_products,
     listed_names,
     listing_facets,
+    slug_candidates,
 )
 from polyshop.eventstore.ports import EventStore
 
@@ -143,6 +145,34 @@ class Catalog:
     def product_document(self, product_id: str) -> dict[str, Any] | None:
         """The product's document as the read model holds it (no view counted)."""
         return get_product(self._documents, product_id) if is_product_id(product_id) else None
+
+    def product_documents(self, product_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """The documents of `product_ids` by id, in one query, no views counted (for a face
+        resolving many products at once); unknown ids are left out."""
+        wanted = list(dict.fromkeys(i for i in product_ids if is_product_id(i)))
+        return {doc["id"]: doc for doc in get_products(self._documents, wanted)}
+
+    def product_with_slug(self, slug: str) -> dict[str, Any] | None:
+        """The document of the product on sale whose name slugs to `slug` (the storefront's
+        URL rule), the oldest when names share it: a newer product never takes one over."""
+        words = slugs.slug_words(slug)
+        candidates = slug_candidates(self._documents, words) if words else []
+        found = next((i for i, name in candidates if slugs.slug(name) == slug), None)
+        return None if found is None else get_product(self._documents, found)
+
+    def listing(
+        self, browse: Browse, *, limit: int, offset: int, fresh: bool = False
+    ) -> tuple[list[dict[str, Any]], int]:
+        """A browse page as documents, and the total (kept as `browse` keeps it, except
+        for a `fresh` read that waits for its own write): for faces serving documents."""
+        total_key, token = dataclasses.astuple(browse)[:-1], self.pages.token()
+        known = None if fresh else self.pages.total(total_key)
+        entries, total = list_products(
+            self._documents, browse, limit=limit, offset=offset, known_total=known
+        )
+        if known is None:
+            self.pages.put_total(total_key, total, token)
+        return [doc for _, doc in entries if isinstance(doc, dict)], total
 
     def browse(self, browse: Browse, *, page: int, limit: int, key: bytes | None = None) -> bytes:
         """One browse page as JSON. With a `key` (the face's query string), the page is kept

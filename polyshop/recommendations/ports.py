@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
@@ -11,6 +12,11 @@ from polyshop.analytics.ports import CoViews
 class RecommendationGraph(Protocol):
     def neighbors(self, product_id: str, k: int = ...) -> dict[str, list[tuple[str, float]]]:
         """The best neighbours per signal ("bought", "viewed"), best first."""
+
+    def neighbors_many(
+        self, product_ids: Sequence[str], k: int = ...
+    ) -> dict[str, dict[str, list[tuple[str, float]]]]:
+        """`neighbors` of each product, by product id, read at once."""
 
     def viewed_until(self) -> datetime | None: ...
 

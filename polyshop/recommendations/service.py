@@ -13,11 +13,11 @@ out what the caller's cart holds.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine, Row, Select, select, union_all
 
 from polyshop.catalog.domain import ACTIVE, is_product_id
 from polyshop.catalog.errors import ProductNotFound
@@ -103,6 +103,16 @@ class Recommender:
         `exclude` (the viewer's cart)."""
         return pick(self.rank(product_id), limit, exclude)
 
+    def recommend_many(
+        self, product_ids: Sequence[str], limit: int, token: str | None = None
+    ) -> dict[str, list[Recommendation] | None]:
+        """`recommend` for each product, by id, leaving out what the cart of the session
+        `token` names holds (as `page` does): the products not ranked yet are ranked
+        together in a fixed handful of queries, however many they are."""
+        exclude = self._in_cart(token) if token else set()
+        ranked = self.rank_many(product_ids)
+        return {p: pick(ranked[p], limit, exclude) for p in product_ids}
+
     def rank(self, product_id: str) -> Ranked:
         """The product's candidates, from the cache or computed (and cached)."""
         ranked = self.cache.get(product_id)
@@ -112,6 +122,22 @@ class Recommender:
             self.cache.put(product_id, ranked, token)
         return ranked
 
+    def rank_many(self, product_ids: Sequence[str]) -> dict[str, Ranked]:
+        """`rank` of each product, by id; those not cached are computed together."""
+        found: dict[str, Ranked] = {}
+        for product_id in dict.fromkeys(product_ids):
+            cached = self.cache.get(product_id) if is_product_id(product_id) else _UNKNOWN
+            if cached is not None:
+                found[product_id] = cached
+        missing = [p for p in dict.fromkeys(product_ids) if p not in found]
+        if missing:
+            token = self.cache.token()
+            computed = self._compute_many(missing)
+            for product_id, ranked in computed.items():
+                self.cache.put(product_id, ranked, token)
+            found |= computed
+        return found
+
     def _compute(self, product_id: str) -> Ranked:
         ranked = blend(self.graph.neighbors(product_id))
         with self._catalog.connect() as connection:
@@ -119,22 +145,54 @@ class Recommender:
             if not docs or docs[0]["id"] != product_id:
                 return Ranked(found=False, candidates=[])
             product, by_id = docs[0], {d["id"]: d for d in docs[1:]}
-            candidates = [
-                Candidate(other, by_id[other]["brand"], score, f"{signal}_together")
-                for other, score, signal in ranked
-                if other in by_id and other != product_id and by_id[other]["in_stock"]
-            ]
+            candidates = _graph_candidates(product_id, ranked, by_id)
             if len(candidates) < MAX_LIMIT:
-                seen = {product_id, *(c.product_id for c in candidates)}
-                candidates += _similar(
-                    connection, product, seen, MAX_LIMIT + SPARE - len(candidates)
-                )
+                candidates += _similar(product, candidates, lambda p: _pool(connection, p))
                 missing = [c.product_id for c in candidates if c.product_id not in by_id]
                 by_id |= {d["id"]: d for d in documents_by_id(connection, missing)}
-        return Ranked(
-            found=True,
-            candidates=[(c, by_id[c.product_id]) for c in candidates if c.product_id in by_id],
-        )
+        return _ranked(candidates, by_id)
+
+    def _compute_many(self, product_ids: list[str]) -> dict[str, Ranked]:
+        """`_compute` for many products: the graph, the documents, the fallback pools and
+        the documents those add, each read once for all of them."""
+        graph = self.graph.neighbors_many(product_ids)
+        blended = {p: blend(graph.get(p, {})) for p in product_ids}
+        wanted = [*product_ids, *(c for p in product_ids for c, _, _ in blended[p])]
+        with self._catalog.connect() as connection:
+            by_id = {d["id"]: d for d in documents_by_id(connection, list(dict.fromkeys(wanted)))}
+            known = [p for p in product_ids if p in by_id]
+            candidates = {p: _graph_candidates(p, blended[p], by_id) for p in known}
+            short = [p for p in known if len(candidates[p]) < MAX_LIMIT]
+            pools = _pools(connection, {x for p in short for x in _prefixes(by_id[p])})
+            for p in short:
+                candidates[p] += _similar(by_id[p], candidates[p], lambda x: pools.get(x, []))
+            missing = {c.product_id for p in short for c in candidates[p]} - by_id.keys()
+            by_id |= {d["id"]: d for d in documents_by_id(connection, sorted(missing))}
+        return {
+            p: _ranked(candidates[p], by_id) if p in candidates else _UNKNOWN for p in product_ids
+        }
+
+
+#: What a product that does not exist ranks as.
+_UNKNOWN = Ranked(found=False, candidates=[])
+
+
+def _graph_candidates(
+    product_id: str, ranked: list[tuple[str, float, str]], by_id: dict[str, dict[str, Any]]
+) -> list[Candidate]:
+    """The graph's candidates that can be bought now, best first."""
+    return [
+        Candidate(other, by_id[other]["brand"], score, f"{signal}_together")
+        for other, score, signal in ranked
+        if other in by_id and other != product_id and by_id[other]["in_stock"]
+    ]
+
+
+def _ranked(candidates: list[Candidate], by_id: dict[str, dict[str, Any]]) -> Ranked:
+    return Ranked(
+        found=True,
+        candidates=[(c, by_id[c.product_id]) for c in candidates if c.product_id in by_id],
+    )
 
 
 def pick(ranked: Ranked, limit: int, exclude: Collection[str] = ()) -> list[Recommendation] | None:
@@ -146,28 +204,56 @@ def pick(ranked: Ranked, limit: int, exclude: Collection[str] = ()) -> list[Reco
     return [Recommendation(docs[c.product_id], round(c.score, 6), c.reason) for c in chosen]
 
 
+def _prefixes(product: dict[str, Any]) -> list[str]:
+    """The listing prefixes of the product's category and those above it, deepest first."""
+    segments = product["category"].split("/")
+    return ["/".join(segments[:depth]) + "/" for depth in range(len(segments), 0, -1)]
+
+
+def _pool_query(prefix: str) -> Select[Any]:
+    listing = listing_view.c
+    return (
+        select(listing.category_prefix, listing.product_id, listing.name, listing.brand)
+        .where(
+            listing.category_prefix == prefix,
+            listing.status == ACTIVE,
+            listing.in_stock.is_(True),
+        )
+        .order_by(listing.created_at.desc(), listing.product_id)
+        .limit(FALLBACK_POOL)
+    )
+
+
+def _pool(connection: Connection, prefix: str) -> Sequence[Row[Any]]:
+    """The newest FALLBACK_POOL products in stock under `prefix`: one indexed page."""
+    return connection.execute(_pool_query(prefix)).all()
+
+
+def _pools(connection: Connection, prefixes: set[str]) -> dict[str, list[Row[Any]]]:
+    """`_pool` of every prefix, read in one statement (a page per prefix, joined)."""
+    if not prefixes:
+        return {}
+    pages = [_pool_query(prefix).subquery() for prefix in sorted(prefixes)]
+    found: dict[str, list[Row[Any]]] = {}
+    for row in connection.execute(union_all(*(select(page) for page in pages))):
+        found.setdefault(row.category_prefix, []).append(row)
+    return found
+
+
 def _similar(
-    connection: Connection, product: dict[str, Any], unwanted: set[str], wanted: int
+    product: dict[str, Any],
+    chosen: list[Candidate],
+    pool: Callable[[str], Sequence[Row[Any]]],
 ) -> list[Candidate]:
     """Products of the same category, nearest first by brand and name: the fallback for
     products the graph knows nothing (or too little) about. Falls back to the parent
-    category when the product's own has too few."""
-    listing = listing_view.c
+    category when the product's own has too few. `pool(prefix)` gives a category's page."""
+    unwanted = {product["id"], *(c.product_id for c in chosen)}
+    wanted = MAX_LIMIT + SPARE - len(chosen)
     target = words(f"{product['name']} {' '.join(product.get('tags', []))}")
-    segments = product["category"].split("/")
     found: list[Candidate] = []
-    for depth in range(len(segments), 0, -1):
-        prefix = "/".join(segments[:depth]) + "/"
-        rows = connection.execute(
-            select(listing.product_id, listing.name, listing.brand)
-            .where(
-                listing.category_prefix == prefix,
-                listing.status == ACTIVE,
-                listing.in_stock.is_(True),
-            )
-            .order_by(listing.created_at.desc(), listing.product_id)
-            .limit(FALLBACK_POOL)
-        ).all()
+    for prefix in _prefixes(product):
+        rows = pool(prefix)
         seen = unwanted | {c.product_id for c in found}
         found += heapq.nsmallest(
             wanted - len(found),

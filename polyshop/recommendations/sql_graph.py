@@ -4,10 +4,10 @@ so a read is one indexed range of at most TOP_K rows per signal."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, Engine, MetaData, Table, delete, insert, select
+from sqlalchemy import Connection, Engine, MetaData, Table, delete, func, insert, select
 
 from polyshop.analytics.ports import CoViews
 from polyshop.eventstore.projections.sql_tables import bulk_upsert
@@ -106,6 +106,36 @@ class SqlRecommendationGraph:
                         .limit(k)
                     )
                 ]
+        return found
+
+    def neighbors_many(
+        self, product_ids: Sequence[str], k: int = TOP_K
+    ) -> dict[str, dict[str, list[tuple[str, float]]]]:
+        """`neighbors` of every product in `product_ids`, by product: one query per signal
+        whatever their number (a page of products asks at once)."""
+        ids = sorted(set(product_ids))
+        found: dict[str, dict[str, list[tuple[str, float]]]] = {
+            p: {"bought": [], "viewed": []} for p in ids
+        }
+        if not ids:
+            return found
+        with self._read_engine.connect() as connection:
+            for signal, tables in (("bought", bought), ("viewed", viewed)):
+                top = tables["top"].c
+                order = (top.score.desc(), top.other_id)
+                rank = func.row_number().over(partition_by=top.product_id, order_by=order)
+                ranked = (
+                    select(top.product_id, top.other_id, top.score, rank.label("rank"))
+                    .where(top.product_id.in_(ids))
+                    .subquery()
+                )
+                rows = connection.execute(
+                    select(ranked.c.product_id, ranked.c.other_id, ranked.c.score)
+                    .where(ranked.c.rank <= k)
+                    .order_by(ranked.c.product_id, ranked.c.rank)
+                )
+                for row in rows:
+                    found[row.product_id][signal].append((row.other_id, row.score))
         return found
 
     def viewed_until(self) -> datetime | None:

@@ -146,3 +146,38 @@ def test_recommendations_skip_what_cannot_be_bought_and_fill_with_similar(contai
     assert in_cart is not None
     assert stove not in {r.document["id"] for r in in_cart}
     assert container.recommender.recommend(str(uuid.uuid4()), limit=8) is None
+
+
+def test_neighbours_of_many_products_read_at_once_are_each_ones_own(container: Container):
+    a, b, c, d, lone = ids(5)
+    for basket in ([a, b], [a, b, c], [c, d], [a, d], [b, c], [a, b]):
+        order(container, *basket)
+    container.machinery.runner.catch_up(GRAPH)
+    graph = SqlRecommendationGraph(container.machinery.store.write_engine)
+
+    many = graph.neighbors_many([a, b, c, d, lone, a], k=2)
+
+    assert many == {p: graph.neighbors(p, k=2) for p in (a, b, c, d, lone)}
+    assert len(many[a]["bought"]) == 2  # a has three neighbours: k holds
+
+
+def test_recommendations_of_many_products_are_each_ones_own(container: Container):
+    tent = make_product(container, "Trail Tent", "Acme", "outdoor/tents")
+    stove = make_product(container, "Trail Stove", "Acme", "outdoor/stoves")
+    mat = make_product(container, "Sold Out Mat", "Acme", "outdoor/mats", stock=0)
+    twin = make_product(container, "Trail Tent XL", "Beta", "outdoor/tents")
+    lamp = make_product(container, "Desk Lamp", "Gamma", "home/lights")
+    for basket in ([tent, stove], [tent, mat], [tent, lamp], [stove, lamp]):
+        order(container, *basket)
+    for name in ("product_documents", GRAPH):
+        container.machinery.runner.catch_up(name)
+    products = [tent, stove, mat, twin, lamp, str(uuid.uuid4())]
+    recommender = container.recommender
+
+    together = recommender.recommend_many(products, 3)
+    recommender.cache.clear()
+    one_by_one = {p: recommender.recommend(p, 3) for p in products}
+
+    assert together == one_by_one
+    assert together[products[-1]] is None  # no such product
+    assert {r.document["id"] for r in together[tent] or []} == {stove, lamp, twin}
