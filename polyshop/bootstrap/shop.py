@@ -241,8 +241,8 @@ def _wire(
         orders=_orders_claimed_on_sign_up(Orders(store, read_engine, checkout), accounts),
         event_log=EventLog(runner, store.last_position, read_engine),
         media=images,
-        background=[
         catalog_admin=CatalogAdmin(catalog, read_engine),
+        background=[
             *(invalidator.start, prices.start, signals.start),
             *(job.start for job in jobs),
             garbage.start,
