@@ -20,6 +20,7 @@ from polyshop.accounts.ports import Session
 from polyshop.accounts.sessions import Issued, Sessions
 from polyshop.accounts.throttle import LoginThrottle
 from polyshop.eventstore.ports import EventStore
+from polyshop.runtime import correlation
 
 
 class OwnRoleKept(Exception):
@@ -137,14 +138,6 @@ class Accounts:
         """Change the name or replace the address book; an audited event when it changed."""
         return commands.update_profile(self.store, user_id, name=name, addresses=addresses)
 
-    def _sign_in(self, user: User, current: tuple[str, Session] | None) -> Issued:
-        issued = self.sessions.issue(user.id)
-        if current is not None:
-            token, session = current
-            if session.user_id is None:
-                self.on_login(session, issued.session)
-            self.sessions.revoke(token)
-        return issued
     def find_users(self, text: str, *, page: int, limit: int) -> UsersPage:
         """The admin's customer list: everyone (customers and admins) in email order, or
         those whose email or name starts with `text` (any letter case)."""
@@ -165,5 +158,14 @@ class Accounts:
         user = self.get_user(user_id)
         if user is None:
             raise UserNotFound(user_id)
-        return commands.set_role(self.store, user.email, role)
+        with correlation.acting_as(by.actor):
+            return commands.set_role(self.store, user.email, role)
 
+    def _sign_in(self, user: User, current: tuple[str, Session] | None) -> Issued:
+        issued = self.sessions.issue(user.id)
+        if current is not None:
+            token, session = current
+            if session.user_id is None:
+                self.on_login(session, issued.session)
+            self.sessions.revoke(token)
+        return issued

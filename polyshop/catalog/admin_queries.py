@@ -171,3 +171,14 @@ def _sku_owner(connection: Connection, where: AdminFilter) -> str | None:
         )
     ).first()
     return owner if passes is not None else None
+
+
+def sku_owners(engine: Engine, skus: list[str]) -> dict[str, str]:
+    """The products (by id) that already have any of `skus`, as the read model knows."""
+    if not skus:
+        return {}
+    with engine.connect() as connection:
+        rows = connection.execute(
+            select(skus_view.c.sku, skus_view.c.product_id).where(skus_view.c.sku.in_(skus))
+        ).all()
+    return {str(sku): str(product_id) for sku, product_id in rows}

@@ -39,6 +39,12 @@ class CatalogAdmin:
         offset = (max(page, 1) - 1) * limit
         return admin_queries.admin_products(self._documents, where, limit=limit, offset=offset)
 
+    def sku_owners(self, skus: list[str]) -> dict[str, str]:
+        """Which of `skus` (normalized) a product has already, and which product: checked
+        before a form's writes begin, so a taken SKU refuses the form with nothing written.
+        The write decides in the end (DuplicateSku), should two admins race."""
+        return admin_queries.sku_owners(self._documents, skus)
+
     def start_import(self, data: bytes) -> str:
         """Check a CSV file (see `csv_import` for its columns) and import its good products
         in the background; the job's id for `import_status`. Raises CsvRefused."""

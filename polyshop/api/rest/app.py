@@ -35,6 +35,7 @@ from polyshop.api.web import admin_analytics, docs
 from polyshop.api.web.admin import access as admin_access
 from polyshop.api.web.admin import pages as admin_pages
 from polyshop.api.web.admin import router as admin_router
+from polyshop.api.web.admin import uploads as admin_uploads
 from polyshop.api.web.storefront import catalog_view
 from polyshop.api.web.storefront import forms as storefront_forms
 from polyshop.api.web.storefront import not_found as storefront_errors
@@ -131,6 +132,6 @@ def _middleware(app: FastAPI, container: Container, registry: CollectorRegistry)
         RequestContextMiddleware,
         max_body_bytes=container.settings.max_body_bytes,
         metrics=HttpMetrics(registry),
-        large_bodies=images.UPLOADS,
-        max_large_body_bytes=container.settings.media_max_bytes + images.FORM_OVERHEAD,
+        large_bodies=(*images.UPLOADS, *admin_uploads.UPLOADS),
+        max_large_body_bytes=admin_uploads.body_limit(container.settings.media_max_bytes),
     )

@@ -154,7 +154,7 @@ def list_orders(
     min_position: MinPosition = None,
 ) -> OrdersOut:
     """Your orders, newest first. Admins see everyone's and may filter by user."""
-    placed_from, placed_to = _utc("placed_from", placed_from), _utc("placed_to", placed_to)
+    placed_from, placed_to = as_utc("placed_from", placed_from), as_utc("placed_to", placed_to)
     documents, total = container.orders.list_orders(
         viewer,
         OrderFilter(
@@ -203,7 +203,7 @@ def get_order(
             raise _not_found(order_id)
         return OrderOut.of(document)
     viewer = _viewer(request, container)
-    document = container.orders.get_order(viewer, order_id, as_of=_utc("as_of", as_of))
+    document = container.orders.get_order(viewer, order_id, as_of=as_utc("as_of", as_of))
     if document is None:
         raise _not_found(order_id)
     return OrderOut.of(document)
@@ -275,7 +275,7 @@ def _written(written: Written) -> OrderWritten:
     return OrderWritten(order=OrderOut.of(written.document), position=written.position)
 
 
-def _utc(name: str, value: datetime | None) -> datetime | None:
+def as_utc(name: str, value: datetime | None) -> datetime | None:
     """Times are compared in UTC, the zone the log records (SQLite keeps no offset)."""
     if value is None:
         return None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
@@ -80,6 +80,30 @@ def _variants(items: list[VariantIn]) -> list[NewVariant]:
         NewVariant(item.sku, item.size, item.color, item.price_adjustment, item.stock)
         for item in items
     ]
+
+
+def new_product(body: ProductIn) -> NewProduct:
+    """The catalog's command for a validated body (GraphQL's createProduct builds it too)."""
+    return NewProduct(
+        name=body.name,
+        description=body.description,
+        brand=body.brand,
+        category=body.category,
+        price=body.price,
+        variants=_variants(body.variants),
+        tags=body.tags,
+        attributes=body.attributes,
+        images=body.images,
+    )
+
+
+def product_changes(body: ProductPatch) -> dict[str, Any]:
+    """The catalog's changes for a validated patch: only the fields sent; a null sent stays
+    null, for the catalog to refuse by name (GraphQL's updateProduct builds them too)."""
+    changes = body.model_dump(exclude_unset=True, exclude={"variants"})
+    if "variants" in body.model_fields_set:
+        changes["variants"] = None if body.variants is None else _variants(body.variants)
+    return changes
 
 
 _PRICE_RANGE = (
@@ -212,19 +236,7 @@ async def get_product_document(
 )
 def create_product(body: ProductIn, container: ContainerDep, _: AdminDep) -> ProductWritten:
     """Create a product with its variants (SKUs) and their initial stock."""
-    written = container.catalog.create_product(
-        NewProduct(
-            name=body.name,
-            description=body.description,
-            brand=body.brand,
-            category=body.category,
-            price=body.price,
-            variants=_variants(body.variants),
-            tags=body.tags,
-            attributes=body.attributes,
-            images=body.images,
-        )
-    )
+    written = container.catalog.create_product(new_product(body))
     return ProductWritten(product_id=written.product_id, position=written.position)
 
 
@@ -243,10 +255,7 @@ def update_product(
     product_id: ProductId, body: ProductPatch, container: ContainerDep, _: AdminDep
 ) -> ProductWritten:
     """Change product fields (a price change is its own event); add variants."""
-    changes = body.model_dump(exclude_unset=True, exclude={"variants"})
-    if "variants" in body.model_fields_set:  # null stays null: the catalog refuses it
-        changes["variants"] = None if body.variants is None else _variants(body.variants)
-    written = container.catalog.update_product(product_id, changes)
+    written = container.catalog.update_product(product_id, product_changes(body))
     return ProductWritten(product_id=product_id, position=written.position)
 
 
