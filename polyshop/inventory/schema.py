@@ -19,7 +19,7 @@ stock = Table(
     CheckConstraint("on_hand >= reserved", name="inventory_never_oversold"),
 )
 # The admin's low-stock list: SKUs by units available (migration 0010).
-Index("ix_inventory_stock_available", stock.c.on_hand - stock.c.reserved)
+Index("ix_inventory_stock_available", stock.c.on_hand - stock.c.reserved, stock.c.sku)
 
 reservations = Table(
     "inventory_reservations",
