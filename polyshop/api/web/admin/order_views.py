@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from polyshop.api.web.storefront.pages import money
 from polyshop.eventstore.events import RecordedEvent
 from polyshop.orders.audit import Audit
 
@@ -45,7 +46,8 @@ class TimeTravel:
 
 
 def _money(data: dict[str, Any], key: str = "amount") -> str:
-    return f"{data.get(key)}" if data.get(key) not in (None, "None") else ""
+    amount = data.get(key)
+    return money(amount, data.get("currency", "USD")) if amount not in (None, "None") else ""
 
 
 def details(event: RecordedEvent) -> str:
@@ -54,9 +56,7 @@ def details(event: RecordedEvent) -> str:
     match event.type:
         case "OrderPlaced":
             units = sum(int(item["quantity"]) for item in data["items"])
-            return (
-                f"{units} item{'s' if units != 1 else ''}, total {data['total']} {data['currency']}"
-            )
+            return f"{units} item{'s' if units != 1 else ''}, total {_money(data, 'total')}"
         case "OrderPaid":
             return f"payment {data['payment_id']}, {_money(data)}"
         case "PaymentFailed" | "PaymentRefundDue":
