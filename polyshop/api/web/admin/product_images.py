@@ -58,7 +58,7 @@ def upload(request: Request, product_id: str, post: FileForm) -> Response:
         except Exception as exc:  # the media refusals, each with its sentence
             error = _refusal(exc)
         else:
-            return back_to(product_id, written.position, "saved")
+            return back_to(product_id, written.position, "image")
     typed = form_values(doc)
     return render_product(
         request, post.admin, typed, doc, 422, upload_error=error, upload_alt=alt[:MAX_ALT]
@@ -99,4 +99,4 @@ def edit(request: Request, product_id: str, image_id: str, post: ProductForm) ->
             image_errors={image_id: message},
             alts={image_id: value(post.form, "alt")[:MAX_ALT]},
         )
-    return back_to(product_id, position, "saved")
+    return back_to(product_id, position, "images")

@@ -40,8 +40,10 @@ SPARE_VARIANT_ROWS, SPARE_ATTRIBUTE_ROWS = 3, 2
 SAVED = {
     "created": "Product created.",
     "saved": "Changes saved.",
-    "discontinued": "Product "
-    "discontinued: it has left the shop's listings and search; its history stays.",
+    "image": "Image added.",
+    "images": "Images updated.",
+    "discontinued": "Product discontinued: it has left the shop's listings and search; "
+    "its history stays.",
 }
 MinPosition = Annotated[int | None, Depends(read_model_at(READ_MODEL))]
 
