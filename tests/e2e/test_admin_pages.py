@@ -234,3 +234,31 @@ def test_the_event_browser_filters_by_stream_and_type_and_pages_back(
         f"order-{placed[0]['order_id']}"
     ]
     client.cookies.clear()
+
+
+def _routes(routes: list) -> list:  # type: ignore[type-arg]
+    """Every route, included routers walked (FastAPI matches those lazily)."""
+    found = []
+    for route in routes:
+        inner = getattr(route, "original_router", None)
+        found.extend(_routes(inner.routes) if inner is not None else [route])
+    return found
+
+
+def test_no_admin_route_serves_a_customer(client: TestClient):
+    """Every page and action under /admin, those added later included: a customer gets the
+    403 page, never the content nor a change (the routes use AdminPage or AdminForm)."""
+    customer = register(client, "cus@example.com")
+    cookie, token = csrf_pair(client)
+    checked = 0
+    for route in _routes(client.app.router.routes):  # type: ignore[attr-defined]
+        path = getattr(route, "path", "")
+        if not path.startswith("/admin") or path == "/admin/login":
+            continue
+        concrete = re.sub(r"\{[^}]+\}", "x", path)
+        for method in sorted(getattr(route, "methods", ()) - {"HEAD"}):
+            client.cookies.set(CSRF_COOKIE, cookie)
+            answer = customer.call(method, concrete, data={"csrf": token}, follow_redirects=False)
+            assert answer.status_code == 403, (method, path, answer.status_code)
+            checked += 1
+    assert checked >= 6
