@@ -1,5 +1,8 @@
 """Catalog and inventory shapes of the REST API.
 
+A product's bounds (lengths, counts, stock) are the catalog's `product_rules`, which the
+admin's forms and CSV imports read text by: one set of numbers for every way in.
+
 Where the server checks a rule after parsing (a SKU's letters, a category path), the field's
 documented schema carries the same rule as a pattern, so the document says what is accepted.
 """
@@ -16,6 +19,7 @@ from pydantic.json_schema import JsonDict
 from polyshop.api.rest.models.integers import Integer
 from polyshop.api.rest.models.money import Amount, SignedAmount
 from polyshop.api.rest.pagination import Page
+from polyshop.catalog import product_rules as rules
 
 _SEGMENT = "[A-Za-z0-9][A-Za-z0-9-]{0,47}"
 #: A category path as `normalize_category` takes it: up to 6 segments, any letter case.
@@ -27,8 +31,12 @@ SKU_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
 #: Not blank: what a stripped text field needs to keep a character.
 NOT_BLANK = r"\S"
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
+Text = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=rules.MAX_NAME)
+]
+Label = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=rules.MAX_LABEL)
+]
 # U+0085 spelled out: white space to the server's regex engine, not to ECMA-262's `\s`, and
 # the document must refuse what the server refuses.
 Url = Annotated[str, StringConstraints(pattern=r"^(https?://|/)[^\s\u0085]{1,500}$")]
@@ -57,7 +65,7 @@ class VariantIn(BaseModel):
     """One sellable variant (a SKU) of a product."""
 
     model_config = ConfigDict(extra="forbid")
-    sku: Annotated[str, StringConstraints(min_length=1, max_length=64)] = Field(
+    sku: Annotated[str, StringConstraints(min_length=1, max_length=rules.MAX_SKU)] = Field(
         description="Stock-keeping unit, unique in the shop: letters, digits, `.`, `_`, `-`; "
         "stored upper-cased.",
         json_schema_extra={"pattern": SKU_PATTERN},
@@ -71,7 +79,7 @@ class VariantIn(BaseModel):
         "variant's price may not fall below 0).",
     )
     stock: Integer = Field(
-        default=0, ge=0, le=10_000_000, description="Units on hand to start with."
+        default=0, ge=0, le=rules.MAX_STOCK, description="Units on hand to start with."
     )
 
 
@@ -96,26 +104,36 @@ class ProductIn(BaseModel):
         },
     )
     name: Text = Field(description="What shoppers see.", json_schema_extra=_NOT_BLANK)
-    description: Annotated[str, StringConstraints(max_length=10_000)] = Field(
+    description: Annotated[str, StringConstraints(max_length=rules.MAX_DESCRIPTION)] = Field(
         default="", description="Plain text."
     )
     brand: Annotated[
-        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=rules.MAX_BRAND)
     ] = Field(json_schema_extra=_NOT_BLANK)
-    category: Annotated[str, StringConstraints(min_length=1, max_length=300)] = Field(
-        description="A path of up to 6 segments (`clothing/tops`), stored lower-cased.",
-        json_schema_extra={"pattern": CATEGORY_PATTERN},
+    category: Annotated[str, StringConstraints(min_length=1, max_length=rules.MAX_CATEGORY)] = (
+        Field(
+            description="A path of up to 6 segments (`clothing/tops`), stored lower-cased.",
+            json_schema_extra={"pattern": CATEGORY_PATTERN},
+        )
     )
     price: Amount = Field(description="The base price; each variant may adjust it.")
-    tags: list[Label] = Field(default_factory=list, max_length=30)
-    attributes: dict[Label, Annotated[str, StringConstraints(max_length=200)]] = Field(
-        default_factory=dict, max_length=50, description="Free-form facts (`material`)."
+    tags: list[Label] = Field(default_factory=list, max_length=rules.MAX_TAGS)
+    attributes: dict[
+        Label, Annotated[str, StringConstraints(max_length=rules.MAX_ATTRIBUTE_VALUE)]
+    ] = Field(
+        default_factory=dict,
+        max_length=rules.MAX_ATTRIBUTES,
+        description="Free-form facts (`material`).",
     )
     images: list[Url] = Field(
-        default_factory=list, max_length=20, description="Image URLs (absolute, or paths)."
+        default_factory=list,
+        max_length=rules.MAX_IMAGES,
+        description="Image URLs (absolute, or paths).",
     )
     variants: list[VariantIn] = Field(
-        min_length=1, max_length=100, description="The SKUs, each with its starting stock."
+        min_length=1,
+        max_length=rules.MAX_VARIANTS,
+        description="The SKUs, each with its starting stock.",
     )
 
 
