@@ -116,6 +116,19 @@ def test_wrong_passwords_and_other_sites_are_refused_at_sign_in(client: TestClie
     assert "set-cookie" not in forged.headers
 
 
+def test_sign_in_says_when_to_retry_after_too_many_wrong_passwords(client: TestClient):
+    register(client, "boss@example.com")
+    wrong = {"email": "boss@example.com", "password": "not-the-password"}
+    statuses = [client.post("/admin/login", data=wrong).status_code for _ in range(5)]
+    throttled = client.post("/admin/login", data={**wrong, "password": PASSWORD})
+
+    assert statuses == [401] * 5
+    assert throttled.status_code == 429
+    assert "Too many attempts; retry in" in throttled.text
+    assert int(throttled.headers["retry-after"]) > 0
+    assert "set-cookie" not in throttled.headers
+
+
 def test_customers_are_refused_every_admin_page_and_action(client: TestClient):
     customer = register(client, "cus@example.com")
     cookie, token = csrf_pair(client)
