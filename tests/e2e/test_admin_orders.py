@@ -13,6 +13,8 @@ from fastapi.testclient import TestClient
 from polyshop.accounts.domain import Viewer
 from polyshop.api.web.admin import order_list
 from polyshop.api.web.storefront.security import CSRF_COOKIE
+from polyshop.orders import admin_listing
+from polyshop.orders.admin_listing import Cursor
 from tests.e2e.admin_shop import (
     admin_signs_in,
     caught_up,
@@ -137,33 +139,41 @@ def test_the_list_filters_by_status_customer_total_and_day(client: TestClient):
     client.cookies.clear()
 
 
-def test_the_list_pages_older_and_back_to_the_newest(
-    client: TestClient, monkeypatch: pytest.MonkeyPatch
+def _walk_older(client: TestClient) -> list[str]:
+    """The pages from the newest, following "Older" links; each page's HTML."""
+    pages = [client.get("/admin/orders", params={"status": "pending_payment"}).text]
+    while link := re.search(r'href="([^"]+)" rel="next"', pages[-1]):
+        assert "status=pending_payment" in link.group(1)  # the filters stay
+        pages.append(client.get(link.group(1).replace("&amp;", "&")).text)
+    return pages
+
+
+@pytest.mark.parametrize("sorted_once_found", [True, False])
+def test_the_list_pages_older_newer_and_back_to_the_newest(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch, sorted_once_found: bool
 ):
     monkeypatch.setattr(order_list, "PAGE_SIZE", 2)
+    # Few matches are sorted once found; many are read in the placed-at index's order.
+    monkeypatch.setattr(admin_listing, "FEW", admin_listing.FEW if sorted_once_found else 0)
     create_product(client, "Mug", [("MUG-1", 50)])
     ann = register(client, "ann@example.com")
-    orders = [short(place(ann, "MUG-1")) for _ in range(5)][::-1]  # newest first
+    placed = [place(ann, "MUG-1") for _ in range(5)][::-1]  # newest first
+    orders = [short(order) for order in placed]
     caught_up(client)
     admin_signs_in(client)
 
-    first = client.get("/admin/orders", params={"status": "pending_payment"}).text
-    older = re.search(r'href="([^"]+)" rel="next"', first)
-    assert older
-    assert "status=pending_payment" in older.group(1)
-    second = client.get(older.group(1).replace("&amp;", "&")).text
-    third_link = re.search(r'href="([^"]+)" rel="next"', second)
-    assert third_link
-    third = client.get(third_link.group(1).replace("&amp;", "&")).text
+    pages = _walk_older(client)
+    audit = shop(client).orders.get_audit(Viewer(None, is_admin=True), placed[4]["order_id"])
+    assert audit is not None
+    newer = client.get(
+        "/admin/orders",
+        params={"status": "pending_payment", "after": str(Cursor.of(audit.document))},
+    ).text
 
-    assert [listed(first), listed(second), listed(third)] == [
-        orders[:2],
-        orders[2:4],
-        orders[4:],
-    ]
-    assert 'rel="next"' not in third
-    assert 'rel="prev"' in third
-    assert "5 orders match" in first
+    assert [listed(page) for page in pages] == [orders[:2], orders[2:4], orders[4:]]
+    assert 'rel="prev"' in pages[2]  # back to the newest
+    assert "5 orders match" in pages[0]
+    assert listed(newer) == orders[2:4]
     client.cookies.clear()
 
 
