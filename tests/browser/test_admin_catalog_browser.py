@@ -62,6 +62,7 @@ def _create_a_product(tab: Tab, tmp_path: Path) -> None:
     page.get_by_label("Brand").fill("Northwind")
     page.get_by_label("Category").fill("clothing/outerwear")
     page.get_by_label("Base price (USD)").fill("89.00")
+    page.get_by_label("Description").fill("A waxed-cotton jacket that keeps the harbour rain out.")
     page.get_by_label("Attribute 1 name").fill("material")
     page.get_by_label("Attribute 1 value").fill("waxed cotton")
     for row, (sku, size, stock) in enumerate((("HRJ-S", "S", "5"), ("HRJ-M", "M", "3")), 1):
@@ -91,6 +92,7 @@ def _found_in_the_shop(shopper: Tab) -> None:
     page.locator("main").get_by_role("link", name="Harbour rain jacket").first.click()
     shopper.landed("the new product")
     expect(page.locator("main")).to_contain_text("89.00")
+    expect(page.locator("main")).to_contain_text("keeps the harbour rain out")
 
 
 def _import_with_bad_rows(tab: Tab, tmp_path: Path) -> None:

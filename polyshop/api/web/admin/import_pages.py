@@ -15,11 +15,12 @@ import re
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from polyshop.api.web.admin.access import AdminPage, AdminRefused
+from polyshop.api.web.admin.access import Admin, AdminPage, AdminRefused
 from polyshop.api.web.admin.catalog_forms import FileForm, uploaded
 from polyshop.api.web.admin.catalog_list import PRODUCTS_PATH
 from polyshop.api.web.admin.pages import admin_pages
 from polyshop.catalog import csv_import
+from polyshop.catalog.admin_service import ImportStatus
 from polyshop.catalog.csv_import import CsvRefused
 from polyshop.runtime.correlation import acting_as
 
@@ -46,11 +47,11 @@ EXAMPLE = (
 )
 
 
-def _form(request: Request, admin: object, status: int = 200, error: str = "") -> HTMLResponse:
+def _form(request: Request, admin: Admin, status: int = 200, error: str = "") -> HTMLResponse:
     return admin_pages(request).render(
         request,
         "import.html",
-        admin,  # type: ignore[arg-type]
+        admin,
         status,
         error=error,
         columns=COLUMNS,
@@ -97,7 +98,6 @@ def progress_page(request: Request, job_id: str, admin: AdminPage) -> HTMLRespon
     )
 
 
-def _percent(status: object) -> int:
-    total = getattr(status, "total_rows", 0)
-    done = getattr(status, "processed_rows", 0)
+def _percent(status: ImportStatus) -> int:
+    total, done = status.total_rows, status.processed_rows
     return 100 if not total else min(100, done * 100 // total)
