@@ -16,7 +16,7 @@ from playwright.sync_api import Page, expect
 
 from tests.browser import journeys
 from tests.browser.served_shop import ServedShop
-from tests.browser.tab import Tab
+from tests.browser.tab import MOBILE, Tab
 from tests.browser.test_admin_browser import _account, _sign_in
 
 README_SHOTS = Path(__file__).parents[2] / "docs" / "screenshots"
@@ -157,3 +157,17 @@ def test_an_admin_finds_skus_by_prefix_and_fewest_available(open_tab: type[Tab],
     assert all(sku.startswith(prefix) for sku in listed)
     available = [int(n) for n in page.locator("main table tbody td strong").all_inner_texts()]
     assert available == sorted(available)
+
+
+def test_an_order_and_a_stock_ledger_read_well_on_a_phone(open_tab: type[Tab], shop: ServedShop):
+    _a_paid_order_by(open_tab, "phone-buyer@example.com")
+    _account(shop, "phone-orders-boss@example.com", admin=True)
+    tab = open_tab(viewport=MOBILE)
+    _sign_in(tab, "phone-orders-boss@example.com")
+    page = tab.goto("/admin/orders?customer=phone-buyer%40example.com", "orders on a phone")
+    page.locator("table.orders tbody a").first.click()
+    tab.landed("an order on a phone")
+    assert page.evaluate("document.documentElement.scrollWidth") <= MOBILE["width"]
+    page.locator("table a[href^='/admin/inventory/']").first.click()
+    tab.landed("a stock ledger on a phone")
+    assert page.evaluate("document.documentElement.scrollWidth") <= MOBILE["width"]
