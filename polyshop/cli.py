@@ -390,3 +390,11 @@ def users_set_role(email: str, role: str, data_dir: Path | None) -> None:
     finally:
         container.close()
     click.echo(f"{written.user.email} is now {written.user.role.value}")
+
+
+@main.command("graphql-schema")
+def graphql_schema() -> None:
+    """Print the GraphQL schema (SDL): `polyshop graphql-schema > schema.graphql`."""
+    from polyshop.api.graphql.schema import schema
+
+    click.echo(schema.as_str())

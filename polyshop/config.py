@@ -177,6 +177,19 @@ class Settings(BaseSettings):
         if value is not None and not value.startswith(
             ("postgresql://", "postgres://", "postgresql+psycopg://")
         ):
+    graphql_introspection: bool | None = Field(
+        default=None,
+        description="GraphQL answers introspection (__schema, __type); unset: on in embedded "
+        "mode, off in server mode (clients read schema.graphql)",
+    )
+    graphql_max_cost: int = Field(
+        default=1000,
+        ge=1,
+        le=1_000_000,
+        description="the calculated cost one GraphQL operation may reach (each field 1, a "
+        "list's selection times its first/limit); past it the operation is refused unrun",
+    )
+
             raise ValueError("must be a postgresql:// URL (leave unset for embedded SQLite)")
         if value is not None and value.startswith("postgres://"):
             value = "postgresql://" + value.removeprefix("postgres://")
@@ -219,3 +232,11 @@ class Settings(BaseSettings):
     @property
     def sqlite_path(self) -> Path:
         return self.data_dir / "polyshop.sqlite3"
+    @property
+    def graphql_introspection_on(self) -> bool:
+        """Whether GraphQL answers introspection: a development shop's GraphiQL needs it; a
+        public server need not describe itself to every scanner."""
+        if self.graphql_introspection is not None:
+            return self.graphql_introspection
+        return self.mode is Mode.EMBEDDED
+

@@ -7,6 +7,7 @@ from strawberry.fastapi import GraphQLRouter
 
 from polyshop.api.graphql.context import GraphQLContext
 from polyshop.api.graphql.schema import schema
+from polyshop.api.graphql.view import ShopGraphQLRouter
 from polyshop.api.rest.dependencies import token_in
 from polyshop.container import Container
 
@@ -17,10 +18,9 @@ async def _context(connection: HTTPConnection) -> GraphQLContext:
 
 
 def router() -> GraphQLRouter[GraphQLContext, None]:
-    return GraphQLRouter(
+    return ShopGraphQLRouter(
         schema,
         path="/graphql",
-        graphql_ide=None,
         context_getter=_context,
         include_in_schema=False,
     )

@@ -12,6 +12,7 @@ from strawberry.tools import merge_types
 from polyshop.api.graphql.admin import AdminMutation, AdminQuery
 from polyshop.api.graphql.catalog import CatalogQuery
 from polyshop.api.graphql.errors import ProblemErrors
+from polyshop.api.graphql.limits import QueryLimits
 from polyshop.api.graphql.shopping import ShoppingMutation, ShoppingQuery
 from polyshop.api.graphql.subscriptions import OrderSubscription
 
@@ -23,5 +24,5 @@ schema = strawberry.Schema(
     query=Query,
     mutation=Mutation,
     subscription=Subscription,
-    extensions=[ProblemErrors],
+    extensions=[ProblemErrors, QueryLimits],
 )
