@@ -79,6 +79,12 @@ class Settings(BaseSettings):
     order_hold: float = Field(
         default=15 * 60, gt=0, description="seconds an unpaid order holds its stock"
     )
+    order_subscriptions_max: int = Field(
+        default=10_000,
+        ge=1,
+        description="live order subscriptions (GraphQL orderUpdated) one process serves at "
+        "once; past it a subscription is refused (the per-connection cap is 16)",
+    )
     order_expiry_interval: float = Field(
         default=5.0, gt=0, le=3600, description="how often unpaid, expired orders are swept"
     )
@@ -171,12 +177,6 @@ class Settings(BaseSettings):
         description="signs the web pages' CSRF tokens; embedded mode makes one under data_dir",
     )
 
-    @field_validator("database_url", "read_database_url")
-    @classmethod
-    def _postgres_only(cls, value: str | None) -> str | None:
-        if value is not None and not value.startswith(
-            ("postgresql://", "postgres://", "postgresql+psycopg://")
-        ):
     graphql_introspection: bool | None = Field(
         default=None,
         description="GraphQL answers introspection (__schema, __type); unset: on in embedded "
@@ -190,6 +190,12 @@ class Settings(BaseSettings):
         "list's selection times its first/limit); past it the operation is refused unrun",
     )
 
+    @field_validator("database_url", "read_database_url")
+    @classmethod
+    def _postgres_only(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(
+            ("postgresql://", "postgres://", "postgresql+psycopg://")
+        ):
             raise ValueError("must be a postgresql:// URL (leave unset for embedded SQLite)")
         if value is not None and value.startswith("postgres://"):
             value = "postgresql://" + value.removeprefix("postgres://")
@@ -230,9 +236,6 @@ class Settings(BaseSettings):
         return self.mode is Mode.EMBEDDED
 
     @property
-    def sqlite_path(self) -> Path:
-        return self.data_dir / "polyshop.sqlite3"
-    @property
     def graphql_introspection_on(self) -> bool:
         """Whether GraphQL answers introspection: a development shop's GraphiQL needs it; a
         public server need not describe itself to every scanner."""
@@ -240,3 +243,6 @@ class Settings(BaseSettings):
             return self.graphql_introspection
         return self.mode is Mode.EMBEDDED
 
+    @property
+    def sqlite_path(self) -> Path:
+        return self.data_dir / "polyshop.sqlite3"

@@ -56,6 +56,7 @@ from polyshop.migrations import runner as migrations
 from polyshop.orders.checkout import Checkout
 from polyshop.orders.history import OrderHistoryProjection
 from polyshop.orders.service import Orders
+from polyshop.orders.updates import OrderUpdates
 from polyshop.recommendations.cache import RecommendationCache
 from polyshop.recommendations.copurchase import CoPurchaseProjection
 from polyshop.recommendations.service import Recommender, cart_products
@@ -238,7 +239,7 @@ def _wire(
         catalog=catalog,
         inventory=Inventory(store, store.read_engine),
         search_service=Search(search, search_projection.name),
-        orders=_orders_claimed_on_sign_up(Orders(store, read_engine, checkout), accounts),
+        orders=_orders(settings, store, read_engine, checkout, accounts, closers),
         event_log=EventLog(runner, store.last_position, read_engine),
         media=images,
         catalog_admin=CatalogAdmin(catalog, read_engine),
@@ -253,6 +254,21 @@ def _wire(
         | {"media": blobs.check},
         closers=closers,
     )
+
+
+def _orders(
+    settings: Settings,
+    store: SqlEventStore,
+    read_engine: Engine,
+    checkout: Checkout,
+    accounts: Accounts,
+    closers: list[Callable[[], None]],
+) -> Orders:
+    """The orders door, with the live updates its watches share: one follower of the log
+    (started by the first watch), stopped before the store closes."""
+    updates = OrderUpdates(store, store.notifier, limit=settings.order_subscriptions_max)
+    closers.insert(0, updates.stop)
+    return _orders_claimed_on_sign_up(Orders(store, read_engine, checkout, updates), accounts)
 
 
 def _orders_claimed_on_sign_up(orders: Orders, accounts: Accounts) -> Orders:

@@ -37,6 +37,7 @@ from polyshop.orders.errors import (
     OutOfStock,
     RefundDue,
 )
+from polyshop.orders.updates import OrderUpdate, OrderUpdates, Watch
 from polyshop.values.money import from_cents
 
 PAYMENT_ACTOR = "payment-provider"
@@ -90,12 +91,20 @@ class Payment:
 
 
 class Orders:
-    def __init__(self, store: EventStore, reader: Engine, checkout: Checkout) -> None:
+    def __init__(
+        self,
+        store: EventStore,
+        reader: Engine,
+        checkout: Checkout,
+        updates: OrderUpdates,
+    ) -> None:
         """`reader` serves the order-history read model (a replica when configured);
-        `store` holds the events, read on the primary."""
+        `store` holds the events, read on the primary; `updates` feeds live watches of
+        orders."""
         self._store = store
         self._reader = reader
         self._checkout = checkout
+        self._updates = updates
 
     def place(
         self, *, user_id: str | None, cart_owner: str, key: str | None, body: Mapping[str, Any]
@@ -280,6 +289,30 @@ class Orders:
         if order is None or not viewer.may_see(order.user_id):
             return None
         return events
+
+    @property
+    def watching(self) -> int:
+        """Live watches open in this process (what `watch` counts against its limit)."""
+        return self._updates.watching
+
+    def watch(
+        self,
+        viewer: Viewer,
+        order_id: str,
+        deliver: Callable[[OrderUpdate], None],
+        *,
+        after_version: int | None = None,
+    ) -> Watch:
+        """Live updates of an order the viewer may see: `deliver` gets each new event (on
+        another thread), first those after `after_version` when given; `close()` the
+        watch to stop. Someone else's order is `OrderNotFound`, as everywhere; a process
+        at its limit of watches raises `TooManyWatches`."""
+        return self._updates.watch(
+            order_id,
+            deliver,
+            may_see=lambda order: viewer.may_see(order.user_id),
+            after_version=after_version,
+        )
 
     def cancel(self, viewer: Viewer, order_id: str, reason: str = "") -> Written:
         """Cancel while not shipped: unpaid stock released, paid stock put back."""

@@ -7,6 +7,7 @@ batch is one such call for every key a list asked for.
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 from collections.abc import Callable
 from functools import partial
@@ -42,7 +43,9 @@ class GraphQLContext(BaseContext):
         self.loaders: dict[str, Any] = {}
         self._session: Session | None = None
         self._user: User | None = None
-        self._looked_up = False
+        #: The token's lookup, shared by every field that asks while it runs (fields and,
+        #: over WebSocket, the connection's operations resolve concurrently).
+        self._lookup: asyncio.Future[None] | None = None
 
     def loader(self, name: str, make: Callable[[], T]) -> T:
         """The operation's loader called `name`, made by `make()` the first time."""
@@ -85,9 +88,11 @@ class GraphQLContext(BaseContext):
         return Viewer(user.id, user.is_admin) if user is not None else None
 
     async def _look_up(self) -> None:
-        if self._looked_up:
-            return
-        self._looked_up = True
+        if self._lookup is None:
+            self._lookup = asyncio.ensure_future(self._look_up_once())
+        await asyncio.shield(self._lookup)
+
+    async def _look_up_once(self) -> None:
         if self.token is None or self.is_operator():
             return
         self._session, self._user = await blocking(self._resolve, self.token)

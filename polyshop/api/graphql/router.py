@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.requests import HTTPConnection
 from strawberry.fastapi import GraphQLRouter
+from strawberry.types.unset import UnsetType
 
 from polyshop.api.graphql.context import GraphQLContext
 from polyshop.api.graphql.schema import schema
@@ -17,10 +20,30 @@ async def _context(connection: HTTPConnection) -> GraphQLContext:
     return GraphQLContext(container, token_in(connection.headers))
 
 
+#: Operations one WebSocket connection may hold open at once (subscriptions mostly).
+SUBSCRIPTIONS_PER_CONNECTION = 16
+
+
+class _Router(ShopGraphQLRouter):
+    async def on_ws_connect(self, context: GraphQLContext) -> UnsetType | dict[str, Any] | None:
+        """A WebSocket client that cannot set headers (a browser's) sends its token in
+        `connection_init`: `{"authorization": "Bearer <token>"}`. The connection's own
+        header or cookie, when present, wins."""
+        params = context.connection_params
+        if context.token is None and isinstance(params, dict):
+            sent = params.get("authorization") or params.get("Authorization")
+            if isinstance(sent, str):
+                scheme, _, token = sent.partition(" ")
+                if scheme.lower() == "bearer" and token.strip():
+                    context.token = token.strip()
+        return await super().on_ws_connect(context)
+
+
 def router() -> GraphQLRouter[GraphQLContext, None]:
-    return ShopGraphQLRouter(
+    return _Router(
         schema,
         path="/graphql",
         context_getter=_context,
         include_in_schema=False,
+        max_subscriptions_per_connection=SUBSCRIPTIONS_PER_CONNECTION,
     )
