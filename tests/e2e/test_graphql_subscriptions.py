@@ -5,15 +5,18 @@ subscription (or closing the connection) ends its watch; the limits refuse clear
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from starlette.testclient import WebSocketTestSession
 
+from polyshop.api.rest.dependencies import SESSION_COOKIE
 from polyshop.container import Container
 from tests.e2e.shoppers import (
     OPS,
@@ -64,10 +67,17 @@ def admin(client: TestClient, order_id: str, action: str, **body: Any) -> None:
 
 @contextmanager
 def connection(
-    client: TestClient, *, token: str | None = None, init: dict[str, Any] | None = None
+    client: TestClient,
+    *,
+    token: str | None = None,
+    init: dict[str, Any] | None = None,
+    cookie: str | None = None,
 ) -> Iterator[WebSocketTestSession]:
-    """An acknowledged graphql-transport-ws connection; `token` goes in the header."""
+    """An acknowledged graphql-transport-ws connection; `token` goes in the header,
+    `cookie` in the session cookie, `init` is the connection_init payload."""
     headers = {"Authorization": f"Bearer {token}"} if token else {}
+    if cookie:
+        headers["Cookie"] = f"{SESSION_COOKIE}={cookie}"
     with client.websocket_connect(
         "/graphql", subprotocols=["graphql-transport-ws"], headers=headers
     ) as ws:
@@ -101,9 +111,16 @@ def wait_until(condition: Callable[[], bool], what: str) -> None:
         time.sleep(0.01)
 
 
-def test_the_owner_sees_paid_then_shipped_as_they_happen(client: TestClient) -> None:
+@pytest.mark.parametrize("sent_in", ["header", "cookie", "connection_init"])
+def test_the_owner_sees_paid_then_shipped_as_they_happen(client: TestClient, sent_in: str) -> None:
     owner, order_id = placed_order(client, "owner@example.com")
-    with connection(client, token=owner.token) as ws:
+    assert owner.token is not None
+    how: dict[str, Any] = {
+        "header": {"token": owner.token},
+        "cookie": {"cookie": owner.token},
+        "connection_init": {"init": {"authorization": f"Bearer {owner.token}"}},
+    }[sent_in]
+    with connection(client, **how) as ws:
         subscribe(ws, "1", order_id)
         wait_until(lambda: watching(client) == 1, "watching")
         pay(client, order_id)
@@ -214,3 +231,5 @@ def test_the_per_connection_and_per_process_limits_refuse_clearly(
             over = ws.receive_json()
         assert (over["type"], over["id"]) == ("error", "16"), over
         assert over["payload"][0]["message"] == "Subscription limit reached"
+    # The shop closed: its one follower of the log stopped with it.
+    assert "order-updates" not in {thread.name for thread in threading.enumerate()}
