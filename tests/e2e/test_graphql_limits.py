@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from starlette.websockets import WebSocketDisconnect
 
 from polyshop.api.graphql import limits
 from polyshop.api.graphql.graphiql import STATIC_DIR
@@ -188,3 +189,24 @@ def test_a_cross_site_form_cannot_run_an_operation_with_the_session_cookie(clien
         "data": {"__typename": "Query"},
         "extensions": {"cost": {"requestedQueryCost": 0, "budget": 1000}},
     }
+
+
+def test_a_subscription_over_a_limit_or_unreadable_is_answered_not_left_hanging(
+    client: TestClient,
+):
+    deep = "a { " * (limits.MAX_DEPTH + 1) + "b" + " }" * (limits.MAX_DEPTH + 1)
+    with client.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as ws:
+        ws.send_json({"type": "connection_init", "payload": {}})
+        assert ws.receive_json()["type"] == "connection_ack"
+        ws.send_json(
+            {"id": "1", "type": "subscribe", "payload": {"query": f"subscription {{ {deep} }}"}}
+        )
+        answer = ws.receive_json()
+        assert (answer["id"], answer["type"]) == ("1", "error"), answer
+        assert answer["payload"][0]["extensions"]["code"] == "query-too-deep"
+        # Unreadable: the protocol closes the connection (4400) naming the syntax error.
+        ws.send_json({"id": "2", "type": "subscribe", "payload": {"query": "subscription { a( }"}})
+        with pytest.raises(WebSocketDisconnect) as closed:
+            ws.receive_json()
+        assert closed.value.code == 4400
+        assert closed.value.reason.startswith("Syntax Error")

@@ -27,6 +27,7 @@ client repeating its queries (or sending persisted ones) pays for them once.
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections import Counter
 from collections.abc import Iterator, Mapping
@@ -317,13 +318,20 @@ class QueryLimits(SchemaExtension):
     def __init__(self) -> None:
         self._cost: tuple[int, int] | None = None
 
+    def on_operation(self) -> Iterator[None]:
+        self.execution_context.parse_options["max_tokens"] = MAX_TOKENS
+        yield
+        result = self.execution_context.result
+        if result is not None and result.errors:
+            result.errors = [_sized(error) for error in result.errors]
+
     def on_parse(self) -> Iterator[None]:
+        """The cached document; a query that does not parse is left to Strawberry, which
+        parses it again (with the same token limit) and answers its syntax error."""
         context = self.execution_context
         if context.graphql_document is None and context.query:
-            try:
+            with contextlib.suppress(GraphQLSyntaxError):
                 context.graphql_document = parsed(context.query)
-            except GraphQLSyntaxError as error:
-                raise _sized(error) from None  # answered as the operation's only error
         yield
 
     def on_validate(self) -> Iterator[None]:
