@@ -10,12 +10,15 @@ answer it. So each operation is checked, in this order, and refused with an erro
    of a field in one selection (`query-too-deep`, `too-many-aliases`,
    `query-too-repetitive`): counted on the syntax alone, before the validation rules (some of
    which grow with the square of a selection's size) see the document;
-3. the calculated cost, like Shopify's: every field costs 1, and a field that returns many
-   items multiplies its selection's cost by how many it may return: its `first`, `last` or
-   `limit` argument (the argument's default, else `DEFAULT_PAGE`, when absent), or
-   `DEFAULT_LIST` for a list without a size argument (a connection's `edges` and `nodes`
-   are already counted by the connection's `first`). Over the budget: `query-too-costly`,
-   with the cost and the budget, so a client can see how far off it is;
+3. the calculated cost, like Shopify's: a field returning an object costs 1 and a scalar
+   nothing; a field with a size argument (`first`, `last`, `limit`: its value, else its
+   default, else `DEFAULT_PAGE`) multiplies its selection's cost by how many items it may
+   return. A list without a size argument (a product's variants and images, an order's
+   lines) is part of what its parent already fetched and is bounded by the domain's own
+   limits, so it counts once (a connection's `edges` and `nodes` are counted by its
+   `first`). Cost follows what the server fetches, not the bytes it writes. Over the
+   budget: `query-too-costly`, with the cost and the budget, so a client can see how far
+   off it is;
 4. the GraphQL validation rules (some take time growing with the square of a selection's
    size, hence last), and no introspection when it is turned off.
 
@@ -53,6 +56,7 @@ from graphql import (
     ValidationRule,
     get_named_type,
     get_nullable_type,
+    is_leaf_type,
     is_list_type,
     parse,
     specified_rules,
@@ -72,8 +76,9 @@ MAX_REPEATS = 20
 DEFAULT_COST_BUDGET = 1000
 #: Items a field with a size argument is counted for when the client gives none.
 DEFAULT_PAGE = 20
-#: Items a list field without a size argument is counted for (variants, images, lines).
-DEFAULT_LIST = 10
+#: Items a list field without a size argument is counted for (variants, images, lines:
+#: embedded in what the parent fetched, bounded by the domain).
+DEFAULT_LIST = 1
 SIZE_ARGUMENTS = ("first", "last", "limit")
 CACHE_SIZE = 512
 _INTROSPECTION_ROOTS = frozenset({"__schema", "__type"})
@@ -258,8 +263,10 @@ class _Cost:
         )
         if field is None:
             return 1  # not in the schema: the validation rules refuse it next
-        inner = self.of(node.selection_set, get_named_type(field.type))
-        return 1 + self._items(node, field, parent.name) * inner if inner else 1
+        named = get_named_type(field.type)
+        if is_leaf_type(named):
+            return 0
+        return self._items(node, field, parent.name) * (1 + self.of(node.selection_set, named))
 
     def _items(self, node: FieldNode, field: GraphQLField, parent_name: str) -> int:
         """How many items the field may return, as far as its cost is concerned."""
