@@ -16,7 +16,7 @@ from tests.e2e.shoppers import ADDRESS
 
 PROBLEM = """
   __typename
-  ... on Problem { type httpStatus: status detail }
+  ... on Problem { type httpStatus detail }
   ... on ValidationError { errors { field message } }
   ... on OutOfStock { skus available }
   ... on Refused { retryAfter }

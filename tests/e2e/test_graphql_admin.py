@@ -42,11 +42,12 @@ PRODUCT = {
 }
 CREATE = """mutation($input: ProductInput!) { createProduct(input: $input) {
   __typename ... on ProductWritten { productId position }
-  ... on Problem { type status detail } ... on ValidationError { errors { field message } } } }"""
+  ... on Problem { type status: httpStatus detail }
+  ... on ValidationError { errors { field message } } } }"""
 LIFECYCLE = """
   __typename ... on OrderChanged { position order { id status trackingNumber
     events { type actor } } }
-  ... on Problem { type status detail } ... on ValidationError { errors { field } }"""
+  ... on Problem { type status: httpStatus detail } ... on ValidationError { errors { field } }"""
 #: One operation of every kind, with the root field each answers on.
 MUTATIONS = {
     "createProduct": 'createProduct(input: {name: "X", brand: "B", category: "c", '
@@ -92,7 +93,7 @@ def mutate(client: TestClient, field: str, token: str | None, pid: str, oid: str
     call = MUTATIONS[field].replace("$PID", pid).replace("$OID", oid)
     body = gql(
         client,
-        f"mutation {{ {call} {{ __typename ... on Problem {{ type status }} }} }}",
+        f"mutation {{ {call} {{ __typename ... on Problem {{ type status: httpStatus }} }} }}",
         token=token,
     )
     return body["data"][field]
@@ -241,7 +242,8 @@ def test_stock_is_read_and_adjusted_and_refused_as_rest_refuses(client):
     adjust = """mutation($sku: String!, $delta: Int!, $reason: String!) {
       adjustStock(sku: $sku, delta: $delta, reason: $reason) {
         __typename ... on StockAdjusted { sku onHand reserved available position }
-        ... on Problem { type status detail } ... on ValidationError { errors { field } } } }"""
+        ... on Problem { type status: httpStatus detail }
+        ... on ValidationError { errors { field } } } }"""
 
     added = admin(client, adjust, sku="lamp-1", delta=6, reason="delivery")["adjustStock"]
     assert (added["onHand"], added["reserved"]) == (10, 0)

@@ -46,7 +46,11 @@ _TRANSLATIONS = (
 class Problem:
     type: str = strawberry.field(description="`/problems/<slug>`: what a client branches on.")
     title: str
-    status: int = strawberry.field(description="The HTTP status REST answers with.")
+    status: int = strawberry.field(
+        name="httpStatus",
+        description="The HTTP status REST answers with (named apart from the `status` of "
+        "orders, so one selection can ask for both).",
+    )
     detail: str
 
 
