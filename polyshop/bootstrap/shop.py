@@ -33,9 +33,9 @@ from polyshop.bootstrap.stores import (
 )
 from polyshop.cart.ordered import OrderedCartsProjection
 from polyshop.cart.service import Carts
+from polyshop.catalog.admin_service import CatalogAdmin
 from polyshop.catalog.documents import ProductDocumentProjection
 from polyshop.catalog.images import MediaUrl, media_path
-from polyshop.catalog.admin_service import CatalogAdmin
 from polyshop.catalog.page_cache import ProductPageCache, page_cache_invalidator
 from polyshop.catalog.service import Catalog
 from polyshop.config import Mode, Settings
