@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 from polyshop.eventstore.events import NewEvent, RecordedEvent
 
@@ -55,6 +55,17 @@ class InvalidTransition(Exception):
         self.status = status
         self.action = action
         super().__init__(f"cannot {action} an order that is {status.value.replace('_', ' ')}")
+
+
+Action = Literal["ship", "deliver", "cancel", "refund"]
+#: What each lifecycle action needs the order to be: the one copy of the rule, which the
+#: decisions enforce and pages offer by (`Order.allows`; a refund also: paid, then cancelled).
+ACTIONS: dict[Action, frozenset[Status]] = {
+    "ship": frozenset({Status.PAID}),
+    "deliver": frozenset({Status.SHIPPED}),
+    "cancel": frozenset({Status.PENDING_PAYMENT, Status.PAID}),
+    "refund": frozenset({Status.PAID, Status.SHIPPED, Status.DELIVERED}),
+}
 
 
 def stream_id(order_id: str) -> str:
@@ -130,6 +141,11 @@ def claimed_event(user_id: str) -> NewEvent:
     return NewEvent(ORDER_CLAIMED, {"user_id": user_id})
 
 
+def payment_event(type_: str, payment_id: str | None, amount: object, reason: str) -> NewEvent:
+    """A payment failed or due for refund: which one, how much, and why (one shape for all)."""
+    return NewEvent(type_, {"payment_id": payment_id, "amount": str(amount), "reason": reason})
+
+
 @dataclass
 class Order:
     id: str
@@ -167,6 +183,17 @@ class Order:
 
     # Decisions ------------------------------------------------------------------------
 
+    def allows(self, action: Action) -> bool:
+        """Whether the state allows `action` (a key of `ACTIONS`) now: what its decision
+        checks before refusing, and what a page asks before offering it."""
+        if action == "refund" and self.status is Status.CANCELLED:
+            return self.paid_amount is not None  # paid, then cancelled: the money is owed
+        return self.status in ACTIONS[action]
+
+    def possible_actions(self) -> list[Action]:
+        """The lifecycle actions the state allows now, in `ACTIONS` order (none: final)."""
+        return [action for action in ACTIONS if self.allows(action)]
+
     def claim(self, user_id: str) -> list[NewEvent]:
         """A guest order joins `user_id`'s account once; a claimed or customer's order
         stays whose it is (claiming again changes nothing)."""
@@ -183,27 +210,11 @@ class Order:
         if self.status is not Status.PENDING_PAYMENT:
             # Money arrived that the order cannot take (paid twice, or paid after the hold
             # expired): never lost, recorded so that it is refunded.
-            return [
-                NewEvent(
-                    PAYMENT_REFUND_DUE,
-                    {
-                        "payment_id": payment_id,
-                        "amount": str(amount),
-                        "reason": f"received while the order was {self.status.value}",
-                    },
-                )
-            ]
+            why = f"received while the order was {self.status.value}"
+            return [payment_event(PAYMENT_REFUND_DUE, payment_id, amount, why)]
         if amount != self.total:
-            return [
-                NewEvent(
-                    PAYMENT_FAILED,
-                    {
-                        "payment_id": payment_id,
-                        "amount": str(amount),
-                        "reason": f"amount {amount} does not match the order total {self.total}",
-                    },
-                )
-            ]
+            why = f"amount {amount} does not match the order total {self.total}"
+            return [payment_event(PAYMENT_FAILED, payment_id, amount, why)]
         return [NewEvent(ORDER_PAID, {"payment_id": payment_id, "amount": str(amount)})]
 
     def fail_payment(self, payment_id: str, amount: Decimal, reason: str) -> list[NewEvent]:
@@ -211,20 +222,15 @@ class Order:
             return []
         if self.status is not Status.PENDING_PAYMENT:
             raise InvalidTransition(self.status, "fail the payment of")
-        return [
-            NewEvent(
-                PAYMENT_FAILED,
-                {"payment_id": payment_id, "amount": str(amount), "reason": reason[:500]},
-            )
-        ]
+        return [payment_event(PAYMENT_FAILED, payment_id, amount, reason[:500])]
 
     def ship(self, tracking_number: str) -> list[NewEvent]:
-        if self.status is not Status.PAID:
+        if not self.allows("ship"):
             raise InvalidTransition(self.status, "ship")
         return [NewEvent(ORDER_SHIPPED, {"tracking_number": tracking_number})]
 
     def deliver(self) -> list[NewEvent]:
-        if self.status is not Status.SHIPPED:
+        if not self.allows("deliver"):
             raise InvalidTransition(self.status, "deliver")
         return [NewEvent(ORDER_DELIVERED, {})]
 
@@ -232,26 +238,22 @@ class Order:
         """Unpaid: the reservation is released. Paid: the units were taken, so they go back
         on the shelf, and the payment is recorded as due for refund in the same append, so
         the money kept for an order that will never ship cannot be forgotten."""
-        if self.status not in (Status.PENDING_PAYMENT, Status.PAID):
+        if not self.allows("cancel"):
             raise InvalidTransition(self.status, "cancel")
         if self.status is Status.PENDING_PAYMENT:
             return [NewEvent(ORDER_CANCELLED, {"reason": reason[:500], "stock": "release"})]
         return [
             NewEvent(ORDER_CANCELLED, {"reason": reason[:500], "stock": "restock"}),
-            NewEvent(
+            payment_event(
                 PAYMENT_REFUND_DUE,
-                {
-                    "payment_id": self.paid_payment_id,
-                    "amount": str(self.paid_amount),
-                    "reason": "the order was cancelled after it was paid",
-                },
+                self.paid_payment_id,
+                self.paid_amount,
+                "the order was cancelled after it was paid",
             ),
         ]
 
     def refund(self, reason: str) -> list[NewEvent]:
-        refundable = (Status.PAID, Status.SHIPPED, Status.DELIVERED)
-        was_paid_then_cancelled = self.status is Status.CANCELLED and self.paid_amount is not None
-        if self.status not in refundable and not was_paid_then_cancelled:
+        if not self.allows("refund"):
             raise InvalidTransition(self.status, "refund")
         return [
             NewEvent(

@@ -153,3 +153,56 @@ def test_the_document_round_trips_through_the_read_model() -> None:
     again = domain.from_document(domain.document(order))
     assert domain.document(again) == domain.document(order)
     assert [entry["status"] for entry in order.timeline] == ["pending_payment", "paid", "shipped"]
+
+
+#: An order walked to each status (cancelled and refunded both ways), and the actions an
+#: admin may take on it then, written out by hand: the page offers exactly these.
+STATES = {
+    "pending_payment": ([], ["cancel"]),
+    "paid": (["pay"], ["ship", "cancel", "refund"]),
+    "shipped": (["pay", "ship"], ["deliver", "refund"]),
+    "delivered": (["pay", "ship", "deliver"], ["refund"]),
+    "cancelled_unpaid": (["cancel"], []),
+    "cancelled_after_paying": (["pay", "cancel"], ["refund"]),
+    "refunded_before_shipping": (["pay", "refund"], []),
+    "refunded_after_shipping": (["pay", "ship", "refund"], []),
+}
+STEPS = {
+    "pay": lambda o: o.pay("p", Decimal("40.00")),
+    "ship": lambda o: o.ship("T"),
+    "deliver": lambda o: o.deliver(),
+    "cancel": lambda o: o.cancel("r"),
+    "refund": lambda o: o.refund("r"),
+}
+
+
+def walked(path: list[str]) -> Order:
+    order = placed()
+    for step in path:
+        order = apply(order, STEPS[step](order))
+    return order
+
+
+def test_every_status_is_among_the_states_whose_actions_are_checked() -> None:
+    reached = {walked(path).status for path, _ in STATES.values()}
+    assert reached == set(Status)
+
+
+@pytest.mark.parametrize("state", STATES)
+def test_an_order_offers_only_the_actions_its_state_allows(state: str) -> None:
+    path, expected = STATES[state]
+    order = walked(path)
+    assert order.possible_actions() == expected
+    from_row = domain.from_document(domain.document(order))  # as the read model has it
+    assert from_row.possible_actions() == expected
+
+
+@pytest.mark.parametrize("state", STATES)
+def test_what_is_offered_is_exactly_what_the_decisions_accept(state: str) -> None:
+    order = walked(STATES[state][0])
+    for action in ("ship", "deliver", "cancel", "refund"):
+        if action in order.possible_actions():
+            assert STEPS[action](order), action  # accepted: at least one event
+        else:
+            with pytest.raises(InvalidTransition):
+                STEPS[action](order)
