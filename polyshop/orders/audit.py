@@ -13,20 +13,24 @@ from typing import Any
 
 from polyshop.eventstore.events import RecordedEvent
 from polyshop.orders import domain
-from polyshop.orders.domain import Order
+from polyshop.orders.domain import Action, Order
 
 
 @dataclass(frozen=True, slots=True)
 class Audit:
-    """An order's document now, and every event of it in version order."""
+    """An order's document now, every event of it in version order, and the lifecycle
+    actions its state allows now (`Order.possible_actions`: a page offers only those)."""
 
     document: dict[str, Any]
     events: list[RecordedEvent]
+    actions: tuple[Action, ...] = ()
 
     @classmethod
     def of(cls, events: list[RecordedEvent]) -> Audit | None:
         order = Order.replay(events)
-        return cls(domain.document(order), events) if order is not None else None
+        if order is None:
+            return None
+        return cls(domain.document(order), events, tuple(order.possible_actions()))
 
     def at_event(self, number: int) -> dict[str, Any]:
         """The order just after its `number`th event (1: as placed), held to the trail."""

@@ -275,8 +275,9 @@ class Orders:
         return document
 
     def get_audit(self, viewer: Viewer, order_id: str) -> Audit | None:
-        """The order now and its audit trail from one read of its events, exact right after
-        a change (None: no order the viewer may see)."""
+        """The order now, the lifecycle actions its state allows, and its audit trail from
+        one read of its events, exact right after a change (None: no order the viewer may
+        see)."""
         audit = Audit.of(lifecycle.history(self._store, order_id))
         if audit is None or not viewer.may_see(audit.document["user_id"]):
             return None

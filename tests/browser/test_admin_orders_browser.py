@@ -72,19 +72,28 @@ def test_an_admin_ships_refunds_travels_back_and_adjusts_stock(
     page = _open_the_customers_order(tab, "orders-buyer@example.com")
     expect(page.locator(".order-head .badge")).to_have_text("paid")
 
+    expect(page.get_by_role("button", name="Mark delivered")).to_have_count(0)  # not shipped
     page.get_by_label("Tracking number").fill("1Z999AA10123456784")
     page.get_by_role("button", name="Ship").click()
     tab.landed("shipped")
     expect(page.locator(".notice")).to_have_text("The order was shipped.")
+    expect(page.get_by_role("button", name="Ship")).to_have_count(0)
+    stale = open_tab()  # the same order left open in another tab, from before the refund
+    _sign_in(stale, "orders-boss@example.com")
+    stale.goto(page.url, "the shipped order, soon stale")
     page.get_by_label("Reason for refunding").fill("arrived damaged")
     page.get_by_role("button", name="Refund").click()
     tab.landed("refunded")
     expect(page.locator(".order-head .badge")).to_have_text("refunded")
     assert _trail(page) == ["OrderPlaced", "OrderPaid", "OrderShipped", "OrderRefunded"]
     expect(page.locator("#trail")).to_contain_text("orders-boss@example.com")
-    page.get_by_role("button", name="Mark delivered").click()
-    tab.landed("delivery refused", status=409)
-    expect(page.get_by_role("alert")).to_have_text(
+    expect(page.locator(".actions form")).to_have_count(0)
+    expect(page.locator("#no-actions")).to_have_text(
+        "Refunded: nothing more can be done with this order."
+    )
+    stale.page.get_by_role("button", name="Mark delivered").click()
+    stale.landed("delivery refused", status=409)
+    expect(stale.page.get_by_role("alert")).to_have_text(
         "Refused: you cannot deliver an order that is refunded."
     )
 

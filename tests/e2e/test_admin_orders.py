@@ -274,3 +274,37 @@ def test_a_paid_order_refunded_puts_its_stock_back(client: TestClient):
     assert "damaged, stock put back" in refunded.text
     assert shop(client).inventory.get_stock("LAMP-1").available == 5
     client.cookies.clear()
+
+
+def offered(html: str, order_id: str) -> list[str]:
+    """The lifecycle actions whose forms the order's page shows, in the page's order."""
+    return re.findall(rf'action="/admin/orders/{order_id}/(\w+)"', html)
+
+
+def test_the_page_offers_only_what_the_orders_state_allows(client: TestClient):
+    create_product(client, "Lamp", [("LAMP-1", 5)], price=40.0)
+    order = place(register(client, "ann@example.com"), "LAMP-1")
+    pay(client, order)
+    admin_signs_in(client)
+    order_id = order["order_id"]
+    base = f"/admin/orders/{order_id}"
+    paid = client.get(base).text
+    token = form_token(paid)
+
+    assert offered(paid, order_id) == ["ship", "cancel", "refund"]
+    assert "Mark delivered" not in paid
+    assert "nothing more can be done" not in paid
+    refunded = client.post(f"{base}/refund", data={"csrf": token, "reason": "damaged"})
+    assert refunded.status_code == 200
+    assert offered(refunded.text, order_id) == []
+    assert "Refunded: nothing more can be done with this order." in refunded.text
+    for button in ("Ship</button>", "Mark delivered", "Cancel order", "Refund</button>"):
+        assert button not in refunded.text
+
+    # A page left open from before still posts: refused, said clearly, nothing written.
+    stale = client.post(f"{base}/deliver", data={"csrf": token})
+    assert stale.status_code == 409
+    assert "Refused: you cannot deliver an order that is refunded." in stale.text
+    assert offered(stale.text, order_id) == []
+    assert len(shop(client).machinery.store.read_stream(f"order-{order_id}")) == 3
+    client.cookies.clear()

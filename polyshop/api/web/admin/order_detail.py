@@ -5,8 +5,10 @@ Everything comes from one read of the order's events (`Orders.get_audit`), so th
 exact the moment after an action. The slider is a GET form over the order's events
 (`?at=3`: the order just after its third event; `?as_of=<time>` from a trail line), so it
 works without JavaScript; `admin-orders.js` redraws only the "as it was" panel as it moves.
-Actions post (CSRF-checked, `AdminForm`) through `Orders.ship/deliver/cancel/refund`; a
-state that forbids one (`InvalidTransition`) is said on the page, and nothing changes.
+The page offers only the actions the order's state allows now (`Audit.actions`, from the
+domain's own rule). Actions post (CSRF-checked, `AdminForm`) through
+`Orders.ship/deliver/cancel/refund`; a state that forbids one (`InvalidTransition`: a stale
+page can still post) is said on the page, and nothing changes.
 """
 
 from __future__ import annotations
@@ -81,6 +83,7 @@ def render_order(
         order=document,
         customer=emails.get(document["user_id"]) or document.get("guest_email") or "",
         trail=order_views.trail(audit, emails),
+        actions=audit.actions,
         travel=moment,
         error=error,
         notice=notice or DONE.get(params.get("done", ""), ""),
