@@ -26,7 +26,7 @@ from sqlalchemy import (
     select,
 )
 
-from polyshop.catalog import domain, image_documents, images
+from polyshop.catalog import domain, image_documents, images, slugs
 from polyshop.catalog.images import MediaUrl, media_path
 from polyshop.eventstore.events import RecordedEvent
 from polyshop.eventstore.projections.sql_tables import (
@@ -90,6 +90,9 @@ def define_document_tables(metadata: MetaData, suffix: str) -> list[Table]:
         Column("in_stock", Boolean, nullable=False),
         Column("created_at", DateTime(timezone=True), nullable=False),
         Column("units_ordered", BigInteger, nullable=False),
+        # The storefront slug of the name (`slugs.slug`, which SQL cannot compute: accents),
+        # so `product(slug:)` is one indexed lookup rather than a scan of the names.
+        Column("slug", String(slugs.MAX_SLUG), nullable=False),
     )
     _index_listing(listing)
     skus = Table(
@@ -117,6 +120,7 @@ def _index_listing(listing: Table) -> None:
         # For counting: an in-stock filter, then a price cap, are ranges of this one.
         ("stock", ("category_prefix", "status", "in_stock", "price_min_cents", "price_max_cents")),
         ("product", ("product_id",)),  # what `apply` finds a product's rows by
+        ("slug", ("category_prefix", "slug", "status", "created_at", "product_id")),
     ):
         Index(
             f"{listing.name}_by_{label}",
@@ -127,8 +131,9 @@ def _index_listing(listing: Table) -> None:
 
 class ProductDocumentProjection(SqlTableProjection):
     name = "product_documents"
-    # 8: listing's brand_key; 9: without search's rows; 10: images as objects, thumbnail
-    version = 10
+    # 8: listing's brand_key; 9: without search's rows; 10: images as objects, thumbnail;
+    # 11: listing's slug
+    version = 11
     event_types = frozenset(CATALOG_EVENTS | STOCK_EVENTS)
 
     def __init__(self, media_url: MediaUrl = media_path) -> None:
@@ -178,13 +183,23 @@ class ProductDocumentProjection(SqlTableProjection):
         )
 
     def adapt_older(self, generation: int, version: int, connection: Any) -> None:
-        if version <= 7:  # no brand_key yet: the view computes it (SQL lower: ASCII in SQLite)
-            listing = self.tables(generation)[LISTING].name
-            if "brand_key" not in {c["name"] for c in inspect(connection).get_columns(listing)}:
-                connection.exec_driver_sql(f"DROP VIEW IF EXISTS {LISTING}")
-                connection.exec_driver_sql(
-                    f"CREATE VIEW {LISTING} AS SELECT *, lower(brand) AS brand_key FROM {listing}"
-                )
+        """Let an older generation's listing serve this code's queries until the rebuild
+        swaps in: computed stand-ins for the columns it lacks (brand_key from SQL lower,
+        ASCII only in SQLite; no slug, so slug lookups find nothing for that while)."""
+        if version > 10:
+            return
+        listing = self.tables(generation)[LISTING].name
+        present = {c["name"] for c in inspect(connection).get_columns(listing)}
+        missing = {
+            "brand_key": "lower(brand) AS brand_key",
+            "slug": f"CAST(NULL AS VARCHAR({slugs.MAX_SLUG})) AS slug",
+        }
+        added = [sql for column, sql in missing.items() if column not in present]
+        if added:
+            connection.exec_driver_sql(f"DROP VIEW IF EXISTS {LISTING}")
+            connection.exec_driver_sql(
+                f"CREATE VIEW {LISTING} AS SELECT *, {', '.join(added)} FROM {listing}"
+            )
 
     @staticmethod
     def _preload(
@@ -396,5 +411,6 @@ def _listing_rows(doc: dict[str, Any], units_ordered: int) -> list[dict[str, Any
         "in_stock": doc["in_stock"],
         "created_at": datetime.fromisoformat(doc["created_at"]),
         "units_ordered": units_ordered,
+        "slug": slugs.slug(doc["name"]),
     }
     return [{"category_prefix": p, **common} for p in category_prefixes(doc["category"])]

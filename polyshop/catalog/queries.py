@@ -6,18 +6,16 @@ its indexes), then the documents of just those ids are fetched by primary key.
 
 from __future__ import annotations
 
-import string
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Connection, Engine, MetaData, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, Connection, Engine, MetaData, case, func, select
 
-from polyshop.catalog import domain, slugs
+from polyshop.catalog import domain
 from polyshop.catalog.documents import brand_key, define_document_tables
-from polyshop.catalog.sql_text import byte_length
 from polyshop.values.money import to_cents
 
 T = TypeVar("T")
@@ -153,30 +151,18 @@ def get_products(engine: Engine, product_ids: list[str]) -> list[dict[str, Any]]
         return documents_by_id(connection, product_ids)
 
 
-def slug_candidates(engine: Engine, words: list[str]) -> list[tuple[str, str]]:
-    """(id, name) of products on sale, oldest first, whose name may slug to `words`.
-
-    SQL cannot drop accents as `slugs.slug` does, so the listing is narrowed to names that
-    hold the words in order in any letter case, names with a character outside ASCII (whose
-    slug only Python can tell), and, for the slug of a name without words, names without an
-    ASCII letter or digit. The caller keeps those whose slug is the one asked for.
-    """
+def product_id_with_slug(engine: Engine, slug: str) -> str | None:
+    """The id of the oldest product on sale whose name slugs to `slug`: one lookup on the
+    listing's slug index (a newer product with the same name never takes a slug over)."""
     listing = listing_view.c
-    name = func.lower(listing.name)
-    maybe = [
-        name.like("%" + "%".join(words) + "%"),
-        byte_length(listing.name) != func.length(listing.name),
-    ]
-    if words == [slugs.NO_WORDS]:
-        alphanumerics = string.ascii_lowercase + string.digits
-        maybe.append(and_(*(name.not_like(f"%{c}%") for c in alphanumerics)))
     with engine.connect() as connection:
-        rows = connection.execute(
-            select(listing.product_id, listing.name)
-            .where(listing.category_prefix == "", listing.status == domain.ACTIVE, or_(*maybe))
+        return connection.execute(
+            select(listing.product_id)
+            .where(listing.category_prefix == "", listing.slug == slug)
+            .where(listing.status == domain.ACTIVE)
             .order_by(listing.created_at, listing.product_id)
-        ).all()
-    return [(product_id, product_name) for product_id, product_name in rows]
+            .limit(1)
+        ).scalar_one_or_none()
 
 
 def category_counts(engine: Engine) -> dict[str, int]:

@@ -38,7 +38,7 @@ from polyshop.catalog.queries import (
     list_products,
     listed_names,
     listing_facets,
-    slug_candidates,
+    product_id_with_slug,
 )
 from polyshop.eventstore.ports import EventStore
 
@@ -155,9 +155,9 @@ class Catalog:
     def product_with_slug(self, slug: str) -> dict[str, Any] | None:
         """The document of the product on sale whose name slugs to `slug` (the storefront's
         URL rule), the oldest when names share it: a newer product never takes one over."""
-        words = slugs.slug_words(slug)
-        candidates = slug_candidates(self._documents, words) if words else []
-        found = next((i for i, name in candidates if slugs.slug(name) == slug), None)
+        if slugs.slug_words(slug) is None:
+            return None  # no name slugs to it: not worth a query
+        found = product_id_with_slug(self._documents, slug)
         return None if found is None else get_product(self._documents, found)
 
     def listing(
