@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Engine, MetaData, Select, func, literal_column, or_, select
 
 from polyshop.orders.history import OrderHistoryProjection
+from polyshop.values.clock import in_utc
 from polyshop.values.money import to_cents
 
 _view = OrderHistoryProjection().define_tables(MetaData(), "")[0]
@@ -47,7 +48,8 @@ class Cursor:
             return None
         if placed_at.tzinfo is None or not order_id or len(order_id) > 36:
             return None
-        return cls(placed_at.astimezone(UTC), order_id)
+        moment = in_utc(placed_at)  # None for 0001-01-01T00:00+05:00: before year 1 in UTC
+        return cls(moment, order_id) if moment is not None else None
 
     @classmethod
     def of(cls, document: dict[str, Any]) -> Cursor:

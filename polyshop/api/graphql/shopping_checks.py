@@ -9,7 +9,7 @@ rules and words: no token, an unknown one, a guest where a customer is needed.
 from __future__ import annotations
 
 from collections.abc import Awaitable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, TypeVar
 
 import pydantic
@@ -29,6 +29,7 @@ from polyshop.api.graphql.errors import (
     refused,
 )
 from polyshop.api.rest.problems import Problem, problem_body, unprocessable
+from polyshop.values.clock import in_utc
 
 ShopInfo = Info[GraphQLContext, None]
 M = TypeVar("M", bound=pydantic.BaseModel)
@@ -139,7 +140,10 @@ def utc(name: str, value: datetime | None) -> datetime | None:
         return None
     if value.tzinfo is None:
         raise unprocessable(name, "needs a time zone (e.g. 2026-11-25T12:00:00Z)")
-    return value.astimezone(UTC)
+    moment = in_utc(value)
+    if moment is None:
+        raise unprocessable(name, "lies outside the calendar in UTC (years 1 to 9999)")
+    return moment
 
 
 async def answer(work: Awaitable[T]) -> T | Refusal:

@@ -5,7 +5,7 @@ probed."""
 from __future__ import annotations
 
 import math
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request
@@ -40,6 +40,7 @@ from polyshop.api.rest.route_errors import translating
 from polyshop.api.rest.routes import orders_errors
 from polyshop.orders.domain import Status
 from polyshop.orders.service import OrderFilter, Written
+from polyshop.values.clock import in_utc
 
 router = APIRouter(
     prefix="/api/v1/orders", tags=["orders"], route_class=translating(orders_errors.problem_of)
@@ -281,4 +282,7 @@ def as_utc(name: str, value: datetime | None) -> datetime | None:
         return None
     if value.tzinfo is None:
         raise unprocessable(name, "needs a time zone (e.g. 2026-11-25T12:00:00Z)")
-    return value.astimezone(UTC)
+    moment = in_utc(value)
+    if moment is None:
+        raise unprocessable(name, "lies outside the calendar in UTC (years 1 to 9999)")
+    return moment

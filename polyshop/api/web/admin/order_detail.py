@@ -14,7 +14,7 @@ page can still post) is said on the page, and nothing changes.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -27,6 +27,7 @@ from polyshop.api.web.storefront.forms import ascii_int, text
 from polyshop.orders.domain import InvalidTransition
 from polyshop.orders.errors import OrderChanged, OrderNotFound
 from polyshop.orders.service import Orders, Written
+from polyshop.values.clock import in_utc
 
 router = APIRouter(include_in_schema=False)
 
@@ -41,6 +42,14 @@ DONE = {
 }
 
 
+#: A slider moment that no UTC time can be (0001-01-01T00:00+05:00 is before year 1).
+NO_MOMENT = AdminRefused(
+    422,
+    "No such moment",
+    "That time lies outside the calendar in UTC (years 1 to 9999); pick a moment on the trail.",
+)
+
+
 def _moment(value: str | None) -> datetime | None:
     if not value or len(value) > 40:
         return None
@@ -48,7 +57,10 @@ def _moment(value: str | None) -> datetime | None:
         moment = datetime.fromisoformat(value.replace(" ", "+"))  # a "+" unescaped in a link
     except ValueError:
         return None
-    return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+    utc = in_utc(moment)
+    if utc is None:
+        raise NO_MOMENT
+    return utc
 
 
 def render_order(

@@ -10,7 +10,7 @@ is said so beside the form, and no list is shown rather than one the filter did 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 
 from fastapi import APIRouter, Request
@@ -21,6 +21,7 @@ from polyshop.api.web.admin.pages import admin_pages
 from polyshop.container import Container
 from polyshop.orders.admin_listing import AdminOrderFilter, Cursor, OrdersPage
 from polyshop.orders.domain import Status
+from polyshop.values.clock import day_after
 
 router = APIRouter(include_in_schema=False)
 
@@ -74,10 +75,13 @@ def read_query(container: Container, raw: dict[str, str]) -> OrderQuery:
     if status is not None and status not in STATUSES:
         errors["status"] = "Choose a status from the list."
     placed_to = _day(params["placed_to"], "placed_to", errors)
+    end = day_after(placed_to) if placed_to else None  # the whole day
+    if placed_to and end is None:
+        errors["placed_to"] = "Give a day before 9999-12-31, the calendar's last."
     where = AdminOrderFilter(
         status=status if "status" not in errors else None,
         placed_from=_day(params["placed_from"], "placed_from", errors),
-        placed_to=placed_to + timedelta(days=1) if placed_to else None,  # the whole day
+        placed_to=end,
         min_total=_amount(params["min_total"], "min_total", errors),
         max_total=_amount(params["max_total"], "max_total", errors),
     )
@@ -92,8 +96,13 @@ def read_query(container: Container, raw: dict[str, str]) -> OrderQuery:
     return query
 
 
-def _cursor(value: str | None) -> Cursor | None:
-    return Cursor.parse(value[:100]) if value else None
+def _cursor(value: str | None, errors: dict[str, str]) -> Cursor | None:
+    """The page link's cursor; one that cannot be read (edited, or a moment outside the
+    calendar in UTC) is said so rather than silently showing another page."""
+    cursor = Cursor.parse(value[:100]) if value else None
+    if value and cursor is None:
+        errors["page"] = "This page link cannot be read; start again from the newest orders."
+    return cursor
 
 
 @router.get(ORDERS_PATH)
@@ -104,6 +113,7 @@ def orders_page(
     pages = admin_pages(request)
     container = pages.storefront.container
     query = read_query(container, dict(request.query_params))
+    cursors = _cursor(before, query.errors), _cursor(after, query.errors)
     page: OrdersPage | None = None
     emails: dict[str, str] = {}
     if not query.errors:
@@ -111,8 +121,8 @@ def orders_page(
             admin.viewer,
             query.where,
             guest_email=query.guest_email,
-            before=_cursor(before),
-            after=_cursor(after),
+            before=cursors[0],
+            after=cursors[1],
             limit=PAGE_SIZE,
         )
         emails = container.accounts.emails_of([o["user_id"] for o in page.orders if o["user_id"]])
