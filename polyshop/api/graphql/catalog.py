@@ -100,6 +100,7 @@ def _counted(context: GraphQLContext, doc: dict[str, Any]) -> Product:
     """A product asked for by itself: a view of one on sale counts, as its REST page's."""
     if doc["status"] == domain.ACTIVE:
         context.container.catalog.viewed(str(doc["id"]), viewer_of(context.token))
+        context.shown.viewed.append(str(doc["id"]))
     return Product.of(doc)
 
 
@@ -124,6 +125,7 @@ class CatalogQuery:
             doc = await loaders.documents(context).load(str(id).lower())
         else:
             doc = await blocking(context.container.catalog.product_with_slug, str(slug))
+            context.shown.show(() if doc is None else (doc,))
         return None if doc is None else _counted(context, doc)
 
     @strawberry.field(description="The browse listing: active products, filtered and sorted.")
@@ -151,6 +153,8 @@ class CatalogQuery:
             offset=at.offset,
             fresh=bool(min_position),
         )
+        context.shown.show(documents)
+        context.shown.popular |= sort is ProductSort.POPULAR
         return ProductConnection.of(documents, at, total)
 
     @strawberry.field(
@@ -193,6 +197,7 @@ class CatalogQuery:
             result = await blocking(search.search, wanted)
         except SearchTooDeep as exc:  # REST names its `page`; here the cursor is at fault
             raise unprocessable("after", str(exc)) from exc
+        info.context.shown.show(result.documents)
         edges = edges_of(result.documents, at)
         return SearchConnection(
             edges=edges,

@@ -18,6 +18,7 @@ from strawberry.fastapi import BaseContext
 
 from polyshop.accounts.domain import User, Viewer
 from polyshop.accounts.ports import Session
+from polyshop.api.graphql.shown import Shown
 from polyshop.api.rest.dependencies import reach, read_waits
 from polyshop.container import Container
 
@@ -34,12 +35,14 @@ class GraphQLContext(BaseContext):
 
     `session`, `viewer` and `user` are looked up at most once per operation, however many
     fields ask. `loaders` holds the operation's DataLoaders by name (made on first use, so a
-    batch never outlives the operation that filled it)."""
+    batch never outlives the operation that filled it). `shown` records the product
+    documents and views the catalog resolvers fetched, for the response cache."""
 
-    def __init__(self, container: Container, token: str | None) -> None:
+    def __init__(self, container: Container, token: str | None, shown: Shown | None = None) -> None:
         super().__init__()
         self.container = container
         self.token = token
+        self.shown = shown if shown is not None else Shown()
         self.loaders: dict[str, Any] = {}
         self._session: Session | None = None
         self._user: User | None = None

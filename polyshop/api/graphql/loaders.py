@@ -26,6 +26,7 @@ def documents(context: GraphQLContext) -> DataLoader[str, Document | None]:
 
     async def load(ids: Sequence[str]) -> list[Document | None]:
         found = await blocking(catalog.product_documents, list(ids))
+        context.shown.show(list(found.values()))
         return [found.get(i) for i in ids]
 
     return context.loader("product_documents", lambda: DataLoader(load_fn=load))
@@ -50,6 +51,7 @@ def recommendations(
 
     async def load(keys: Sequence[RecommendationKey]) -> list[list[Recommendation]]:
         found = await blocking(batch, keys)
+        context.shown.show([r.document for chosen in found.values() for r in chosen])
         return [found.get(key, []) for key in keys]
 
     return context.loader("recommendations", lambda: DataLoader(load_fn=load))

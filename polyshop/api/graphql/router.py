@@ -10,14 +10,20 @@ from strawberry.types.unset import UnsetType
 
 from polyshop.api.graphql.context import GraphQLContext
 from polyshop.api.graphql.schema import schema
+from polyshop.api.graphql.shown import SCOPE_KEY, Shown
 from polyshop.api.graphql.view import ShopGraphQLRouter
 from polyshop.api.rest.dependencies import token_in
 from polyshop.container import Container
 
 
 async def _context(connection: HTTPConnection) -> GraphQLContext:
+    """The operation's context; it records into the response cache's `Shown` when the
+    cache put one in the request's scope (an anonymous request it may keep)."""
     container: Container = connection.app.state.container
-    return GraphQLContext(container, token_in(connection.headers))
+    shown = connection.scope.get(SCOPE_KEY)
+    return GraphQLContext(
+        container, token_in(connection.headers), shown if isinstance(shown, Shown) else None
+    )
 
 
 #: Operations one WebSocket connection may hold open at once (subscriptions mostly).

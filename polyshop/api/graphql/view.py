@@ -10,6 +10,9 @@
   `application/json` (forms and `text/plain` are refused with 400 before anything runs;
   multipart uploads are off), and a GET may only run queries, never mutations, so a
   link or an `<img>` with the visitor's session cookie can change nothing.
+- Whether the response cache may keep the answer: `execute_single` marks the request's
+  `Shown` cacheable when its one operation is a query over cacheable root fields and ran
+  without errors.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from typing import Any
 from cross_web import AsyncHTTPRequestAdapter
 from fastapi import Request
 from fastapi.responses import HTMLResponse
+from graphql import DocumentNode, FieldNode, GraphQLError, OperationType, get_operation_ast
 from strawberry.fastapi import GraphQLRouter
 from strawberry.http import GraphQLRequestData
 from strawberry.http.base import BaseRequestProtocol
@@ -27,7 +31,35 @@ from strawberry.types import ExecutionResult
 
 from polyshop.api.graphql.context import GraphQLContext
 from polyshop.api.graphql.graphiql import GraphiQL
+from polyshop.api.graphql.limits import parsed
 from polyshop.api.graphql.persisted import PersistedQueries
+
+#: Root fields whose answers follow product documents only (plus the 60 s recommendation
+#: bound). `search` is left out: its index is a read model of its own, which may lag the
+#: product documents the cache's evictions follow, so a kept search could outlive a change.
+CACHEABLE_ROOTS = frozenset({"product", "products", "__typename"})
+#: An argument that asks to read one's own writes: such a read waits, it is never kept.
+_FRESH = "minPosition"
+
+
+def keepable(query: str | None, operation_name: str | None) -> bool:
+    """Whether the operation is a query whose root fields are all cacheable ones (plain
+    fields, no fragments at the root) and none asks for `minPosition`."""
+    if not query:
+        return False
+    try:
+        document: DocumentNode = parsed(query)
+    except GraphQLError:  # does not parse, or too large to: never kept
+        return False
+    operation = get_operation_ast(document, operation_name)
+    if operation is None or operation.operation is not OperationType.QUERY:
+        return False
+    for selection in operation.selection_set.selections:
+        if not isinstance(selection, FieldNode) or selection.name.value not in CACHEABLE_ROOTS:
+            return False
+        if any(argument.name.value == _FRESH for argument in selection.arguments or ()):
+            return False
+    return True
 
 
 class ShopGraphQLRouter(GraphQLRouter[GraphQLContext, None]):
@@ -68,6 +100,14 @@ class ShopGraphQLRouter(GraphQLRouter[GraphQLContext, None]):
         resolved = self.persisted.resolve(request_data)
         if isinstance(resolved, ExecutionResult):
             return resolved
-        return await super().execute_single(
+        result = await super().execute_single(
             request, request_adapter, sub_response, context, root_value, resolved
         )
+        shown = context.shown
+        shown.operations += 1
+        shown.cacheable = (
+            shown.operations == 1
+            and not result.errors
+            and keepable(resolved.query, resolved.operation_name)
+        )
+        return result

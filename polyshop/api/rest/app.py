@@ -11,6 +11,7 @@ from prometheus_client import CollectorRegistry
 
 from polyshop import __version__
 from polyshop.api.graphql import router as graphql_router
+from polyshop.api.graphql.response_cache import CachedGraphQLAnswers
 from polyshop.api.rest import domain_errors, openapi, problems
 from polyshop.api.rest.media_files import MediaFiles
 from polyshop.api.rest.metrics import ProjectionLagCollector, SignalCollector
@@ -125,6 +126,7 @@ def _middleware(app: FastAPI, container: Container, registry: CollectorRegistry)
     """Plain ASGI layers, innermost first: what is answered from memory ahead of routing,
     then the text guard, then the per-request context around everything."""
     app.add_middleware(CachedProductPages, catalog=container.catalog)
+    app.add_middleware(CachedGraphQLAnswers, catalog=container.catalog)
     app.add_middleware(CachedStorefrontPages, storefront=app.state.storefront)
     app.add_middleware(MediaFiles, media=container.media)
     app.add_middleware(TextGuard)  # ahead of the page caches: a refused URL is never served
