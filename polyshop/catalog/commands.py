@@ -8,7 +8,7 @@ from typing import Any
 
 from polyshop.catalog import domain, images, sql_products
 from polyshop.catalog.domain import ProductDraft, Variant
-from polyshop.catalog.errors import DuplicateSku, ProductNotFound
+from polyshop.catalog.errors import DuplicateSku, ProductChanged, ProductNotFound
 from polyshop.catalog.images import ProductImage
 from polyshop.eventstore.events import NewEvent, StreamAppend
 from polyshop.eventstore.ports import EventStore, UnitOfWork
@@ -19,6 +19,7 @@ from polyshop.values.money import from_cents, parse_amount, to_cents
 
 __all__ = [
     "DuplicateSku",
+    "ProductChanged",
     "ProductNotFound",
     "Written",
     "add_variant",
@@ -97,10 +98,19 @@ def _added(product_id: str, draft: ProductDraft, gallery: list[ProductImage]) ->
     ]
 
 
-def update_product(store: EventStore, product_id: str, changes: Mapping[str, Any]) -> Written:
-    """Apply the given fields; a changed price is its own PriceChanged event."""
+def update_product(
+    store: EventStore,
+    product_id: str,
+    changes: Mapping[str, Any],
+    expected_version: int | None = None,
+) -> Written:
+    """Apply the given fields; a changed price is its own PriceChanged event. With
+    `expected_version`, ProductChanged (nothing written) unless the product, read under its
+    lock, is still at that version."""
     with store.unit_of_work() as uow:
         row = _locked_product(uow, product_id)
+        if expected_version is not None and row.version != expected_version:
+            raise ProductChanged(product_id, expected_version, row.version)
         new_events: list[NewEvent] = []
         values: dict[str, Any] = {}
         edited: dict[str, Any] = {}

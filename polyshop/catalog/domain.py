@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -158,3 +159,28 @@ class Offer:
     size: str | None = None
     color: str | None = None
     image: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NewVariant:
+    """A variant as submitted: its SKU in any letter case, and the units it starts with."""
+
+    sku: str
+    size: str | None = None
+    color: str | None = None
+    price_adjustment: Decimal = Decimal("0.00")
+    stock: int = 0
+
+
+def new_variants(items: Sequence[NewVariant]) -> tuple[tuple[Variant, ...], dict[str, int]]:
+    """The variants with their SKUs normalized, and the stock each starts with; a bad SKU
+    is named by its place (`variants.2.sku`)."""
+    variants, stock = [], {}
+    for i, item in enumerate(items):
+        try:
+            sku = normalize_sku(item.sku)
+        except CatalogError as exc:
+            raise CatalogError(f"variants.{i}.{exc.field}", str(exc)) from exc
+        variants.append(Variant(sku, item.size, item.color, item.price_adjustment))
+        stock[sku] = item.stock
+    return tuple(variants), stock

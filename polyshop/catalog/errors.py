@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from polyshop.catalog.domain import CatalogError
 
-__all__ = ["CatalogError", "DuplicateSku", "ImageNotFound", "ProductNotFound"]
+__all__ = ["CatalogError", "DuplicateSku", "ImageNotFound", "ProductChanged", "ProductNotFound"]
 
 
 class ProductNotFound(Exception):
@@ -29,3 +29,12 @@ class ImageNotFound(LookupError):
     def __init__(self, image_id: str) -> None:
         self.image_id = image_id
         super().__init__(f"no image {image_id}")
+
+
+class ProductChanged(Exception):
+    """The product changed since the editor read it (its version is no longer the one the
+    edit expected): saving would silently overwrite someone else's change."""
+
+    def __init__(self, product_id: str, expected: int, current: int) -> None:
+        self.product_id, self.expected, self.current = product_id, expected, current
+        super().__init__(f"product {product_id} is at version {current}, not {expected}")

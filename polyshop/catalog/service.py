@@ -24,7 +24,8 @@ from sqlalchemy import Engine
 
 from polyshop.catalog import commands, domain, image_commands, images, slugs, sql_products
 from polyshop.catalog.commands import Written
-from polyshop.catalog.domain import CatalogError, ProductDraft, Variant, is_product_id
+from polyshop.catalog.domain import CatalogError, ProductDraft, is_product_id
+from polyshop.catalog.domain import NewVariant as NewVariant
 from polyshop.catalog.errors import ImageNotFound, ProductNotFound
 from polyshop.catalog.images import GalleryImage, ProductImage
 from polyshop.catalog.page_cache import ProductPageCache
@@ -64,17 +65,6 @@ class ViewCounter(Protocol):
     def view(self, product_id: str, viewer: int | None) -> None: ...
 
     def ignore(self) -> None: ...
-
-
-@dataclass(frozen=True, slots=True)
-class NewVariant:
-    """A variant as submitted: its SKU in any letter case, and the units it starts with."""
-
-    sku: str
-    size: str | None = None
-    color: str | None = None
-    price_adjustment: Decimal = Decimal("0.00")
-    stock: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -277,7 +267,7 @@ class Catalog:
     def create_product(self, product: NewProduct) -> Written:
         """A product with its variants and their initial stock, in one transaction.
         Raises CatalogError (a rule; `field` names the input) or DuplicateSku."""
-        variants, stock = _variants(product.variants)
+        variants, stock = domain.new_variants(product.variants)
         draft = ProductDraft(
             name=product.name,
             description=product.description,
@@ -291,17 +281,23 @@ class Catalog:
         )
         return commands.create_product(self._store, draft, stock)
 
-    def update_product(self, product_id: str, changes: Mapping[str, Any]) -> Written:
+    def update_product(
+        self, product_id: str, changes: Mapping[str, Any], expected_version: int | None = None
+    ) -> Written:
         """Set the fields in `changes` (a changed price is its own event); `variants` in it
         are new variants (`NewVariant`) to add. A field given as None is refused: no field
-        may be erased. Raises ProductNotFound, CatalogError or DuplicateSku."""
+        may be erased. With `expected_version` (`product_version` when the editor read the
+        product), ProductChanged if it changed since, and nothing is written (two admins
+        editing one product do not overwrite each other). Raises ProductNotFound,
+        CatalogError, DuplicateSku or ProductChanged."""
         self._known(product_id)
         nulls = sorted(name for name, value in changes.items() if value is None)
         if nulls:
             raise CatalogError(nulls[0], "cannot be null; leave it out to keep it")
-        new_variants, stock = _variants(changes.get("variants", ()))
+        new_variants, stock = domain.new_variants(changes.get("variants", ()))
         fields = {name: value for name, value in changes.items() if name != "variants"}
-        position = commands.update_product(self._store, product_id, fields).position
+        written = commands.update_product(self._store, product_id, fields, expected_version)
+        position = written.position
         for variant in new_variants:
             position = commands.add_variant(
                 self._store, product_id, variant, stock[variant.sku]
@@ -354,6 +350,14 @@ class Catalog:
         self._known(product_id)
         return image_commands.remove_image(self._store, product_id, image_id)
 
+    def product_version(self, product_id: str) -> int | None:
+        """The product's version in the write model (None: no such product): what an edit
+        form carries, to be given back as `update_product`'s `expected_version`."""
+        if not is_product_id(product_id):
+            return None
+        with self._primary.connect() as connection:
+            return sql_products.product_version(connection, product_id)
+
     def images_of(self, product_id: str) -> list[GalleryImage]:
         """The product's images in order (the primary first), uploaded and external, from
         the write model. Raises ProductNotFound."""
@@ -383,17 +387,3 @@ class Catalog:
     def _known(product_id: str) -> None:
         if not is_product_id(product_id):
             raise ProductNotFound(product_id)
-
-
-def _variants(items: Sequence[NewVariant]) -> tuple[tuple[Variant, ...], dict[str, int]]:
-    """The variants with their SKUs normalized, and the stock each starts with; a bad SKU
-    is named by its place (`variants.2.sku`)."""
-    variants, stock = [], {}
-    for i, item in enumerate(items):
-        try:
-            sku = domain.normalize_sku(item.sku)
-        except CatalogError as exc:
-            raise CatalogError(f"variants.{i}.{exc.field}", str(exc)) from exc
-        variants.append(Variant(sku, item.size, item.color, item.price_adjustment))
-        stock[sku] = item.stock
-    return tuple(variants), stock

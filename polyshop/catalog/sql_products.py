@@ -81,6 +81,12 @@ def locked_product(connection: Connection, product_id: str) -> Row[Any] | None:
     ).first()
 
 
+def product_version(connection: Connection, product_id: str) -> int | None:
+    """The product's version (None: no such product), read without a lock."""
+    found = connection.execute(select(products.c.version).where(products.c.id == product_id))
+    return found.scalar_one_or_none()
+
+
 def update_product(connection: Connection, product_id: str, values: Mapping[str, Any]) -> None:
     """Write new column values (the version among them) to a product's row."""
     connection.execute(update(products).where(products.c.id == product_id).values(**values))

@@ -5,6 +5,10 @@ A form that breaks a rule is shown again with what was typed and each reason bes
 field (422), and nothing is written: every field is checked first, and a SKU another product
 has is refused before the first write. After a write the page is read at the position the
 write answered (`min_position`), so the admin sees what they saved.
+
+The edit form carries the product's version (hidden): a save made after someone else
+changed the product is refused (409, "changed by someone else meanwhile") and changes
+nothing, the catalog checking the version under the product's lock.
 """
 
 from __future__ import annotations
@@ -26,9 +30,10 @@ from polyshop.api.web.admin.catalog_forms import (
 from polyshop.api.web.admin.catalog_list import PRODUCTS_PATH
 from polyshop.api.web.admin.image_views import gallery
 from polyshop.api.web.admin.pages import admin_pages
+from polyshop.api.web.storefront.forms import ascii_int
 from polyshop.api.web.storefront.urls import product_url
 from polyshop.catalog.domain import CatalogError
-from polyshop.catalog.errors import DuplicateSku, ProductNotFound
+from polyshop.catalog.errors import DuplicateSku, ProductChanged, ProductNotFound
 from polyshop.catalog.service import READ_MODEL, NewVariant
 from polyshop.runtime.correlation import acting_as
 
@@ -67,6 +72,9 @@ def render_product(
     section: `upload_error`, and `image_errors` and `alts` by image id."""
     pages = admin_pages(request)
     images = gallery(pages.storefront.container, product["id"]) if product else []
+    if product and "version" not in typed.values:  # a form shown again by the image pages
+        version = pages.storefront.container.catalog.product_version(product["id"])
+        typed.values["version"] = str(version) if version is not None else ""
     return pages.render(
         request,
         "product_form.html",
@@ -79,7 +87,7 @@ def render_product(
         images=images,
         shop_url=product_url(product["id"], product["name"]) if product else "",
         saved=SAVED.get(saved, ""),
-        **{"upload_error": "", "image_errors": {}, "alts": {}, **extra},
+        **{"upload_error": "", "image_errors": {}, "alts": {}, "conflict": False, **extra},
     )
 
 
@@ -155,8 +163,13 @@ def edit_page(
     _: MinPosition = None,
     saved: str = "",
 ) -> HTMLResponse:
+    # The version is read before the document: a document newer than it is refused on save
+    # (reload), never one older saved over a newer product.
+    version = admin_pages(request).storefront.container.catalog.product_version(product_id)
     doc = document_or_404(request, product_id)
-    return render_product(request, admin, values_of(doc), doc, saved=saved)
+    typed = values_of(doc)
+    typed.values["version"] = str(version) if version is not None else ""
+    return render_product(request, admin, typed, doc, saved=saved)
 
 
 @router.post(PRODUCTS_PATH + "/{product_id}")
@@ -169,9 +182,12 @@ def update(request: Request, product_id: str, post: ProductForm) -> Response:
     new: list[NewVariant] = found.get("variants", []) if found else []
     if found is None or not _skus_free(typed, [v.sku for v in new], container):
         return render_product(request, post.admin, typed, doc, 422)
+    expected = ascii_int(typed.values.get("version"), 9)
     try:
         with acting_as(post.admin.viewer.actor):
-            written = container.catalog.update_product(product_id, found)
+            written = container.catalog.update_product(product_id, found, expected)
+    except ProductChanged:
+        return render_product(request, post.admin, typed, doc, 409, conflict=True)
     except (CatalogError, DuplicateSku) as exc:
         if isinstance(exc, DuplicateSku):
             _taken(typed, [v.sku for v in new], exc.skus)
