@@ -7,7 +7,8 @@ session's recommendations leave out its cart) for a query over `product`/`produc
 answered, the second time, with the first answer's bytes:
 
 - the key is the SHA-256 of the raw body (a POST's JSON, an automatic persisted query's
-  hash-only body included) or of a GET's query string, plus the current 60 s time bucket:
+  hash-only body included) or of a GET's query string, plus the current 60 s time bucket
+  (offset per key, so they do not all expire at once):
   recommendations follow a graph that changes without a catalog event, and their own cache
   holds them at most that long (`recommendations/cache.py`);
 - the answer is kept through the catalog's `keep_view` with every product document it
@@ -128,10 +129,13 @@ def _json(headers: Headers) -> bool:
 
 
 def _key(method: str, raw: bytes) -> bytes:
-    """The request's bytes and the time bucket it falls in, hashed."""
-    bucket = int(time.time() // BUCKET_SECONDS)
-    digest = hashlib.sha256(method.encode() + b"\0" + raw).hexdigest()
-    return f"graphql:{bucket}:{digest}".encode()
+    """The request's bytes, hashed, and the time bucket it falls in. Each request's buckets
+    start at an offset of its own, so the answers kept do not all expire in the same second
+    (every client would be a miss at once, each minute)."""
+    digest = hashlib.sha256(method.encode() + b"\0" + raw).digest()
+    offset = int.from_bytes(digest[:2]) % BUCKET_SECONDS
+    bucket = int((time.time() + offset) // BUCKET_SECONDS)
+    return b"graphql:%d:%s" % (bucket, digest.hex().encode())
 
 
 async def _body(receive: Receive) -> tuple[bytes | None, Receive]:
