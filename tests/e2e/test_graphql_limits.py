@@ -15,7 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
-from polyshop.api.graphql import limits
+from polyshop.api.graphql import limits, query_text
 from polyshop.api.graphql.graphiql import STATIC_DIR
 from polyshop.api.rest.dependencies import SESSION_COOKIE
 from polyshop.container import Container
@@ -73,6 +73,35 @@ def test_aliases_and_size_are_bounded(client: TestClient):
     refused(gql(client, "{ " + aliased + " }", expect_errors=True), "too-many-aliases")
     huge = "{ " + "__typename " * (limits.MAX_TOKENS + 1) + "}"
     refused(gql(client, huge, expect_errors=True), "query-too-large")
+
+
+def test_a_query_text_past_the_bound_is_refused_however_few_its_tokens(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+):
+    # Comments are not tokens: this text is two tokens and 64 K characters long.
+    padded = "#" + "x" * query_text.MAX_QUERY_CHARS + "\n{ __typename }"
+    before = query_text._parsed.cache_info().currsize
+    facts = refused(gql(client, padded, expect_errors=True), "query-too-large")
+    assert facts == {"code": "query-too-large", "length": len(padded), "maxChars": 65536}
+    sha256 = hashlib.sha256(padded.encode()).hexdigest()
+    stored = client.post("/graphql", json={"query": padded, "extensions": apq(sha256)})
+    refused(stored.json(), "query-too-large")
+    again = client.post("/graphql", json={"extensions": apq(sha256)}).json()
+    assert again["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_FOUND"
+    with client.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as ws:
+        ws.send_json({"type": "connection_init", "payload": {}})
+        assert ws.receive_json()["type"] == "connection_ack"
+        ws.send_json({"id": "1", "type": "subscribe", "payload": {"query": padded}})
+        answer = ws.receive_json()
+        assert (answer["id"], answer["type"]) == ("1", "error"), answer
+        assert answer["payload"][0]["extensions"]["code"] == "query-too-large"
+    assert query_text._parsed.cache_info().currsize == before  # nothing of it was kept
+    short = padded[: query_text.MAX_QUERY_CHARS - 20] + "\n{ __typename }"
+    assert gql(client, short)["data"] == {"__typename": "Query"}
+    # A URL that long is past any HTTP client's limit: a GET meets a lower bound instead.
+    monkeypatch.setattr(query_text, "MAX_QUERY_CHARS", 1000)
+    by_get = client.get("/graphql", params={"query": short[-2000:]})
+    refused(by_get.json(), "query-too-large")
 
 
 def apq(sha256: str) -> dict[str, Any]:

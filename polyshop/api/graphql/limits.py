@@ -5,7 +5,8 @@ nested ten deep) or for the same field under a thousand aliases, and GraphQL wou
 answer it. So each operation is checked, in this order, and refused with an error whose
 `extensions.code` says which limit it met, before a single resolver runs:
 
-1. size: at most `MAX_TOKENS` tokens, counted by the parser as it reads (`query-too-large`);
+1. size: at most `MAX_QUERY_CHARS` characters, before the text is parsed or cached (see
+   `query_text`), and `MAX_TOKENS` tokens, counted as the parser reads (`query-too-large`);
 2. shape: at most `MAX_DEPTH` fields deep, `MAX_ALIASES` aliases and `MAX_REPEATS` copies
    of a field in one selection (`query-too-deep`, `too-many-aliases`,
    `query-too-repetitive`): counted on the syntax alone, before the validation rules (some of
@@ -22,10 +23,9 @@ answer it. So each operation is checked, in this order, and refused with an erro
 4. the GraphQL validation rules (some take time growing with the square of a selection's
    size, hence last), and no introspection when it is turned off.
 
-Introspection fields (`__schema`, `__type`, `__typename`) cost nothing and add no depth:
-their nesting is bounded by graphql-core's MaxIntrospectionDepthRule and the token limit.
-Parsing and the checks that do not depend on variables are cached by query text, so a
-client repeating its queries (or sending persisted ones) pays for them once.
+Introspection fields cost nothing and add no depth (graphql-core's MaxIntrospectionDepthRule
+and the token limit bound them). Parsing and the checks that do not depend on variables are
+cached by query text, so a client repeating its queries pays for them once.
 """
 
 from __future__ import annotations
@@ -66,8 +66,14 @@ from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
 
 from polyshop.api.graphql.context import GraphQLContext
+from polyshop.api.graphql.query_text import (
+    CACHE_SIZE,
+    MAX_TOKENS,
+    limit_error,
+    parsed,
+    too_large,
+)
 
-MAX_TOKENS = 5000
 MAX_DEPTH = 12
 MAX_ALIASES = 30
 #: The same field asked for over and over in one selection set is never useful, and
@@ -80,7 +86,8 @@ DEFAULT_PAGE = 20
 #: embedded in what the parent fetched, bounded by the domain).
 DEFAULT_LIST = 1
 SIZE_ARGUMENTS = ("first", "last", "limit")
-CACHE_SIZE = 512
+#: What stands for a text too large to read (`QueryLimits.on_parse`).
+_NOT_READ = parse("{ __typename }")
 _INTROSPECTION_ROOTS = frozenset({"__schema", "__type"})
 
 
@@ -91,10 +98,6 @@ class Limits:
 
     max_cost: int = DEFAULT_COST_BUDGET
     introspection: bool = True
-
-
-def limit_error(message: str, code: str, **facts: int) -> GraphQLError:
-    return GraphQLError(message, extensions={"code": code, **facts})
 
 
 class _NoIntrospection(ValidationRule):
@@ -200,12 +203,7 @@ def shape_errors(document: DocumentNode) -> list[GraphQLError]:
     return errors
 
 
-@lru_cache(maxsize=CACHE_SIZE)
-def parsed(query: str) -> DocumentNode:
-    """The query's document; a document past `MAX_TOKENS` is refused while it is read."""
-    return parse(query, max_tokens=MAX_TOKENS)
-
-
+# Each calls `parsed` first, which raises on a text past the bound: nothing of it is kept.
 @lru_cache(maxsize=CACHE_SIZE)
 def shape_of(query: str) -> list[GraphQLError]:
     """`shape_errors` of the query's document, by query text."""
@@ -324,8 +322,11 @@ class QueryLimits(SchemaExtension):
 
     def __init__(self) -> None:
         self._cost: tuple[int, int] | None = None
+        self._too_large: GraphQLError | None = None
 
     def on_operation(self) -> Iterator[None]:
+        query = self.execution_context.query
+        self._too_large = too_large(query) if query else None
         self.execution_context.parse_options["max_tokens"] = MAX_TOKENS
         yield
         result = self.execution_context.result
@@ -336,7 +337,11 @@ class QueryLimits(SchemaExtension):
         """The cached document; a query that does not parse is left to Strawberry, which
         parses it again (with the same token limit) and answers its syntax error."""
         context = self.execution_context
-        if context.graphql_document is None and context.query:
+        if self._too_large is not None:
+            # Never read: a stand-in lets the refusal come back as a validation error,
+            # the one way every transport (POST, GET, WebSocket) answers as a result.
+            context.graphql_document = _NOT_READ
+        elif context.graphql_document is None and context.query:
             with contextlib.suppress(GraphQLSyntaxError):
                 context.graphql_document = parsed(context.query)
         yield
@@ -346,7 +351,9 @@ class QueryLimits(SchemaExtension):
         some rules take time growing with the square of a selection's size."""
         context = self.execution_context
         document = context.graphql_document
-        if context.query and document is not None:
+        if self._too_large is not None:
+            context.pre_execution_errors = [self._too_large]
+        elif context.query and document is not None:
             limits = limits_of(context.context)
             schema = context.schema._schema
             errors = shape_of(context.query)

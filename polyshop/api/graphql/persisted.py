@@ -24,11 +24,11 @@ from graphql import GraphQLError
 from strawberry.http import GraphQLRequestData
 from strawberry.types import ExecutionResult
 
+from polyshop.api.graphql.query_text import MAX_QUERY_CHARS, too_large
+
 #: The most queries kept, and the most characters of query text they may hold together.
 MAX_ENTRIES = 5000
 MAX_CHARS = 16 * 1024 * 1024
-#: A longer query is run but not stored (the token limit refuses most such anyway).
-MAX_QUERY_CHARS = 100_000
 
 
 class PersistedQueries:
@@ -74,6 +74,9 @@ class PersistedQueries:
         if not isinstance(sha256, str) or len(sha256) != 64:
             return _error("sha256Hash must be 64 hexadecimal digits.", "PERSISTED_QUERY_INVALID")
         sha256 = sha256.lower()
+        if data.query is not None and (error := too_large(data.query)):
+            # Refused, not stored: the limits refuse to run such a text anyway.
+            return ExecutionResult(data=None, errors=[error])
         if data.query is None:
             query = self.get(sha256)
             if query is None:
