@@ -119,7 +119,7 @@ def admin_products(engine: Engine, where: AdminFilter, *, limit: int, offset: in
         total, capped = _count(connection, walks)
         if sku_owner is not None and sku_owner not in ids:
             ids = [sku_owner, *ids][:limit]
-            total += 1
+            total += 0 if capped or _found_by(connection, walks, sku_owner) else 1
         elif sku_owner is not None:
             ids = [sku_owner, *(i for i in ids if i != sku_owner)]
         documents = documents_by_id(connection, ids)
@@ -141,6 +141,14 @@ def _count(connection: Connection, walks: list[Select[Any]]) -> tuple[int, bool]
     distinct = select(merged.c.product_id).distinct().subquery()
     found = int(connection.execute(select(func.count()).select_from(distinct)).scalar_one())
     return min(found, COUNT_CAP), found > COUNT_CAP
+
+
+def _found_by(connection: Connection, walks: list[Select[Any]], product_id: str) -> bool:
+    """Whether the walks find `product_id` themselves (its name matches too, beyond the
+    page): then the count holds it already, and the SKU's product is not counted twice."""
+    own = [walk.where(listing_view.c.product_id == product_id).limit(1) for walk in walks]
+    found = connection.execute(select(_merged(own).c.product_id).limit(1)).first()
+    return found is not None
 
 
 def _sku_owner(connection: Connection, where: AdminFilter) -> str | None:
