@@ -224,12 +224,15 @@ class Orders:
 
     def awaiting_shipment(self, admin: Viewer, limit: int = 10) -> tuple[list[dict[str, Any]], int]:
         """Paid orders not yet shipped, longest waiting first (at most `limit`, 1 to 100),
-        and how many there are (admins only)."""
+        and how many there are, counted to `admin_listing.COUNT_CAP` (a count that reaches
+        it means "that many or more"). Admins only."""
         if not admin.is_admin:
             raise OthersOrders
-        return history.oldest_in_status(
-            self._reader, domain.Status.PAID.value, max(1, min(limit, 100))
+        cap = admin_listing.COUNT_CAP
+        orders, total = history.oldest_in_status(
+            self._reader, domain.Status.PAID.value, max(1, min(limit, 100)), cap
         )
+        return orders, min(total, cap)
 
     def list_for_admin(
         self,

@@ -23,6 +23,7 @@ from polyshop.api.web import charts
 from polyshop.api.web.admin.access import AdminPage
 from polyshop.api.web.admin.pages import admin_pages
 from polyshop.api.web.storefront.pages import money
+from polyshop.orders import admin_listing
 
 router = APIRouter(include_in_schema=False)
 
@@ -80,6 +81,7 @@ def dashboard(request: Request, admin: AdminPage) -> HTMLResponse:
         today=today(sales.orders, sales.paid_orders, sales.revenue, start.date().isoformat()),
         waiting=waiting,
         waiting_total=waiting_total,
+        waiting_capped=waiting_total >= admin_listing.COUNT_CAP,
         low_stock=container.inventory.low_stock(LOW_STOCK_THRESHOLD, LIST_LIMIT),
         low_stock_threshold=LOW_STOCK_THRESHOLD,
         trending=trending_rows(trending),
