@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Annotated
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
@@ -116,7 +116,15 @@ AdminForm = Annotated[AdminPost, Depends(admin_form)]
 
 
 def here(request: Request) -> str:
-    return request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    """Where to come back to after signing in: this page for a GET. A post's path answers
+    only posts (a 405 after sign-in), so for one it is the admin page the post was sent
+    from, when the Referer names one of this host's, and the dashboard otherwise."""
+    if request.method in ("GET", "HEAD"):
+        return request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    referer = urlsplit(request.headers.get("referer", "")[:2000])
+    if referer.scheme not in ("http", "https") or referer.netloc != request.url.netloc:
+        return "/admin"
+    return safe_next(referer.path + (f"?{referer.query}" if referer.query else ""))
 
 
 def safe_next(value: str, default: str = "/admin") -> str:
