@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from polyshop.accounts import commands
 from polyshop.accounts.domain import Role
 from polyshop.container import Container
+from tests.e2e.admin_catalog_steps import events
 from tests.e2e.graphql import gql
 from tests.e2e.shoppers import (
     OPS,
@@ -177,6 +178,26 @@ def test_a_product_created_changed_and_discontinued_reads_back_through_rest(clie
     gone = admin(client, discontinue, id=pid)["discontinueProduct"]
     doc = client.get(f"/api/v1/products/{pid}", params={"min_position": gone["position"]}).json()
     assert doc["status"] == "discontinued"
+
+
+def test_an_admins_catalog_and_stock_writes_name_the_admin_as_rest_and_the_pages_do(client):
+    register(client, "boss@example.com")
+    commands.set_role(client.container.machinery.store, "boss@example.com", Role.ADMIN)  # type: ignore[attr-defined]
+    boss = login(client, "boss@example.com")
+    boss_id = boss.get("/api/v1/me").json()["id"]
+    created = gql(client, CREATE, {"input": PRODUCT}, token=boss.token)["data"]["createProduct"]
+    adjust = 'mutation { adjustStock(sku: "TRA-42", delta: 3, reason: "found") { __typename } }'
+    assert gql(client, adjust, token=boss.token)["data"]["adjustStock"]["__typename"] == (
+        "StockAdjusted"
+    )
+
+    ledger = client.container.inventory.get_ledger("TRA-42", limit=1)  # type: ignore[attr-defined]
+    assert [(line.actor, line.reason, line.on_hand_delta) for line in ledger] == [
+        (f"user:{boss_id}", "found", 3)
+    ]
+    made = [e for e in events(client) if e.type == "ProductCreated"]
+    assert made[-1].data["product_id"] == created["productId"]
+    assert made[-1].metadata.actor == f"user:{boss_id}"
 
 
 def test_a_taken_sku_is_a_conflict_naming_it_and_writes_nothing(client):

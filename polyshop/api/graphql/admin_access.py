@@ -13,6 +13,7 @@ same values with the same messages. Fields are named as GraphQL spells them (`pr
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 import pydantic
@@ -21,7 +22,7 @@ from strawberry.types import Info
 from strawberry.utils.str_converters import to_camel_case
 
 from polyshop.accounts.domain import Viewer
-from polyshop.api.graphql.context import GraphQLContext
+from polyshop.api.graphql.context import GraphQLContext, blocking
 from polyshop.api.graphql.errors import (
     FieldError,
     NotAllowed,
@@ -35,8 +36,10 @@ from polyshop.api.graphql.errors import (
 )
 from polyshop.api.rest.problems import Problem as RestProblem
 from polyshop.api.rest.problems import clip
+from polyshop.runtime.correlation import acting_as
 
 M = TypeVar("M", bound=pydantic.BaseModel)
+T = TypeVar("T")
 AdminInfo = Info[GraphQLContext, None]
 
 
@@ -57,6 +60,17 @@ async def require_admin(info: AdminInfo) -> Viewer:
     if isinstance(checked, NotAllowed):
         raise query_error(checked)
     return checked
+
+
+async def as_admin(admin: Viewer, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """`fn(*args, **kwargs)` on a worker thread with `admin` as the actor of the events it
+    appends, as the admin pages run their writes: the event log says who changed what."""
+
+    def run() -> T:
+        with acting_as(admin.actor):
+            return fn(*args, **kwargs)
+
+    return await blocking(run)
 
 
 def graphql_field(field: str) -> str:

@@ -16,6 +16,7 @@ from strawberry.scalars import JSON
 from polyshop.api.graphql.admin_access import (
     AdminInfo,
     admin_or_refusal,
+    as_admin,
     parsed,
     provided,
     refused_answer,
@@ -150,8 +151,8 @@ class AdminCatalogMutation:
         if isinstance(body, ValidationError):
             return body
         try:
-            written = await blocking(
-                info.context.container.catalog.create_product, new_product(body)
+            written = await as_admin(
+                checked, info.context.container.catalog.create_product, new_product(body)
             )
         except Exception as exc:  # a refusal REST knows becomes its typed result
             return refused_answer(exc)
@@ -174,7 +175,9 @@ class AdminCatalogMutation:
             return body
         catalog = info.context.container.catalog
         try:
-            written = await blocking(catalog.update_product, str(id), product_changes(body))
+            written = await as_admin(
+                checked, catalog.update_product, str(id), product_changes(body)
+            )
         except Exception as exc:
             return refused_answer(exc)
         return ProductWritten(product_id=id, position=written.position)
@@ -190,7 +193,7 @@ class AdminCatalogMutation:
             return checked
         catalog = info.context.container.catalog
         try:
-            written = await blocking(catalog.discontinue_product, str(id))
+            written = await as_admin(checked, catalog.discontinue_product, str(id))
         except Exception as exc:
             return refused_answer(exc)
         return ProductWritten(product_id=id, position=written.position)
@@ -210,7 +213,9 @@ class AdminCatalogMutation:
             return body
         inventory = info.context.container.inventory
         try:
-            adjusted = await blocking(inventory.adjust, sku, body.delta, body.reason)
+            adjusted = await blocking(
+                inventory.adjust, sku, body.delta, body.reason, actor=checked.actor
+            )
         except Exception as exc:
             return refused_answer(exc)
         level = adjusted.level

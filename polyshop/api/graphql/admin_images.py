@@ -18,6 +18,7 @@ from strawberry.scalars import JSON
 from polyshop.api.graphql.admin_access import (
     AdminInfo,
     admin_or_refusal,
+    as_admin,
     parsed,
     refused_answer,
 )
@@ -104,7 +105,9 @@ class AdminImageMutation:
             return body
         media = info.context.container.media
         try:
-            started = await blocking(media.start_upload, str(product_id), body.content_type)
+            started = await as_admin(
+                checked, media.start_upload, str(product_id), body.content_type
+            )
         except Exception as exc:  # a refusal REST knows becomes its typed result
             return refused_answer(exc)
         return ImageUploadStarted(
@@ -136,7 +139,8 @@ class AdminImageMutation:
             return body
         container = info.context.container
         try:
-            written = await blocking(
+            written = await as_admin(
+                checked,
                 container.media.attach_upload,
                 str(product_id),
                 upload_id,
@@ -168,7 +172,8 @@ class AdminImageMutation:
             return body
         media = info.context.container.media
         try:
-            written = await blocking(
+            written = await as_admin(
+                checked,
                 media.update,
                 str(product_id),
                 str(image_id),
@@ -189,7 +194,7 @@ class AdminImageMutation:
             return checked
         media = info.context.container.media
         try:
-            written = await blocking(media.remove, str(product_id), str(image_id))
+            written = await as_admin(checked, media.remove, str(product_id), str(image_id))
         except Exception as exc:
             return refused_answer(exc)
         return ImageChanged(product_id=product_id, image_id=image_id, position=written.position)
