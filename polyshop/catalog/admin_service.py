@@ -15,10 +15,10 @@ from sqlalchemy import Engine
 
 from polyshop.catalog import admin_queries
 from polyshop.catalog.admin_queries import AdminFilter, AdminPage
-from polyshop.catalog.csv_jobs import CsvImports, ImportStatus
+from polyshop.catalog.csv_jobs import CsvImports, ImportsBusy, ImportStatus
 from polyshop.catalog.service import Catalog
 
-__all__ = ["AdminFilter", "AdminPage", "CatalogAdmin", "ImportStatus"]
+__all__ = ["AdminFilter", "AdminPage", "CatalogAdmin", "ImportStatus", "ImportsBusy"]
 
 
 class CatalogAdmin:
@@ -47,7 +47,8 @@ class CatalogAdmin:
 
     def start_import(self, data: bytes) -> str:
         """Check a CSV file (see `csv_import` for its columns) and import its good products
-        in the background; the job's id for `import_status`. Raises CsvRefused."""
+        in the background; the job's id for `import_status`. Raises CsvRefused, or
+        ImportsBusy when this process runs as many imports as it allows at once."""
         return self.imports.start(data)
 
     def import_status(self, job_id: str) -> ImportStatus | None:

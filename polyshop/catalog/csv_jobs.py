@@ -3,7 +3,11 @@
 Reading and checking a file takes well under a second, so a file that cannot be imported at
 all is refused at once (`CsvRefused`); creating its products (one transaction each, through
 the catalog's door like any other write) runs on a thread, and `status` says how far it
-got. Jobs live in this process's memory: the most recent `keep` are remembered.
+got. At most `running` imports run at once in a process (another is refused with
+`ImportsBusy`: each holds a thread and the write lock's attention for minutes). Jobs live in
+this process's memory: those running, and the most recent `keep` finished (older finished
+ones are forgotten first). A server of several workers therefore shows an import's
+progress only on the worker that took the upload.
 
 Each thread runs in a copy of the starting request's context, so the events it appends
 carry that request's actor and correlation id, as if the admin had created each product.
@@ -45,6 +49,16 @@ class ImportStatus:
     position: int = 0
 
 
+class ImportsBusy(Exception):
+    """As many imports as a process runs at once are running: try again when one ends."""
+
+    def __init__(self, running: int) -> None:
+        self.running = running
+        super().__init__(
+            f"{running} imports are running already; start this one when one has finished"
+        )
+
+
 @dataclass(slots=True)
 class _Job:
     status: ImportStatus
@@ -52,22 +66,27 @@ class _Job:
 
 
 class CsvImports:
-    def __init__(self, catalog: Catalog, *, keep: int = 50) -> None:
+    def __init__(self, catalog: Catalog, *, keep: int = 50, running: int = 2) -> None:
         self._catalog = catalog
         self._keep = keep
+        self._running = running
         self._jobs: OrderedDict[str, _Job] = OrderedDict()
         self._lock = threading.Lock()
 
     def start(self, data: bytes) -> str:
         """Check the file and start importing its good products; the job's id. Raises
-        CsvRefused (nothing imported) for a file that cannot be read as an import."""
+        CsvRefused (nothing imported) for a file that cannot be read as an import, and
+        ImportsBusy when `running` imports are running already."""
         products, rows = read(data)
         job_id = new_id()
         job = _Job(ImportStatus(job_id, rows))
         with self._lock:
+            finished = [key for key, known in self._jobs.items() if known.status.done]
+            if len(self._jobs) - len(finished) >= self._running:
+                raise ImportsBusy(len(self._jobs) - len(finished))
+            for key in finished[: max(0, len(finished) - self._keep)]:  # the oldest first
+                del self._jobs[key]
             self._jobs[job_id] = job
-            while len(self._jobs) > self._keep:
-                self._jobs.popitem(last=False)
         context = contextvars.copy_context()
         thread = threading.Thread(
             target=context.run, args=(self._run, job, products), name=f"csv-import-{job_id[-8:]}"

@@ -4,8 +4,12 @@ the rows refused and why.
 The file is checked as a whole at once (a file that cannot be an import is refused beside
 the upload field, nothing imported); its products are then created in the background by
 `CatalogAdmin.start_import`, and the job's page refreshes itself every second (a meta
-refresh: no script) until the import is done, then shows the per-row report. Jobs live in
-the memory of the process that runs them.
+refresh: no script) until the import is done, then shows the per-row report.
+
+Jobs live in the memory of the serving process that runs them (`csv_jobs`): a server of
+several workers shows an import's progress only on the worker that took the upload (the
+page says "not known here" on another). A process runs two imports at once; a third is
+refused (429) with nothing imported.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from polyshop.api.web.admin.catalog_forms import FileForm, uploaded
 from polyshop.api.web.admin.catalog_list import PRODUCTS_PATH
 from polyshop.api.web.admin.pages import admin_pages
 from polyshop.catalog import csv_import
-from polyshop.catalog.admin_service import ImportStatus
+from polyshop.catalog.admin_service import ImportsBusy, ImportStatus
 from polyshop.catalog.csv_import import CsvRefused
 from polyshop.runtime.correlation import acting_as
 
@@ -79,6 +83,8 @@ def start_import(request: Request, post: FileForm) -> Response:
             job_id = catalog_admin.start_import(data)
     except CsvRefused as exc:
         return _form(request, post.admin, 422, f"Nothing was imported: {exc}.")
+    except ImportsBusy as exc:
+        return _form(request, post.admin, 429, f"Nothing was imported: {exc}.")
     return RedirectResponse(f"{IMPORT_PATH}/{job_id}", status_code=303)
 
 
