@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Column, DateTime, Integer, String, Table
+from sqlalchemy import Column, DateTime, Index, Integer, String, Table, func
 
 from polyshop.eventstore.schema import Json, metadata
 
@@ -19,3 +19,6 @@ users = Table(
     Column("version", Integer, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
+
+#: Customer search by the start of a name (migration 0011): a range of lower(name).
+Index("ix_accounts_users_name_lower", func.lower(users.c.name), users.c.email_key)
