@@ -236,3 +236,34 @@ def test_min_position_bypasses_the_cache(client: TestClient):
         answer = post(client, fresh).json()
     assert answer["data"]["product"]["price"] == 40.0
     assert seen  # read again
+
+
+def test_the_same_request_arriving_during_a_miss_waits_for_its_answer(client: TestClient):
+    """A hot product just evicted is read once, not once per client asking meanwhile."""
+    lamp = product(client, "Lamp", "LAMP-1")
+    settled(client, product(client, "Desk", "DESK-1"))  # the follower is past the lamp too
+    catalog = shop(client).catalog
+    read = catalog.product_documents
+    reads: list[list[str]] = []
+
+    def counted(ids: list[str]) -> dict[str, dict[str, Any]]:
+        reads.append(list(ids))
+        time.sleep(0.05)  # a slow read: the other requests arrive while it runs
+        return read(ids)
+
+    catalog.product_documents = counted  # type: ignore[method-assign]
+    start = threading.Barrier(8)
+    answers: list[dict[str, Any]] = []
+
+    def ask() -> None:
+        start.wait()
+        answers.append(asked(client, lamp))
+
+    threads = [threading.Thread(target=ask) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert [answer["id"] for answer in answers] == [lamp] * 8
+    assert reads == [[lamp]]

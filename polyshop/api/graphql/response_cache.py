@@ -16,13 +16,16 @@ answered, the second time, with the first answer's bytes:
   their stock, or to what browse lists evicts it, as the REST and storefront page caches;
 - only a 200 JSON answer without errors, of one query the router marked cacheable (no
   mutation, no `minPosition`, no other root field, see `view.keepable`);
-- a hit counts the product views its miss counted (`product(...)` is a view, as REST's).
+- a hit counts the product views its miss counted (`product(...)` is a view, as REST's);
+- while a miss runs, the same request waits for its answer rather than running again, so
+  a hot product evicted is read once, not by every client asking meanwhile.
 
 Like REST's page cache it adds no header saying whether it answered.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import time
 from collections import OrderedDict
@@ -52,6 +55,9 @@ class CachedGraphQLAnswers:
         self.catalog = catalog
         #: The product views each kept answer counts, by key (bounded, oldest out).
         self._views: OrderedDict[bytes, tuple[str, ...]] = OrderedDict()
+        #: Misses being answered, by key: the same request meanwhile waits for the answer
+        #: instead of running it again (a hot product's answer after an eviction).
+        self._running: dict[bytes, asyncio.Future[None]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"] != PATH:
@@ -69,11 +75,22 @@ class CachedGraphQLAnswers:
             return
         key = _key(method, raw)
         body = self._kept(key)
+        running = self._running.get(key) if body is None else None
+        if running is not None:  # the same request is being answered: wait for its answer
+            await asyncio.shield(running)
+            body = self._kept(key)
         if body is not None:
             scope["polyshop.route"] = ROUTE  # for the metrics and the access log
             await send_response(send, 200, _JSON, body)
             return
-        await self._miss(key, scope, receive, send)
+        if running is not None:
+            await self.app(scope, receive, send)  # not kept after all: answered on its own
+            return
+        self._running[key] = asyncio.get_running_loop().create_future()
+        try:
+            await self._miss(key, scope, receive, send)
+        finally:
+            self._running.pop(key).set_result(None)
 
     def _kept(self, key: bytes) -> bytes | None:
         """The answer kept under `key`, its product views counted; None if none is."""
