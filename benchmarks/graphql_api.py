@@ -6,9 +6,11 @@ product route, and the shopper's mutations under concurrent clients.
 Prints, for an embedded shop seeded with the demo catalog (`polyshop seed`), served as
 `polyshop serve --no-seed` serves it (benchmarks/serve_with_ceiling.py):
 
-1. wrk -t2 -c64, `--seconds` each, in one run over the same 200 products: `GetProduct`
-   (variants, images, recommendations) sent as a whole query, then as an automatic persisted
-   query (the hash only, after one registration), the REST product route, and the
+1. `GetProduct` (variants, images, recommendations) for each of 200 products once, one at
+   a time: the answers computed (nothing kept yet); then wrk -t2 -c64, `--seconds` each, in
+   one run over the same products: `GetProduct` anonymous (answers kept, evicted by the
+   log), as an automatic persisted query (the hash only), with a guest session's token
+   (never kept: its recommendations leave out the cart), the REST product route, and the
    framework's constant route (the ceiling); GraphQL's req/s as a share of REST's;
 2. `addToCart` and `placeOrder` latencies (p50, p99) from `--clients` concurrent clients,
    each a signed-up customer adding a product and placing the order, over and over.
@@ -85,6 +87,22 @@ def _bodies(products: list[dict[str, Any]], persisted: bool) -> str:
     return f.name
 
 
+def _first_requests(base: str, products: list[dict[str, Any]]) -> str:
+    """Each product's GetProduct once (each must answer without errors), so wrk then
+    measures answers as they are served once kept; says what computing them took."""
+    took = []
+    with httpx.Client(base_url=base, timeout=60) as client:
+        for product in products:
+            began = time.perf_counter()
+            answer = client.post(
+                "/graphql", json={"query": GET_PRODUCT, "variables": {"id": product["id"]}}
+            ).json()
+            took.append((time.perf_counter() - began) * 1000)
+            if "errors" in answer:
+                raise RuntimeError(answer["errors"])
+    return f"p50 {percentile(took, 0.5):.1f}  p99 {percentile(took, 0.99):.1f}  ({len(took)})"
+
+
 def _register_persisted(base: str, product_id: str) -> None:
     digest = hashlib.sha256(GET_PRODUCT.encode()).hexdigest()
     body = {
@@ -106,13 +124,15 @@ def print_reads(base: str, products: list[dict[str, Any]], seconds: int) -> None
     if "errors" in first:
         raise RuntimeError(first["errors"])
     _register_persisted(base, products[0]["id"])
+    print(f"\nGetProduct first requests, one at a time, ms: {_first_requests(base, products)}")
+    token = httpx.post(f"{base}/api/v1/sessions", timeout=30).json()["token"]
+    anonymous, persisted = _bodies(products, False), _bodies(products, True)
     print(f"\nwrk -t2 -c64 {seconds} s each, {len(products)} products")
     runs: dict[str, Figures] = {
-        "GraphQL GetProduct": wrk(
-            base, "graphql.lua", {"BODIES_FILE": _bodies(products, False)}, seconds
-        ),
-        "GraphQL, persisted": wrk(
-            base, "graphql.lua", {"BODIES_FILE": _bodies(products, True)}, seconds
+        "GraphQL GetProduct": wrk(base, "graphql.lua", {"BODIES_FILE": anonymous}, seconds),
+        "GraphQL, persisted": wrk(base, "graphql.lua", {"BODIES_FILE": persisted}, seconds),
+        "GraphQL, session": wrk(
+            base, "graphql.lua", {"BODIES_FILE": anonymous, "TOKEN": token}, seconds
         ),
         "REST product": wrk_paths(
             base, [f"/api/v1/products/{p['id']}" for p in products], seconds=seconds
@@ -122,7 +142,7 @@ def print_reads(base: str, products: list[dict[str, Any]], seconds: int) -> None
     for name, figures in runs.items():
         print(f"{name:20} {figures}")
     reference = runs["REST product"].rate
-    for name in ("GraphQL GetProduct", "GraphQL, persisted"):
+    for name in ("GraphQL GetProduct", "GraphQL, persisted", "GraphQL, session"):
         print(f"{name} / REST product: {runs[name].rate / reference:.0%} of its req/s")
 
 
