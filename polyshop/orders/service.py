@@ -310,12 +310,14 @@ class Orders:
         """Live updates of an order the viewer may see: `deliver` gets each new event (on
         another thread), first those after `after_version` when given; `close()` the
         watch to stop. Someone else's order is `OrderNotFound`, as everywhere; a process
-        at its limit of watches raises `TooManyWatches`."""
+        at its limit of watches, or a viewer at `MAX_WATCHES_PER_VIEWER`, raises
+        `TooManyWatches`."""
         return self._updates.watch(
             order_id,
             deliver,
             may_see=lambda order: viewer.may_see(order.user_id),
             after_version=after_version,
+            holder=viewer.actor,
         )
 
     def cancel(self, viewer: Viewer, order_id: str, reason: str = "") -> Written:

@@ -32,6 +32,12 @@ from polyshop.orders.errors import OrderNotFound
 
 log = structlog.get_logger(__name__)
 
+#: Watches one viewer (a user, or the operator token: `Viewer.actor`) may hold open in a
+#: process at once. Without it one client opening connection after connection could take
+#: the whole process's `limit` and leave no subscription for anyone else; a page watches
+#: one order, a busy admin screen a few dozen at most.
+MAX_WATCHES_PER_VIEWER = 32
+
 
 @dataclass(frozen=True, slots=True)
 class OrderUpdate:
@@ -46,20 +52,29 @@ class OrderUpdate:
 
 
 class TooManyWatches(Exception):
-    """The process watches as many orders as its settings allow (`limit`)."""
+    """The process watches as many orders as its settings allow (`limit`), or the viewer
+    as many as one viewer may (`per_viewer`)."""
 
-    def __init__(self, limit: int) -> None:
+    def __init__(self, limit: int, *, per_viewer: bool = False) -> None:
         self.limit = limit
-        super().__init__(f"this server follows at most {limit} order subscriptions at once")
+        self.per_viewer = per_viewer
+        who = "one user may hold" if per_viewer else "this server follows"
+        super().__init__(f"{who} at most {limit} order subscriptions at once")
 
 
 class Watch:
     """One watcher of one order; `close()` ends it (idempotent)."""
 
     def __init__(
-        self, hub: OrderUpdates, order_id: str, deliver: Callable[[OrderUpdate], None]
+        self,
+        hub: OrderUpdates,
+        order_id: str,
+        deliver: Callable[[OrderUpdate], None],
+        holder: str | None = None,
     ) -> None:
         self.order_id = order_id
+        #: Who the watch counts against (`MAX_WATCHES_PER_VIEWER`); None counts against no one.
+        self.holder = holder
         self.stream_id = domain.stream_id(order_id)
         self._hub = hub
         self._deliver = deliver
@@ -118,6 +133,7 @@ class OrderUpdates:
         self._starting = threading.Lock()  # held to start or stop the follower
         self._watches: dict[str, set[Watch]] = {}
         self._count = 0
+        self._held: dict[str, int] = {}  # open watches by holder
         self._follower: LogFollower | None = None
         self._token = notifier.token()
 
@@ -133,12 +149,14 @@ class OrderUpdates:
         *,
         may_see: Callable[[Order], bool],
         after_version: int | None = None,
+        holder: str | None = None,
     ) -> Watch:
         """Call `deliver` (on the follower's thread) with every new event of the order,
         and first with those after `after_version` when given (a client catching up).
-        An order that does not exist, or that `may_see` refuses, is `OrderNotFound`."""
+        An order that does not exist, or that `may_see` refuses, is `OrderNotFound`; past
+        the process's limit, or `holder`'s (`MAX_WATCHES_PER_VIEWER`), `TooManyWatches`."""
         self._follow()
-        watch = Watch(self, order_id, deliver)
+        watch = Watch(self, order_id, deliver, holder)
         self._register(watch)
         try:
             events = lifecycle.history(self._store, order_id)
@@ -177,6 +195,11 @@ class OrderUpdates:
         with self._lock:
             if self._count >= self._limit:
                 raise TooManyWatches(self._limit)
+            holder = watch.holder
+            if holder is not None:
+                if self._held.get(holder, 0) >= MAX_WATCHES_PER_VIEWER:
+                    raise TooManyWatches(MAX_WATCHES_PER_VIEWER, per_viewer=True)
+                self._held[holder] = self._held.get(holder, 0) + 1
             self._watches.setdefault(watch.stream_id, set()).add(watch)
             self._count += 1
 
@@ -187,6 +210,10 @@ class OrderUpdates:
                 return
             watches.discard(watch)
             self._count -= 1
+            if watch.holder is not None:
+                left = self._held.pop(watch.holder) - 1
+                if left:
+                    self._held[watch.holder] = left
             if not watches:
                 del self._watches[watch.stream_id]
 

@@ -87,6 +87,16 @@ class Mailbox:
 
 
 def too_many(exc: TooManyWatches) -> Refused:
+    """The refusal of one watch too many: the process's (503, try again shortly) or the
+    viewer's own (429, close one first)."""
+    if exc.per_viewer:
+        return Refused(
+            type="/problems/too-many-subscriptions",
+            title="Too Many Requests",
+            status=429,
+            detail=f"{exc}; complete one of yours first.",
+            retry_after=None,
+        )
     return Refused(
         type="/problems/too-many-subscriptions",
         title="Service Unavailable",
