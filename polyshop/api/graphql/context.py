@@ -1,4 +1,5 @@
-"""Who is asking, resolved once per operation, and the operation's DataLoaders.
+"""Who is asking, resolved once per operation (afresh for each ask on a WebSocket, whose
+one context serves every operation of the connection), and the operation's DataLoaders.
 
 Services do blocking I/O (SQLite, PostgreSQL, Redis), so resolvers never call them on the
 event loop: `blocking(fn, ...)` runs one call on the worker threads, and a DataLoader's
@@ -14,6 +15,7 @@ from functools import partial
 from typing import Any, TypeVar
 
 from anyio import to_thread
+from starlette.websockets import WebSocket
 from strawberry.fastapi import BaseContext
 
 from polyshop.accounts.domain import User, Viewer
@@ -91,7 +93,12 @@ class GraphQLContext(BaseContext):
         return Viewer(user.id, user.is_admin) if user is not None else None
 
     async def _look_up(self) -> None:
-        if self._lookup is None:
+        """Look the token up once per HTTP operation. A WebSocket connection's context
+        lives as long as the connection, so there each ask after a finished lookup looks
+        again: a subscription started after sign-out finds no session (asks meanwhile
+        share the lookup in flight)."""
+        stale = isinstance(self.request, WebSocket) and self._lookup is not None
+        if self._lookup is None or (stale and self._lookup.done()):
             self._lookup = asyncio.ensure_future(self._look_up_once())
         await asyncio.shield(self._lookup)
 

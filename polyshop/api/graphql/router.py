@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from starlette.requests import HTTPConnection
+from starlette.websockets import WebSocket
 from strawberry.fastapi import GraphQLRouter
 from strawberry.types.unset import UnsetType
 
@@ -12,7 +13,7 @@ from polyshop.api.graphql.context import GraphQLContext
 from polyshop.api.graphql.schema import schema
 from polyshop.api.graphql.shown import SCOPE_KEY, Shown
 from polyshop.api.graphql.view import ShopGraphQLRouter
-from polyshop.api.rest.dependencies import token_in
+from polyshop.api.rest.dependencies import SESSION_COOKIE, token_in
 from polyshop.container import Container
 
 
@@ -31,6 +32,21 @@ SUBSCRIPTIONS_PER_CONNECTION = 16
 
 
 class _Router(ShopGraphQLRouter):
+    def is_websocket_origin_allowed(self, request: WebSocket, origin: str) -> bool:
+        """Whether a page of another origin may open a socket (same-origin ones and clients
+        sending no Origin always may; Strawberry asks only for the others).
+
+        A browser sends its cookies with a WebSocket opened by any site, and the upgrade is
+        not bound by CORS, so a socket carrying the session cookie is refused (403 at the
+        handshake): a cross-site page cannot act as its visitor. One without the cookie
+        carries no ambient credentials (it signs in with a bearer header or in
+        `connection_init`, with a token the page must already hold), so it may."""
+        if super().is_websocket_origin_allowed(request, origin):
+            return True
+        headers = request.headers
+        by_cookie = not headers.get("authorization") and SESSION_COOKIE in request.cookies
+        return not by_cookie
+
     async def on_ws_connect(self, context: GraphQLContext) -> UnsetType | dict[str, Any] | None:
         """A WebSocket client that cannot set headers (a browser's) sends its token in
         `connection_init`: `{"authorization": "Bearer <token>"}`. The connection's own
