@@ -18,7 +18,7 @@ from tests.browser import journeys
 from tests.browser.served_shop import ServedShop, _environment
 from tests.browser.tab import DESKTOP, MOBILE, Tab
 
-README_SHOTS = Path(__file__).parents[2] / "docs" / "screenshots"
+README_SHOTS = Path(__file__).parents[3] / "docs" / "screenshots"
 PASSWORD = "correct horse battery"
 
 

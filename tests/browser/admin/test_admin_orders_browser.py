@@ -15,11 +15,11 @@ from pathlib import Path
 from playwright.sync_api import Page, expect
 
 from tests.browser import journeys
+from tests.browser.admin.test_admin_browser import _account, _sign_in
 from tests.browser.served_shop import ServedShop
 from tests.browser.tab import MOBILE, Tab
-from tests.browser.test_admin_browser import _account, _sign_in
 
-README_SHOTS = Path(__file__).parents[2] / "docs" / "screenshots"
+README_SHOTS = Path(__file__).parents[3] / "docs" / "screenshots"
 
 
 def _keep(page: Page, tmp_path: Path, name: str, locator: str | None = None) -> None:

@@ -17,11 +17,11 @@ from pathlib import Path
 from PIL import Image
 from playwright.sync_api import Page, expect
 
+from tests.browser.admin.test_admin_browser import _account, _sign_in
 from tests.browser.served_shop import ServedShop
 from tests.browser.tab import Tab
-from tests.browser.test_admin_browser import _account, _sign_in
 
-README_SHOTS = Path(__file__).parents[2] / "docs" / "screenshots"
+README_SHOTS = Path(__file__).parents[3] / "docs" / "screenshots"
 CSV = (
     "product,name,brand,category,price,sku,size,color,stock,attr:material\n"
     "scarf,Fjord wool scarf,Northwind,clothing/accessories,34.00,FWS-GREY,,grey,8,wool\n"
