@@ -362,13 +362,12 @@ def main() -> None:
     args = parser.parse_args()
     token = secrets.token_urlsafe(24)
     with tempfile.TemporaryDirectory() as tmp:
-        settings = fresh_settings(args.mode, "admin", Path(tmp))
+        settings = fresh_settings(args.mode, "admin", Path(tmp), ops_token=token)
         container, filled = fill(settings, args)
         where = "embedded mode, SQLite" if args.mode == "sqlite" else "server mode, PostgreSQL"
         print(f"shop: {args.products:,} products, {args.orders:,} orders ({where})")
-        environment = {**settings.to_environment(), "POLYSHOP_OPS_TOKEN": token}
         try:
-            with server(container, PORT, environment) as base:
+            with server(container, PORT, settings.to_environment()) as base:
                 caught_up = wait_for_projections(container)
                 print(f"the read models caught up {caught_up:.0f} s after the server started")
                 with httpx.Client(
