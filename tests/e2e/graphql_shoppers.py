@@ -4,12 +4,9 @@ cookie the sign-in mutations set, and send it with the next anonymous call)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from fastapi.testclient import TestClient
-from sqlalchemy import event
 
 from tests.e2e.graphql import gql
 from tests.e2e.shoppers import ADDRESS
@@ -146,22 +143,3 @@ def place(
 def order(client: TestClient, token: str | None, order_id: str, **variables: Any) -> dict:
     """The whole answer to `order(id:)` (its `data` and any `errors`)."""
     return ask(client, ORDER, {"id": order_id, **variables}, token=token, expect_errors=True)
-
-
-@contextmanager
-def statements(client: TestClient) -> Iterator[list[str]]:
-    """The SQL statements every engine of the shop executes meanwhile."""
-    machinery = client.container.machinery  # type: ignore[attr-defined]
-    engines = {machinery.read_engine, machinery.store.read_engine, machinery.store.write_engine}
-    seen: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        seen.append(statement)
-
-    for engine in engines:
-        event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        for engine in engines:
-            event.remove(engine, "before_cursor_execute", record)

@@ -5,14 +5,11 @@ products it holds, and bad input refused by name, never a 500."""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import event
 
 from polyshop.api.graphql.catalog import ProductSort, SearchOrder
 from polyshop.api.graphql.catalog_paging import cursor
@@ -20,7 +17,7 @@ from polyshop.api.web.storefront.urls import product_url
 from polyshop.catalog.queries import Sort
 from polyshop.container import Container
 from polyshop.search.ports import SearchSort
-from tests.e2e.graphql import gql
+from tests.e2e.graphql import gql, statements
 from tests.e2e.shoppers import make_client
 from tests.e2e.test_catalog_http import create
 from tests.e2e.test_product_images_http import picture
@@ -227,28 +224,6 @@ query($first: Int!, $at: Int) {
   }
 }
 """
-
-
-@contextmanager
-def statements(client: TestClient) -> Iterator[list[str]]:
-    """The SQL statements every engine of the shop executes meanwhile for requests."""
-    machinery = client.container.machinery  # type: ignore[attr-defined]
-    engines = {machinery.read_engine, machinery.store.read_engine, machinery.store.write_engine}
-    seen: list[str] = []
-
-    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        # The shop's own background threads (projections, cache followers) poll meanwhile;
-        # a request's service calls run on AnyIO's worker threads.
-        if threading.current_thread().name.startswith("AnyIO worker"):
-            seen.append(statement)
-
-    for engine in engines:
-        event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        for engine in engines:
-            event.remove(engine, "before_cursor_execute", record)
 
 
 def test_a_page_of_products_costs_the_same_few_statements_for_10_or_50(

@@ -9,15 +9,13 @@ import hashlib
 import threading
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import httpx2 as httpx
 from fastapi.testclient import TestClient
-from sqlalchemy import event
 
 from polyshop.container import Container
+from tests.e2e.graphql import statements
 from tests.e2e.shoppers import OPS, PASSWORD, guest
 from tests.e2e.test_analytics_http import admin, buy_together, caught_up, product
 
@@ -32,27 +30,6 @@ GET_PRODUCT = """query GetProduct($id: ID!) {
 
 def shop(client: TestClient) -> Container:
     return client.container  # type: ignore[attr-defined]
-
-
-@contextmanager
-def statements(client: TestClient) -> Iterator[list[str]]:
-    """The SQL statements requests run meanwhile (on AnyIO's worker threads: the shop's
-    own background threads poll the log meanwhile)."""
-    machinery = shop(client).machinery
-    engines = {machinery.read_engine, machinery.store.read_engine, machinery.store.write_engine}
-    seen: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        if threading.current_thread().name.startswith("AnyIO worker"):
-            seen.append(statement)
-
-    for engine in engines:
-        event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        for engine in engines:
-            event.remove(engine, "before_cursor_execute", record)
 
 
 def post(client: TestClient, body: dict[str, Any], token: str | None = None) -> httpx.Response:

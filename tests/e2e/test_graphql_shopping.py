@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
+from tests.e2e.graphql import statements
 from tests.e2e.graphql_shoppers import (
     ADD,
     ADDRESS_INPUT,
@@ -19,7 +20,6 @@ from tests.e2e.graphql_shoppers import (
     place,
     session,
     signed_up,
-    statements,
 )
 from tests.e2e.shoppers import PASSWORD, create_product
 
