@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import Annotated
+from typing import Annotated, Any
 
 import strawberry
 
@@ -17,7 +17,12 @@ from polyshop.accounts.domain import Viewer
 from polyshop.accounts.ports import Session
 from polyshop.accounts.service import SignedIn as SignedInValue
 from polyshop.accounts.sessions import Issued
-from polyshop.api.graphql.catalog_paging import PageInfo  # one PageInfo for every connection
+from polyshop.api.graphql.catalog_paging import (  # one PageInfo for every connection
+    MAX_FIRST,
+    PageInfo,
+    checked_first,
+    page_info,
+)
 from polyshop.api.graphql.context import blocking
 from polyshop.api.graphql.shopping_checks import (
     Refusal,
@@ -41,8 +46,7 @@ from polyshop.api.rest.routes.accounts import set_session_cookie
 from polyshop.orders.service import OrderFilter
 
 READ_MODEL = "order_history"
-#: REST's page size bounds (`limit` 1..100) and its deepest page (page 1,000,000).
-MAX_FIRST = 100
+#: REST's deepest page (page 1,000,000 of `limit` 100).
 MAX_OFFSET = 1_000_000 * MAX_FIRST
 
 SignInResult = Annotated[
@@ -70,6 +74,17 @@ class OrderConnection:
     edges: list[OrderEdge]
     page_info: PageInfo
     total_count: int = strawberry.field(description="Orders matching, on every page.")
+
+    @classmethod
+    def page(
+        cls, documents: list[dict[str, Any]], offset: int, total: int, viewer: Viewer
+    ) -> OrderConnection:
+        """The connection of one page of order documents, as `viewer` may read them."""
+        edges = [
+            OrderEdge(cursor=cursor_of(offset + i), node=Order.of(doc, viewer))
+            for i, doc in enumerate(documents)
+        ]
+        return cls(edges=edges, page_info=page_info(edges, offset, total), total_count=total)
 
 
 def cursor_of(offset: int) -> str:
@@ -103,8 +118,7 @@ class Me(UserProfile):
         after: str | None = None,
         min_position: int | None = None,
     ) -> OrderConnection:
-        if not 1 <= first <= MAX_FIRST:
-            raise unprocessable("first", f"must be between 1 and {MAX_FIRST}")
+        checked_first(first)
         offset = offset_of(after)
         await info.context.read_at(READ_MODEL, min_position)
         viewer = Viewer(str(self.id), self.is_admin)
@@ -115,20 +129,7 @@ class Me(UserProfile):
             limit=first,
             offset=offset,
         )
-        edges = [
-            OrderEdge(cursor=cursor_of(offset + i), node=Order.of(doc, viewer))
-            for i, doc in enumerate(docs)
-        ]
-        return OrderConnection(
-            edges=edges,
-            page_info=PageInfo(
-                has_next_page=offset + len(docs) < total,
-                has_previous_page=offset > 0,
-                start_cursor=edges[0].cursor if edges else None,
-                end_cursor=edges[-1].cursor if edges else None,
-            ),
-            total_count=total,
-        )
+        return OrderConnection.page(docs, offset, total, viewer)
 
 
 @strawberry.type

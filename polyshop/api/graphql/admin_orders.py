@@ -15,14 +15,7 @@ import strawberry
 from pydantic import BaseModel, ConfigDict, Field
 
 from polyshop.accounts.domain import Viewer
-from polyshop.api.graphql.accounts import (
-    MAX_FIRST,
-    OrderConnection,
-    OrderEdge,
-    PageInfo,
-    cursor_of,
-    offset_of,
-)
+from polyshop.api.graphql.accounts import OrderConnection, offset_of
 from polyshop.api.graphql.admin_access import (
     AdminInfo,
     admin_or_refusal,
@@ -30,6 +23,7 @@ from polyshop.api.graphql.admin_access import (
     refused_answer,
     require_admin,
 )
+from polyshop.api.graphql.catalog_paging import checked_first
 from polyshop.api.graphql.context import blocking
 from polyshop.api.graphql.errors import (
     Conflict,
@@ -42,7 +36,6 @@ from polyshop.api.graphql.errors import (
 from polyshop.api.graphql.shopping_types import Order, OrderChanged
 from polyshop.api.rest.models.orders import ReasonIn, ShipIn
 from polyshop.api.rest.models.timestamps import Timestamp
-from polyshop.api.rest.problems import unprocessable
 from polyshop.api.rest.routes.orders import READ_MODEL, as_utc
 from polyshop.orders.domain import Status
 from polyshop.orders.service import OrderFilter, Written
@@ -94,8 +87,7 @@ class AdminOrdersQuery:
         min_position: int | None = None,
     ) -> OrderConnection:
         admin = await require_admin(info)
-        if not 1 <= first <= MAX_FIRST:
-            raise unprocessable("first", f"must be between 1 and {MAX_FIRST}")
+        checked_first(first)
         where = _filter(
             user_id=user_id, status=status, placed_from=placed_from, placed_to=placed_to
         )
@@ -104,20 +96,7 @@ class AdminOrdersQuery:
         documents, total = await blocking(
             info.context.container.orders.list_orders, admin, where, limit=first, offset=offset
         )
-        edges = [
-            OrderEdge(cursor=cursor_of(offset + i), node=Order.of(doc, admin))
-            for i, doc in enumerate(documents)
-        ]
-        return OrderConnection(
-            edges=edges,
-            page_info=PageInfo(
-                has_next_page=offset + len(edges) < total,
-                has_previous_page=offset > 0,
-                start_cursor=edges[0].cursor if edges else None,
-                end_cursor=edges[-1].cursor if edges else None,
-            ),
-            total_count=total,
-        )
+        return OrderConnection.page(documents, offset, total, admin)
 
 
 @strawberry.type

@@ -201,7 +201,7 @@ class CatalogQuery:
         edges = edges_of(result.documents, at)
         return SearchConnection(
             edges=edges,
-            page_info=page_info(edges, at, result.total),
+            page_info=page_info(edges, at.offset, result.total),
             total_count=result.total,
             facets=SearchFacets.of(result.facets),
             corrected=result.corrected,

@@ -11,7 +11,7 @@ import base64
 import binascii
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import strawberry
 from strawberry.relay import PageInfo
@@ -39,10 +39,16 @@ class Window:
     limit: int
 
 
-def window(first: int, after: str | None) -> Window:
-    """`first`/`after` checked: a 422 names the argument, never an error past it."""
+def checked_first(first: int) -> int:
+    """A connection's page size, 1 to MAX_FIRST (REST's `limit`), else a 422 naming it."""
     if not 1 <= first <= MAX_FIRST:
         raise unprocessable("first", f"must be between 1 and {MAX_FIRST}")
+    return first
+
+
+def window(first: int, after: str | None) -> Window:
+    """`first`/`after` checked: a 422 names the argument, never an error past it."""
+    checked_first(first)
     if after is None:
         return Window(0, first)
     try:
@@ -71,10 +77,16 @@ def edges_of(documents: Sequence[dict[str, Any]], at: Window) -> list[ProductEdg
     ]
 
 
-def page_info(edges: Sequence[ProductEdge], at: Window, total: int) -> PageInfo:
+class Edge(Protocol):
+    @property
+    def cursor(self) -> str: ...
+
+
+def page_info(edges: Sequence[Edge], offset: int, total: int) -> PageInfo:
+    """Where a page of `total` items, starting at `offset`, stands (every connection's)."""
     return PageInfo(
-        has_next_page=at.offset + len(edges) < total,
-        has_previous_page=at.offset > 0,
+        has_next_page=offset + len(edges) < total,
+        has_previous_page=offset > 0,
         start_cursor=edges[0].cursor if edges else None,
         end_cursor=edges[-1].cursor if edges else None,
     )
@@ -89,7 +101,7 @@ class ProductConnection:
     @classmethod
     def of(cls, documents: Sequence[dict[str, Any]], at: Window, total: int) -> ProductConnection:
         edges = edges_of(documents, at)
-        return cls(edges=edges, page_info=page_info(edges, at, total), total_count=total)
+        return cls(edges=edges, page_info=page_info(edges, at.offset, total), total_count=total)
 
 
 @strawberry.type(description="How many matching products carry a value.")
