@@ -30,7 +30,7 @@ from sqlalchemy import (
 from polyshop.eventstore.events import RecordedEvent
 from polyshop.eventstore.projections.sql_tables import SqlTableProjection, bulk_upsert
 from polyshop.eventstore.schema import Json
-from polyshop.orders import domain
+from polyshop.orders import daily_sales, domain
 from polyshop.orders.domain import Order
 from polyshop.values.money import to_cents
 
@@ -44,7 +44,8 @@ class OrderHistoryProjection(SqlTableProjection):
     # 3: guest orders: documents carry `guest_email`, and `OrderClaimed` moves an order to
     # the account that claimed it (`user_id`).
     # 4: an index on totals, for the admin's total range filter (`admin_listing`).
-    version = 4
+    # 5: the per-day sales roll-up (`daily_sales`), for the dashboard's today.
+    version = 5
     event_types = domain.EVENT_TYPES
 
     def define_tables(self, metadata: MetaData, suffix: str) -> list[Table]:
@@ -65,11 +66,13 @@ class OrderHistoryProjection(SqlTableProjection):
                 Index(f"ix_{VIEW}{suffix}_status", "status", "placed_at"),
                 Index(f"ix_{VIEW}{suffix}_placed", "placed_at"),
                 Index(f"ix_{VIEW}{suffix}_total", "total_cents", "placed_at"),
-            )
+            ),
+            daily_sales.define_table(metadata, suffix),
         ]
 
     def apply(self, events: Sequence[RecordedEvent], generation: int, connection: Any) -> None:
-        target = self.tables(generation)[VIEW]
+        tables = self.tables(generation)
+        target = tables[VIEW]
         ids = {event.stream_id.removeprefix("order-") for event in events}
         current = {
             row.order_id: domain.from_document(row.document)
@@ -77,6 +80,8 @@ class OrderHistoryProjection(SqlTableProjection):
                 select(target.c.order_id, target.c.document).where(target.c.order_id.in_(ids))
             )
         }
+        # `fold` changes an order in place: its share of a day is taken before.
+        before = {order_id: daily_sales.share(order) for order_id, order in current.items()}
         for event in events:
             order_id = event.stream_id.removeprefix("order-")
             order = current.get(order_id)
@@ -103,6 +108,7 @@ class OrderHistoryProjection(SqlTableProjection):
                 )
             },
         )
+        daily_sales.record(connection, tables[daily_sales.VIEW], before, touched)
 
 
 def _row(order: Order) -> dict[str, Any]:
@@ -164,21 +170,6 @@ def get_order(engine: Engine, order_id: str) -> dict[str, Any] | None:
             select(_view.c.document).where(_view.c.order_id == order_id)
         ).first()
     return dict(row.document) if row is not None else None
-
-
-def sales_between(
-    engine: Engine, start: datetime, end: datetime
-) -> list[tuple[str, str, int, int]]:
-    """(status, currency, orders, total cents) of the orders placed in [start, end): a range
-    of the placed-at index, one row per status and currency."""
-    query = (
-        select(_view.c.status, _view.c.currency, func.count(), func.sum(_view.c.total_cents))
-        .where(_view.c.placed_at >= start, _view.c.placed_at < end)
-        .group_by(_view.c.status, _view.c.currency)
-    )
-    with engine.connect() as connection:
-        rows = connection.execute(query).all()
-    return [(row[0], row[1], int(row[2]), int(row[3] or 0)) for row in rows]
 
 
 def oldest_in_status(

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -23,7 +23,15 @@ from polyshop.eventstore.errors import ConcurrencyConflict
 from polyshop.eventstore.events import NewEvent, RecordedEvent
 from polyshop.eventstore.ports import EventStore
 from polyshop.inventory.stock import InsufficientStock
-from polyshop.orders import admin_listing, domain, guests, history, lifecycle, sql_checkout
+from polyshop.orders import (
+    admin_listing,
+    daily_sales,
+    domain,
+    guests,
+    history,
+    lifecycle,
+    sql_checkout,
+)
 from polyshop.orders.admin_listing import AdminOrderFilter, Cursor, OrdersPage
 from polyshop.orders.audit import Audit
 from polyshop.orders.checkout import Checkout, Placed
@@ -210,12 +218,13 @@ class Orders:
             offset=offset,
         )
 
-    def sales_between(self, admin: Viewer, start: datetime, end: datetime) -> Sales:
-        """Orders placed in [start, end) and their paid revenue (admins only)."""
+    def sales_on(self, admin: Viewer, first: date, last: date) -> Sales:
+        """Orders placed on the UTC days `first` to `last` (inclusive) and their paid revenue,
+        from the per-day roll-up (admins only)."""
         if not admin.is_admin:
             raise OthersOrders
         orders, paid, revenue = 0, 0, dict[str, Decimal]()
-        for status, currency, count, cents in history.sales_between(self._reader, start, end):
+        for status, currency, count, cents in daily_sales.sales_on(self._reader, first, last):
             orders += count
             if status in REVENUE_STATUSES:
                 paid += count

@@ -1,7 +1,7 @@
 """The dashboard (/admin): how today goes and what needs a hand, at a glance.
 
 Every figure comes from an application service, each a bounded, indexed query: today's
-orders and paid revenue (UTC day, `Orders.sales_between`), paid orders waiting to ship
+orders and paid revenue (`Orders.sales_on`, a per-day roll-up), paid orders waiting to ship
 (`Orders.awaiting_shipment`), SKUs running out (`Inventory.low_stock`), the day's trending
 products (`Analytics.trending`, drawn as the analytics page draws it) and how far behind
 the log each read model is (`EventLog.list_projections`).
@@ -10,7 +10,7 @@ the log each read model is (`EventLog.list_projections`).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from fastapi import APIRouter, Request
@@ -70,15 +70,15 @@ def dashboard(request: Request, admin: AdminPage) -> HTMLResponse:
     """Today's figures, the work waiting, and the read models' health."""
     container = admin_pages(request).storefront.container
     now = datetime.now(UTC)
-    start = datetime.combine(now.date(), time(), UTC)
-    sales = container.orders.sales_between(admin.viewer, start, start + timedelta(days=1))
+    day = now.date()
+    sales = container.orders.sales_on(admin.viewer, day, day)
     waiting, waiting_total = container.orders.awaiting_shipment(admin.viewer, LIST_LIMIT)
     trending = container.analytics.trending(Window.DAY, LIST_LIMIT, now)
     return admin_pages(request).render(
         request,
         "dashboard.html",
         admin,
-        today=today(sales.orders, sales.paid_orders, sales.revenue, start.date().isoformat()),
+        today=today(sales.orders, sales.paid_orders, sales.revenue, day.isoformat()),
         waiting=waiting,
         waiting_total=waiting_total,
         waiting_capped=waiting_total >= admin_listing.COUNT_CAP,
