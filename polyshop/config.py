@@ -76,6 +76,20 @@ class Settings(BaseSettings):
         le=10_000,
         description="different items (lines) one cart may hold; an add past it is a 422",
     )
+    checkout_admission: int = Field(
+        default=64,
+        ge=1,
+        le=10_000,
+        description="buyers of one SKU a process lets into checkout's transactions at once; "
+        "the others wait in memory, first come first served",
+    )
+    checkout_concurrency: int = Field(
+        default=32,
+        ge=1,
+        le=10_000,
+        description="checkout requests a process works on at once; later ones wait their "
+        "turn in memory, first come first served",
+    )
     order_hold: float = Field(
         default=15 * 60, gt=0, description="seconds an unpaid order holds its stock"
     )

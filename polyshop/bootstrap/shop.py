@@ -158,7 +158,14 @@ def _recommender(
 
 def _checkout(settings: Settings, store: SqlEventStore, ttl: TtlStores) -> Checkout:
     hold = timedelta(seconds=settings.order_hold)
-    return Checkout(store, store.read_engine, ttl.carts, hold, media_url=media_url(settings))
+    return Checkout(
+        store,
+        store.read_engine,
+        ttl.carts,
+        hold,
+        admission=settings.checkout_admission,
+        media_url=media_url(settings),
+    )
 
 
 def _catalog_and_media(

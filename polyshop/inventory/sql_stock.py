@@ -75,6 +75,17 @@ def level(connection: Connection, sku: str) -> tuple[int, int] | None:
     return (row.on_hand, row.reserved) if row else None
 
 
+_LEVELS = select(stock.c.sku, stock.c.on_hand, stock.c.reserved, stock.c.version).where(
+    stock.c.sku.in_(bindparam("skus", expanding=True))
+)
+
+
+def levels(connection: Connection, skus: Sequence[str]) -> list[tuple[str, int, int, int]]:
+    """(sku, on hand, reserved, version) of those of `skus` that have a stock row."""
+    rows = connection.execute(_LEVELS, {"skus": list(skus)}).all()
+    return [(r.sku, r.on_hand, r.reserved, r.version) for r in rows]
+
+
 def insert_stock(connection: Connection, levels: Mapping[str, int]) -> None:
     """The rows of new SKUs, with their units on hand and nothing reserved, at version 1."""
     insert_rows(

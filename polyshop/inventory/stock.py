@@ -58,6 +58,8 @@ class StockLevel:
     sku: str
     on_hand: int
     reserved: int
+    #: The SKU's inventory stream version these figures are at (0: not read with them).
+    version: int = 0
 
     @property
     def available(self) -> int:
@@ -89,6 +91,12 @@ def get_stock(connection: Connection, sku: str) -> StockLevel | None:
     return _level(connection, sku)
 
 
+def levels(connection: Connection, skus: Sequence[str]) -> list[StockLevel]:
+    """The current figures (and version) of those of `skus` that have stock, in one read
+    that locks nothing: what a checkout's screening compares a cart against."""
+    return [StockLevel(*row) for row in sql_stock.levels(connection, skus)]
+
+
 def low_stock(connection: Connection, threshold: int, limit: int) -> list[StockLevel]:
     """SKUs with at most `threshold` units available, fewest first, at most `limit`."""
     return [StockLevel(*row) for row in sql_stock.low_stock(connection, threshold, limit)]
@@ -101,7 +109,7 @@ def _apply(
     schema = ADJUSTED_SCHEMA if event_type == STOCK_ADJUSTED else 1
     event = NewEvent(event_type, {"sku": sku, **data}, schema)
     row = uow.change_and_append(change, params, stream_id(sku), STREAM_TYPE, event)
-    return None if row is None else StockLevel(sku, row.on_hand, row.reserved)
+    return None if row is None else StockLevel(sku, row.on_hand, row.reserved, row.version)
 
 
 def initialize(uow: UnitOfWork, levels: Mapping[str, int], reason: str = "initial stock") -> None:
@@ -253,7 +261,7 @@ def reserve_many(uow: UnitOfWork, holds: Sequence[Hold], expires_at: datetime) -
     if changes:
         sql_stock.book(uow.connection, changes, held)
         uow.append_many(appends)
-    levels = {sku: StockLevel(sku, f[0], f[1]) for sku, f in locked.items()}
+    levels = {sku: StockLevel(sku, *figures) for sku, figures in locked.items()}
     return Booked(refused, levels)
 
 

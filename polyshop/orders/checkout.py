@@ -23,14 +23,11 @@ still granted or refused on its own, first come first served.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from decimal import Decimal
 from typing import Any
 
-import orjson
 import structlog
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
@@ -44,8 +41,19 @@ from polyshop.eventstore.events import EventMetadata, NewEvent, StreamAppend
 from polyshop.eventstore.ports import EventStore, UnitOfWork
 from polyshop.inventory import stock
 from polyshop.orders import domain, sql_checkout
+from polyshop.orders.admission import Admission, Ticket
+from polyshop.orders.checkout_request import (
+    CheckoutRequest,
+    Guest,
+    Placed,
+    guest_scope,
+    replayed,
+    request_hash,
+    settled,
+)
 from polyshop.orders.domain import OrderItem
-from polyshop.orders.errors import CartAlreadyOrdered, EmptyCart, KeyReused, NotOrderable, TooLarge
+from polyshop.orders.errors import CartAlreadyOrdered, EmptyCart, NotOrderable, TooLarge
+from polyshop.orders.screening import Refused, Screening
 from polyshop.runtime import correlation
 from polyshop.runtime.group_commit import GroupCommit
 from polyshop.values.clock import utc_now
@@ -53,52 +61,9 @@ from polyshop.values.ids import new_id
 
 log = structlog.get_logger(__name__)
 
-#: Money amounts are kept under 10^8 everywhere (see `money`); an order is no exception.
-MAX_TOTAL = Decimal("100000000")
-
-
-@dataclass(frozen=True, slots=True)
-class Placed:
-    status_code: int
-    response: dict[str, Any]
-    replayed: bool
-
-
-def request_hash(body: Mapping[str, Any]) -> str:
-    return hashlib.sha256(orjson.dumps(body, option=orjson.OPT_SORT_KEYS)).hexdigest()
-
-
-@dataclass(frozen=True, slots=True)
-class Guest:
-    """A guest's checkout: the email as given, its key (`accounts.domain.normalize_email`)
-    and the hash of the order's access key."""
-
-    email: str
-    email_key: str
-    access_key_hash: str
-
-
-def guest_scope(cart_owner: str) -> str:
-    """The idempotency scope of a guest's checkouts: its session (36 characters at most)."""
-    return "g" + hashlib.sha256(cart_owner.encode()).hexdigest()[:35]
-
-
-@dataclass(frozen=True, slots=True)
-class _Request:
-    """One order to place, as its batch sees it: the cart read and the caller's context."""
-
-    user_id: str
-    cart_owner: str
-    cart_id: str
-    key: str
-    #: Whose keys these are: the user, or for a guest (no user) its session's cart.
-    scope: str
-    fingerprint: str
-    lines: dict[str, int]
-    body: Mapping[str, Any]
-    #: The placing request's correlation, actor and key, for every event the order writes.
-    metadata: EventMetadata
-    guest: Guest | None = None
+#: Times a buyer is screened before the transaction decides regardless (each time means the
+#: SKU's stock moved between the read and the buyer's turn).
+_SCREENINGS = 3
 
 
 class Checkout:
@@ -112,18 +77,24 @@ class Checkout:
         hold: timedelta,
         *,
         max_batch: int = 64,
+        admission: int = 64,
         media_url: MediaUrl = media_path,
     ) -> None:
         """`primary` reads the write database outside any transaction, never a replica: the
-        answer or order a refused checkout looks for committed a moment ago."""
+        answer or order a refused checkout looks for committed a moment ago. `admission`:
+        buyers of one SKU let onto the transaction path at once (`orders.admission`)."""
         self._store = store
         self._primary = primary
         self._carts = carts
         self._hold = hold
         self._media_url = media_url
+        self._admission = Admission(admission)
+        self._screening = Screening(
+            primary, self._admission.learn, round_size=4 * max_batch, media_url=media_url
+        )
         # Two checkouts of one cart never share a transaction: the later one must see the
         # earlier one's order (and its retry, with the same key, the earlier answer).
-        self._batches: GroupCommit[_Request, Placed] = GroupCommit(
+        self._batches: GroupCommit[CheckoutRequest, Placed] = GroupCommit(
             self._place_batch, max_batch=max_batch, key=lambda r: r.cart_owner
         )
 
@@ -140,32 +111,39 @@ class Checkout:
         body: Mapping[str, Any],
         guest: Guest | None = None,
     ) -> Placed:
-        """`user_id` "" with `guest`: a guest's order, owned by nobody until claimed."""
+        """`user_id` "" with `guest`: a guest's order, owned by nobody until claimed.
+
+        A cart its stock cannot cover, under a flash sale, is refused by the screening's
+        read without entering the group commit; the rest wait for a place on the
+        transaction path (`Admission`), which decides under its locks."""
         fingerprint = request_hash(body)
         scope = user_id or guest_scope(cart_owner)
+        lines: dict[str, int] = {}
         try:
             cart = self._carts.snapshot(cart_owner)
             lines = {line.sku: line.quantity for line in cart.lines}
             if not lines:
                 raise EmptyCart
-            placed = self._batches.submit(
-                _Request(
-                    user_id,
-                    cart_owner,
-                    cart.cart_id,
-                    key,
-                    scope,
-                    fingerprint,
-                    lines,
-                    body,
-                    EventMetadata(
-                        correlation_id=correlation.correlation_id.get(),
-                        actor=f"user:{user_id}" if user_id else "guest",
-                        idempotency_key=key,
-                    ),
-                    guest,
-                )
+            request = CheckoutRequest(
+                user_id,
+                cart_owner,
+                cart.cart_id,
+                key,
+                scope,
+                fingerprint,
+                lines,
+                body,
+                EventMetadata(
+                    correlation_id=correlation.correlation_id.get(),
+                    actor=f"user:{user_id}" if user_id else "guest",
+                    idempotency_key=key,
+                ),
+                guest,
             )
+            admitted = self._admit(request)
+            if isinstance(admitted, Ticket):
+                with admitted:
+                    return self._batches.submit(request)
         except (
             EmptyCart,
             NotOrderable,
@@ -184,9 +162,26 @@ class Checkout:
             if lines and (order_id := _order_of_cart(self._primary, cart.cart_id)) is not None:
                 raise CartAlreadyOrdered(order_id) from None
             raise
-        return placed
+        if isinstance(admitted, Refused):  # the screening looked for all of the above already
+            raise admitted.reason
+        return admitted
 
-    def _place_batch(self, requests: Sequence[_Request]) -> list[Placed | Exception]:
+    def _admit(self, request: CheckoutRequest) -> Ticket | Placed | Refused:
+        """A place on the transaction path, or the screening's answer. A buyer whose SKUs
+        are believed short is screened (a fresh read) before anything else; one let through
+        waits for a place, and is screened again if the SKU runs short meanwhile."""
+        for _ in range(_SCREENINGS):
+            if self._admission.short(request.lines):
+                verdict = self._screening.screen(request)
+                if verdict is not None:
+                    return verdict
+            entered = self._admission.enter(request.lines)
+            if isinstance(entered, Ticket):
+                return entered
+        # Stock moving both ways under us every time: the transaction decides.
+        return self._admission.take(request.lines)
+
+    def _place_batch(self, requests: Sequence[CheckoutRequest]) -> list[Placed | Exception]:
         """Place each request or refuse it on its own, all in one unit of work; then empty
         the carts of the orders placed."""
         now = utc_now()
@@ -203,13 +198,15 @@ class Checkout:
                 if draft.order_id in booked.refused:
                     outcomes[draft.index] = stock.InsufficientStock(booked.refused[draft.order_id])
             accepted = [d for d in drafts if d.order_id not in booked.refused]
-            if not accepted:
-                return outcomes
-            _record(uow, requests, accepted, now, outcomes)
-        self._empty_carts(requests, accepted)
+            if accepted:
+                _record(uow, requests, accepted, now, outcomes)
+        # Committed: the locked rows' figures are what admission and screening go by next.
+        self._admission.learn(booked.levels.values())
+        if accepted:
+            self._empty_carts(requests, accepted)
         return outcomes
 
-    def _empty_carts(self, requests: Sequence[_Request], accepted: Sequence[_Draft]) -> None:
+    def _empty_carts(self, requests: Sequence[CheckoutRequest], accepted: Sequence[_Draft]) -> None:
         """After the commit, every cart of the batch at once: one round trip (Redis) or one
         turn of the cart file's single writer (embedded), not one each. If this fails, or
         the process dies first, the log's `OrderedCartsProjection` does it."""
@@ -227,7 +224,7 @@ class Checkout:
 
 def _drafts(
     connection: Any,
-    requests: Sequence[_Request],
+    requests: Sequence[CheckoutRequest],
     hold_until: datetime,
     outcomes: list[Placed | Exception],
     media_url: MediaUrl,
@@ -239,23 +236,17 @@ def _drafts(
     offers = pricing.offers(connection, {sku for r in requests for sku in r.lines}, media_url)
     drafts: list[_Draft] = []
     for i, request in enumerate(requests):
-        answered = earlier.get((request.scope, request.key))
-        if answered is not None:
-            outcomes[i] = _replayed(answered, request.fingerprint)
-            continue
-        if request.cart_id in ordered:
-            outcomes[i] = CartAlreadyOrdered(ordered[request.cart_id])
-            continue
-        try:
+        answer = settled(request, earlier, ordered, offers)
+        if answer is None:
             drafts.append(_draft(i, request, offers, hold_until))
-        except (NotOrderable, TooLarge) as refusal:
-            outcomes[i] = refusal
+        else:
+            outcomes[i] = answer
     return drafts
 
 
 def _record(
     uow: UnitOfWork,
-    requests: Sequence[_Request],
+    requests: Sequence[CheckoutRequest],
     accepted: Sequence[_Draft],
     now: datetime,
     outcomes: list[Placed | Exception],
@@ -298,7 +289,7 @@ def _record(
 
 
 def _guest_rows(
-    requests: Sequence[_Request], accepted: Sequence[_Draft], now: datetime
+    requests: Sequence[CheckoutRequest], accepted: Sequence[_Draft], now: datetime
 ) -> list[dict[str, Any]]:
     rows = []
     for draft in accepted:
@@ -340,13 +331,10 @@ class _Draft:
 
 
 def _draft(
-    index: int, request: _Request, offers: Mapping[str, Offer], hold_until: datetime
+    index: int, request: CheckoutRequest, offers: Mapping[str, Offer], hold_until: datetime
 ) -> _Draft:
-    """The request as an order priced from the catalog; refuse what cannot be sold."""
+    """The request as an order priced from the catalog (`settled` has found it sellable)."""
     lines = request.lines
-    refused = sorted(s for s in lines if s not in offers or not offers[s].active)
-    if refused:
-        raise NotOrderable(refused)
     items = [
         OrderItem(
             sku=sku,
@@ -372,15 +360,7 @@ def _draft(
         cart=(request.cart_owner, request.cart_id),
         guest=(request.guest.email, request.guest.access_key_hash) if request.guest else None,
     )
-    if (total := Decimal(placed.data["total"])) >= MAX_TOTAL:
-        raise TooLarge(total)
     return _Draft(index, order_id, items, placed, request.metadata)
-
-
-def _replayed(row: Any, fingerprint: str) -> Placed | Exception:
-    if row.request_hash != fingerprint:
-        return KeyReused()
-    return Placed(row.status_code, dict(row.response), replayed=True)
 
 
 def _order_of_cart(primary: Engine, cart_id: str) -> str | None:
@@ -391,7 +371,7 @@ def _earlier_answer(primary: Engine, user_id: str, key: str, fingerprint: str) -
     row = sql_checkout.earlier_answer(primary, user_id, key)
     if row is None:
         return None
-    outcome = _replayed(row, fingerprint)
+    outcome = replayed(row, fingerprint)
     if isinstance(outcome, Exception):
         raise outcome
     return outcome

@@ -12,7 +12,7 @@ import hmac
 import secrets
 
 from polyshop.accounts.domain import AccountError, normalize_email
-from polyshop.orders.checkout import Guest
+from polyshop.orders.checkout_request import Guest
 from polyshop.orders.domain import Order
 from polyshop.orders.errors import InvalidEmail
 

@@ -34,7 +34,8 @@ from polyshop.orders import (
 )
 from polyshop.orders.admin_listing import AdminOrderFilter, Cursor, OrdersPage
 from polyshop.orders.audit import Audit
-from polyshop.orders.checkout import Checkout, Placed
+from polyshop.orders.checkout import Checkout
+from polyshop.orders.checkout_request import Placed
 from polyshop.orders.domain import Order
 from polyshop.orders.errors import (
     InvalidAddress,
