@@ -13,6 +13,7 @@ from polyshop import __version__
 from polyshop.api.graphql import router as graphql_router
 from polyshop.api.graphql.response_cache import CachedGraphQLAnswers
 from polyshop.api.rest import domain_errors, openapi, problems
+from polyshop.api.rest.checkout_queue import CheckoutQueue
 from polyshop.api.rest.media_files import MediaFiles
 from polyshop.api.rest.metrics import ProjectionLagCollector, SignalCollector
 from polyshop.api.rest.middleware import HttpMetrics, RequestContextMiddleware
@@ -37,7 +38,7 @@ from polyshop.api.web.admin import access as admin_access
 from polyshop.api.web.admin import pages as admin_pages
 from polyshop.api.web.admin import router as admin_router
 from polyshop.api.web.admin import uploads as admin_uploads
-from polyshop.api.web.storefront import catalog_view
+from polyshop.api.web.storefront import catalog_view, checkout_pages
 from polyshop.api.web.storefront import forms as storefront_forms
 from polyshop.api.web.storefront import not_found as storefront_errors
 from polyshop.api.web.storefront import pages as storefront
@@ -130,6 +131,11 @@ def _middleware(app: FastAPI, container: Container, registry: CollectorRegistry)
     app.add_middleware(CachedStorefrontPages, storefront=app.state.storefront)
     app.add_middleware(MediaFiles, media=container.media)
     app.add_middleware(TextGuard)  # ahead of the page caches: a refused URL is never served
+    app.add_middleware(
+        CheckoutQueue,
+        limit=container.settings.checkout_concurrency,
+        paths=(orders.PLACE_PATH, checkout_pages.PLACE_PATH),
+    )
     app.add_middleware(  # added last: the outermost, so it sees every request
         RequestContextMiddleware,
         max_body_bytes=container.settings.max_body_bytes,

@@ -72,7 +72,11 @@ def review(request: Request, form: FormDep) -> Response:
     return _step(request, visitor, cart, "review", values=values, email=email, key=uuid.uuid4().hex)
 
 
-@router.post("/checkout/place")
+#: Where the review page's form places the order (queued like the API's, `CheckoutQueue`).
+PLACE_PATH = "/checkout/place"
+
+
+@router.post(PLACE_PATH)
 def place(request: Request, form: FormDep) -> Response:
     storefront = storefront_of(request)
     visitor = storefront.visitor(request)
