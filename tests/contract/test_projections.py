@@ -445,3 +445,31 @@ def test_embedded_a_read_model_in_the_sqlite_file_is_rebuilt_in_this_process(
     assert (
         sum(s.event_count for s in list_stream_summaries(container.machinery.read_engine)[0]) == 300
     )
+
+
+def test_a_worker_outlives_a_store_that_gives_it_no_connection_in_time(container: Container):
+    """A pool timeout (the embedded store's one writer held by other rebuilds at start-up)
+    or any other surprise outside a handler is retried; it once ended the worker's thread,
+    leaving its read model "rebuilding" for good."""
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+    projection = Tally()
+    position = append_many(container, 5)
+    projections = runner(container, projection)
+    policy: Any = projections._policy
+    surprises: list[Exception] = [PoolTimeout("QueuePool limit reached"), RuntimeError("surprise")]
+    ensure_current = policy.ensure_current
+
+    def flaky(checked: Any) -> None:
+        if surprises:
+            raise surprises.pop(0)
+        ensure_current(checked)
+
+    policy.ensure_current = flaky
+    projections.start()
+    try:
+        assert projections.wait_for("tally", position, timeout=10)
+    finally:
+        projections.stop()
+    assert surprises == []
+    assert tally(container) == {"E": 5}

@@ -19,6 +19,7 @@ from datetime import datetime
 
 import structlog
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from polyshop.eventstore.projections.batches import Batches, Fetched
 from polyshop.eventstore.projections.checkpoints import Checkpoints, ProjectionFailed
@@ -183,12 +184,19 @@ class ProjectionRunner:
                     error=failure.error,
                 )
                 self._stopping.wait()  # stay stopped until the process stops; status shows why
-            except (OperationalError, DBAPIError, ReadModelUnavailable) as exc:
+            except (OperationalError, DBAPIError, PoolTimeout, ReadModelUnavailable) as exc:
+                # PoolTimeout: no connection within the pool's timeout, e.g. the embedded
+                # store's one writer held by rebuilds of several read models at start-up.
                 log.warning(
                     "projection store unavailable; retrying",
                     projection=projection.name,
                     error=str(exc).splitlines()[0],
                 )
+                self._stopping.wait(self._lease_retry)
+            except Exception:
+                # Anything else would end this worker's thread, and with it the read model,
+                # for good: "rebuilding" or "catching up" forever. Log it and try again.
+                log.exception("projection worker failed; retrying", projection=projection.name)
                 self._stopping.wait(self._lease_retry)
             finally:
                 lease.release()
