@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, MetaData, Select, func, literal, select, union_all
 
 from polyshop.catalog import domain
-from polyshop.catalog.documents import brand_key, define_document_tables
+from polyshop.catalog.document_tables import brand_key, define_document_tables
 from polyshop.catalog.queries import documents_by_id
 
 _, listing_view, skus_view = define_document_tables(MetaData(), "")

@@ -3,43 +3,33 @@
 Browse and product pages read only this table (through indexes on the filter and sort
 columns); the document is what the API returns, so a page is one indexed read. Catalog
 events shape the document; inventory events carry each SKU's resulting availability.
+The tables themselves, and the listing rows a document becomes, are in `document_tables`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import (
-    BigInteger,
-    Boolean,
-    Column,
-    Connection,
-    DateTime,
-    Index,
-    MetaData,
-    String,
-    Table,
-    inspect,
-    select,
-)
+from sqlalchemy import Connection, MetaData, Table, inspect, select
 
 from polyshop.catalog import domain, image_documents, images, slugs
+from polyshop.catalog.document_tables import (
+    DOCUMENTS,
+    LISTING,
+    SKUS,
+    define_document_tables,
+    listing_rows,
+)
 from polyshop.catalog.images import MediaUrl, media_path
 from polyshop.eventstore.events import RecordedEvent
 from polyshop.eventstore.projections.sql_tables import (
-    AFTER_BULK,
     SqlTableProjection,
     bulk_insert,
     bulk_upsert,
 )
-from polyshop.eventstore.schema import Json
 from polyshop.inventory import stock as inventory
-from polyshop.values.money import to_cents
-
-DOCUMENTS, LISTING, SKUS = ("product_documents", "product_listing", "product_skus")
 
 CATALOG_EVENTS = {
     domain.PRODUCT_CREATED,
@@ -55,78 +45,6 @@ STOCK_EVENTS = {
     inventory.RESERVATION_COMMITTED,
     inventory.RESERVATION_RELEASED,
 }
-
-
-def define_document_tables(metadata: MetaData, suffix: str) -> list[Table]:
-    """The wide documents (read by id), the narrow listing (filtered and sorted), SKU owners.
-
-    Keeping the JSON out of the listing keeps its rows small, so a filtered, sorted page
-    walks an index over ~100-byte rows and only then fetches the few documents it shows.
-    """
-    documents = Table(
-        f"{DOCUMENTS}{suffix}",
-        metadata,
-        Column("product_id", String(36), primary_key=True),
-        Column("document", Json, nullable=False),
-        # Kept out of the public document: what the shop has sold is its own business.
-        Column("units_ordered", BigInteger, nullable=False),
-    )
-    listing = Table(
-        f"{LISTING}{suffix}",
-        metadata,
-        # One row per product and per category it is in (itself and every ancestor, and ''
-        # for the whole catalog), so any category filter is an equality and each sort an
-        # ordered index scan that stops after the page.
-        Column("category_prefix", String(301), primary_key=True),
-        Column("product_id", String(36), primary_key=True),
-        Column("category", String(300), nullable=False),
-        Column("name", String(200), nullable=False),
-        Column("brand", String(100), nullable=False),
-        # What the brand filter compares (`brand_key`); lower case may be longer.
-        Column("brand_key", String(400), nullable=False),
-        Column("status", String(20), nullable=False),
-        Column("price_min_cents", BigInteger, nullable=False),
-        Column("price_max_cents", BigInteger, nullable=False),
-        Column("in_stock", Boolean, nullable=False),
-        Column("created_at", DateTime(timezone=True), nullable=False),
-        Column("units_ordered", BigInteger, nullable=False),
-        # The storefront slug of the name (`slugs.slug`, which SQL cannot compute: accents),
-        # so `product(slug:)` is one indexed lookup rather than a scan of the names.
-        Column("slug", String(slugs.MAX_SLUG), nullable=False),
-    )
-    _index_listing(listing)
-    skus = Table(
-        f"{SKUS}{suffix}",
-        metadata,
-        Column("sku", String(64), primary_key=True),
-        Column("product_id", String(36), nullable=False),
-    )
-    return [documents, listing, skus]
-
-
-def _index_listing(listing: Table) -> None:
-    """One index per sort. Each also carries the columns the other filters test, so a page
-    is an index-only walk that checks them on the way and stops once the page is full."""
-    checked = ("price_min_cents", "price_max_cents", "in_stock")
-    for label, columns in (
-        ("price", ("category_prefix", "status", "price_min_cents", "product_id", *checked[1:])),
-        ("newest", ("category_prefix", "status", "created_at", "product_id", *checked)),
-        ("name", ("category_prefix", "status", "name", "product_id", *checked)),
-        (
-            "popular",
-            ("category_prefix", "status", "units_ordered", "created_at", "product_id", *checked),
-        ),
-        ("brand", ("category_prefix", "status", "brand_key", *checked, "created_at")),
-        # For counting: an in-stock filter, then a price cap, are ranges of this one.
-        ("stock", ("category_prefix", "status", "in_stock", "price_min_cents", "price_max_cents")),
-        ("product", ("product_id",)),  # what `apply` finds a product's rows by
-        ("slug", ("category_prefix", "slug", "status", "created_at", "product_id")),
-    ):
-        Index(
-            f"{listing.name}_by_{label}",
-            *(listing.c[c] for c in columns),
-            info={AFTER_BULK: label != "product"},
-        )
 
 
 class ProductDocumentProjection(SqlTableProjection):
@@ -172,7 +90,7 @@ class ProductDocumentProjection(SqlTableProjection):
             bulk_insert(
                 connection,
                 listing,
-                [row for d in docs.values() for row in _listing_rows(d, units.get(d["id"], 0))],
+                [row for d in docs.values() for row in listing_rows(d, units.get(d["id"], 0))],
             )
         bulk_upsert(
             connection,
@@ -384,33 +302,3 @@ def _set_available(doc: dict[str, Any], sku: str, available: int) -> None:
     for variant in doc["variants"]:
         if variant["sku"] == sku:
             variant["available"] = available
-
-
-def brand_key(brand: str) -> str:
-    """What brand filters compare: brands match in any letter case, as categories do
-    (those are stored lower-case; a brand keeps its display name for pages and facets)."""
-    return brand.lower()
-
-
-def category_prefixes(category: str) -> list[str]:
-    """'' (everything), then 'a/', 'a/b/', ... down to the category itself."""
-    segments = category.split("/")
-    return ["", *("/".join(segments[: i + 1]) + "/" for i in range(len(segments)))]
-
-
-def _listing_rows(doc: dict[str, Any], units_ordered: int) -> list[dict[str, Any]]:
-    common = {
-        "product_id": doc["id"],
-        "category": doc["category"],
-        "name": doc["name"],
-        "brand": doc["brand"],
-        "brand_key": brand_key(doc["brand"]),
-        "status": doc["status"],
-        "price_min_cents": to_cents(Decimal(doc["price_min"])),
-        "price_max_cents": to_cents(Decimal(doc["price_max"])),
-        "in_stock": doc["in_stock"],
-        "created_at": datetime.fromisoformat(doc["created_at"]),
-        "units_ordered": units_ordered,
-        "slug": slugs.slug(doc["name"]),
-    }
-    return [{"category_prefix": p, **common} for p in category_prefixes(doc["category"])]

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 from sqlalchemy import ColumnElement, Connection, Engine, MetaData, case, func, select
 
 from polyshop.catalog import domain
-from polyshop.catalog.documents import brand_key, define_document_tables
+from polyshop.catalog.document_tables import brand_key, define_document_tables
 from polyshop.values.money import to_cents
 
 T = TypeVar("T")
