@@ -96,18 +96,24 @@ class Admission:
         with self._changed:
             return self._short(lines)
 
-    def enter(self, lines: Mapping[str, int]) -> Ticket | list[str]:
-        """Wait for a place for `lines`: a ticket, or the SKUs believed short meanwhile."""
-        return self._enter(lines, heed_short=True)
+    def deadline(self) -> float:
+        """When a buyer arriving now stops waiting, whatever happens (`time.monotonic`):
+        one bound for all of a buyer's waits, however often they are screened between."""
+        return time.monotonic() + self._max_wait
 
-    def take(self, lines: Mapping[str, int]) -> Ticket:
+    def enter(self, lines: Mapping[str, int], deadline: float) -> Ticket | list[str]:
+        """Wait for a place for `lines`: a ticket, or the SKUs believed short meanwhile."""
+        return self._enter(lines, deadline, heed_short=True)
+
+    def take(self, lines: Mapping[str, int], deadline: float) -> Ticket:
         """Wait for a place for `lines` whatever their SKUs are believed to have."""
-        entered = self._enter(lines, heed_short=False)
+        entered = self._enter(lines, deadline, heed_short=False)
         assert isinstance(entered, Ticket)
         return entered
 
-    def _enter(self, lines: Mapping[str, int], *, heed_short: bool) -> Ticket | list[str]:
-        deadline = time.monotonic() + self._max_wait
+    def _enter(
+        self, lines: Mapping[str, int], deadline: float, *, heed_short: bool
+    ) -> Ticket | list[str]:
         waiting = _Waiting(lines)
         with self._changed:
             self._queue.append(waiting)

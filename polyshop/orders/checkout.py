@@ -170,16 +170,17 @@ class Checkout:
         """A place on the transaction path, or the screening's answer. A buyer whose SKUs
         are believed short is screened (a fresh read) before anything else; one let through
         waits for a place, and is screened again if the SKU runs short meanwhile."""
+        deadline = self._admission.deadline()
         for _ in range(_SCREENINGS):
             if self._admission.short(request.lines):
                 verdict = self._screening.screen(request)
                 if verdict is not None:
                     return verdict
-            entered = self._admission.enter(request.lines)
+            entered = self._admission.enter(request.lines, deadline)
             if isinstance(entered, Ticket):
                 return entered
         # Stock moving both ways under us every time: the transaction decides.
-        return self._admission.take(request.lines)
+        return self._admission.take(request.lines, deadline)
 
     def _place_batch(self, requests: Sequence[CheckoutRequest]) -> list[Placed | Exception]:
         """Place each request or refuse it on its own, all in one unit of work; then empty

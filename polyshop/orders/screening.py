@@ -64,12 +64,16 @@ class Screening:
     def _round(self, requests: Sequence[CheckoutRequest]) -> list[Verdict]:
         skus = sorted({sku for request in requests for sku in request.lines})
         with self._primary.connect() as connection:
+            # Stock first: on PostgreSQL each statement sees what committed before it began,
+            # so an order whose reservation this read sees is seen by the reads of keys and
+            # carts after it. Read the other way round, a retry could find its own order's
+            # units taken but not yet its answer, and be told "sold out".
+            levels = {level.sku: level for level in stock.levels(connection, skus)}
             earlier = sql_checkout.earlier_answers(
                 connection, [(request.scope, request.key) for request in requests]
             )
             ordered = sql_checkout.orders_of_carts(connection, [r.cart_id for r in requests])
             offers = pricing.offers(connection, skus, self._media_url)
-            levels = {level.sku: level for level in stock.levels(connection, skus)}
         self._learn(levels.values())
         return [
             _verdict(request, settled(request, earlier, ordered, offers), levels)

@@ -17,15 +17,17 @@ def level(sku: str, available: int, version: int) -> StockLevel:
 
 def test_at_most_per_sku_buyers_of_a_sku_are_in_at_once():
     admission = Admission(3)
-    tickets = [admission.enter({"A": 1}) for _ in range(3)]
+    tickets = [admission.enter({"A": 1}, admission.deadline()) for _ in range(3)]
     assert all(isinstance(t, Ticket) for t in tickets)
     assert admission.in_flight("A") == 3
     entered: list[object] = []
-    waiter = threading.Thread(target=lambda: entered.append(admission.enter({"A": 1})))
+    waiter = threading.Thread(
+        target=lambda: entered.append(admission.enter({"A": 1}, admission.deadline()))
+    )
     waiter.start()
     time.sleep(0.2)
     assert entered == []  # waiting for a place
-    other = admission.enter({"B": 1})  # another SKU is not held up
+    other = admission.enter({"B": 1}, admission.deadline())  # another SKU is not held up
     assert isinstance(other, Ticket)
     tickets[0].leave()  # type: ignore[union-attr]
     waiter.join(2)
@@ -36,11 +38,16 @@ def test_at_most_per_sku_buyers_of_a_sku_are_in_at_once():
 def test_buyers_get_in_no_further_than_the_units_known_available():
     admission = Admission(64)
     admission.learn([level("A", 2, version=5)])
-    first, second = admission.enter({"A": 1}), admission.enter({"A": 1})
+    first, second = (
+        admission.enter({"A": 1}, admission.deadline()),
+        admission.enter({"A": 1}, admission.deadline()),
+    )
     assert isinstance(first, Ticket)
     assert isinstance(second, Ticket)
     answers: list[object] = []
-    waiter = threading.Thread(target=lambda: answers.append(admission.enter({"A": 1})))
+    waiter = threading.Thread(
+        target=lambda: answers.append(admission.enter({"A": 1}, admission.deadline()))
+    )
     waiter.start()
     time.sleep(0.2)
     assert answers == []  # two units, both in flight
@@ -62,13 +69,13 @@ def test_an_older_version_never_overwrites_a_newer_one():
 
 def test_waiters_of_a_sku_get_in_in_the_order_they_came():
     admission = Admission(1)
-    held = admission.enter({"A": 1})
+    held = admission.enter({"A": 1}, admission.deadline())
     assert isinstance(held, Ticket)
     order: list[int] = []
     lock = threading.Lock()
 
     def buyer(n: int) -> None:
-        ticket = admission.enter({"A": 1})
+        ticket = admission.enter({"A": 1}, admission.deadline())
         assert isinstance(ticket, Ticket)
         with lock:
             order.append(n)
@@ -89,9 +96,9 @@ def test_waiters_of_a_sku_get_in_in_the_order_they_came():
 
 def test_a_wait_is_bounded_whatever_holds_the_places():
     admission = Admission(1, max_wait=0.3)
-    admission.enter({"A": 1})  # never leaves
+    admission.enter({"A": 1}, admission.deadline())  # never leaves
     started = time.monotonic()
-    late = admission.enter({"A": 1})
+    late = admission.enter({"A": 1}, admission.deadline())
     assert isinstance(late, Ticket)  # the transaction decides for it
     assert 0.25 < time.monotonic() - started < 2
 
@@ -99,8 +106,8 @@ def test_a_wait_is_bounded_whatever_holds_the_places():
 def test_take_ignores_what_the_sku_is_believed_to_have():
     admission = Admission(2)
     admission.learn([level("A", 0, version=3)])
-    assert admission.enter({"A": 1}) == ["A"]
-    ticket = admission.take({"A": 1})
+    assert admission.enter({"A": 1}, admission.deadline()) == ["A"]
+    ticket = admission.take({"A": 1}, admission.deadline())
     assert admission.in_flight("A") == 1
     with ticket:
         pass
