@@ -70,6 +70,23 @@ class OrderHistoryProjection(SqlTableProjection):
             daily_sales.define_table(metadata, suffix),
         ]
 
+    def adapt_older(self, generation: int, version: int, connection: Any) -> None:
+        """Until the rebuild swaps in, an older generation has no per-day roll-up: stand one
+        in, grouped from its history rows (as the dashboard asked before version 5)."""
+        if version >= 5:
+            return
+        history = self.tables(generation)[VIEW].name
+        dialect = connection.dialect.name
+        day = (
+            "(placed_at AT TIME ZONE 'UTC')::date" if dialect == "postgresql" else "date(placed_at)"
+        )
+        connection.exec_driver_sql(f"DROP VIEW IF EXISTS {daily_sales.VIEW}")
+        connection.exec_driver_sql(
+            f"CREATE VIEW {daily_sales.VIEW} AS SELECT {day} AS day, status, currency, "
+            f"count(*) AS orders, sum(total_cents) AS total_cents FROM {history} "
+            f"GROUP BY {day}, status, currency"
+        )
+
     def apply(self, events: Sequence[RecordedEvent], generation: int, connection: Any) -> None:
         tables = self.tables(generation)
         target = tables[VIEW]

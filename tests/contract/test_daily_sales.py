@@ -86,8 +86,8 @@ def rolled_up(container: Container, projection: OrderHistoryProjection) -> set[t
     return {tuple(row) for row in rows}
 
 
-def test_the_roll_up_equals_a_recount_day_by_day_through_the_lifecycle(container: Container):
-    projection = OrderHistoryProjection()
+def lifecycle() -> tuple[list[RecordedEvent], list[RecordedEvent]]:
+    """Four orders over two UTC days, then paid, shipped, cancelled and refunded."""
     log = Log()
     tuesday = MONDAY + timedelta(hours=1)  # 00:30 UTC the next day
     first = [
@@ -110,6 +110,13 @@ def test_the_roll_up_equals_a_recount_day_by_day_through_the_lifecycle(container
             later,
         ),
     ]
+    return first, second
+
+
+def test_the_roll_up_equals_a_recount_day_by_day_through_the_lifecycle(container: Container):
+    projection = OrderHistoryProjection()
+    tuesday = MONDAY + timedelta(hours=1)
+    first, second = lifecycle()
     engine = container.machinery.store.write_engine
     with engine.begin() as connection:
         projection.setup(GENERATION, connection)
@@ -140,3 +147,26 @@ def test_the_roll_up_equals_a_recount_day_by_day_through_the_lifecycle(container
         ).orders
         == 0
     )
+
+
+def test_an_older_history_serves_the_dashboard_until_its_rebuild_swaps_in(container: Container):
+    """Version 4 had no roll-up: the dashboard's figures come from its rows meanwhile."""
+    projection = OrderHistoryProjection()
+    first, second = lifecycle()
+    engine = container.machinery.store.write_engine
+    with engine.begin() as connection:
+        projection.setup(GENERATION, connection)
+        projection.apply(first + second, GENERATION, connection)
+        projection.activate(GENERATION, connection)
+        # As version 4 left it: history rows, no roll-up table and no view of one.
+        connection.exec_driver_sql(f"DROP VIEW {daily_sales.VIEW}")
+        projection.tables(GENERATION)[daily_sales.VIEW].drop(connection)
+        projection.adapt_older(GENERATION, 4, connection)
+
+    monday: date = MONDAY.date()
+    sales = container.orders.sales_on(ADMIN, monday, monday)
+    assert (sales.orders, sales.paid_orders, sales.revenue) == (2, 2, {"USD": Decimal("61.00")})
+    tuesday = container.orders.sales_on(
+        ADMIN, monday + timedelta(days=1), monday + timedelta(days=1)
+    )
+    assert (tuesday.orders, tuesday.paid_orders, tuesday.revenue) == (2, 0, {})
