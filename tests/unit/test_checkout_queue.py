@@ -31,7 +31,7 @@ def request(name: str, method: str = "POST", path: str = "/api/v1/orders") -> di
 
 
 async def nothing() -> dict[str, Any]:
-    return {}
+    return {"type": "http.request", "body": b"{}", "more_body": False}
 
 
 async def ignore(_: Any) -> None:
@@ -64,3 +64,26 @@ def test_checkouts_beyond_the_limit_wait_their_turn_in_arrival_order():
     checkouts = [name for name in shop.entered if name.startswith("b")]
     assert checkouts == ["b0", "b1", "b2", "b3", "b4", "b5"]
     assert shop.most == 4  # two checkouts and the two requests that never queue
+
+
+def test_a_body_trickling_in_holds_no_place():
+    async def scenario() -> Shop:
+        shop = Shop()
+        door = CheckoutQueue(shop, limit=1, paths=["/api/v1/orders"])
+        never = asyncio.Event()
+
+        async def trickle() -> dict[str, Any]:
+            await never.wait()  # the rest of the body never comes
+            return {"type": "http.disconnect"}
+
+        slow = asyncio.create_task(door(request("slow"), trickle, ignore))
+        await asyncio.sleep(0.01)
+        buyer = asyncio.create_task(door(request("buyer"), nothing, ignore))
+        await asyncio.sleep(0.05)
+        assert shop.entered == ["buyer"]
+        shop.release.set()
+        await buyer
+        slow.cancel()
+        return shop
+
+    assert asyncio.run(scenario()).most == 1
