@@ -41,6 +41,9 @@ __all__ = ["BULK_AFTER", "ProjectionFailed", "ProjectionRunner"]
 
 log = structlog.get_logger(__name__)
 
+#: Seconds a worker waits at most before retrying after an unexpected error.
+_MAX_BACKOFF = 30.0
+
 
 class ProjectionRunner:
     """Keeps every read model of the shop up to date with the event log, in this process.
@@ -169,6 +172,7 @@ class ProjectionRunner:
             lease.release()  # also drops a standby's connection, held or not
 
     def _hold_and_follow(self, projection: Projection, lease: Lease) -> None:
+        failures, last_error = 0, None
         while not self._stopping.is_set():
             if not lease.acquire():
                 self._stopping.wait(self._lease_retry)
@@ -193,11 +197,18 @@ class ProjectionRunner:
                     error=str(exc).splitlines()[0],
                 )
                 self._stopping.wait(self._lease_retry)
-            except Exception:
+            except Exception as exc:
                 # Anything else would end this worker's thread, and with it the read model,
-                # for good: "rebuilding" or "catching up" forever. Log it and try again.
-                log.exception("projection worker failed; retrying", projection=projection.name)
-                self._stopping.wait(self._lease_retry)
+                # for good: "rebuilding" or "catching up" forever. Try again, backing off;
+                # the traceback is logged once per distinct error, not every retry.
+                failures += 1
+                error = f"{type(exc).__name__}: {exc}"
+                if error != last_error:
+                    log.exception("projection worker failed; retrying", projection=projection.name)
+                    last_error = error
+                self._stopping.wait(min(self._lease_retry * 2 ** min(failures, 10), _MAX_BACKOFF))
+            else:
+                failures, last_error = 0, None
             finally:
                 lease.release()
 
