@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -59,7 +59,8 @@ class StockLevel:
     on_hand: int
     reserved: int
     #: The SKU's inventory stream version these figures are at (0: not read with them).
-    version: int = 0
+    #: Not part of equality: two readings of the same figures are the same level.
+    version: int = field(default=0, compare=False)
 
     @property
     def available(self) -> int:
