@@ -133,11 +133,7 @@ class Checkout:
                 fingerprint,
                 lines,
                 body,
-                EventMetadata(
-                    correlation_id=correlation.correlation_id.get(),
-                    actor=f"user:{user_id}" if user_id else "guest",
-                    idempotency_key=key,
-                ),
+                _metadata(user_id, key),
                 guest,
             )
             admitted = self._admit(request)
@@ -221,6 +217,15 @@ class Checkout:
             self._carts.consume(consumed)
         except Exception as exc:  # the orders stand; the log empties their carts
             log.warning("carts not emptied after orders", carts=len(consumed), error=str(exc))
+
+
+def _metadata(user_id: str, key: str) -> EventMetadata:
+    """The placing request's correlation, actor and key, for every event the order writes."""
+    return EventMetadata(
+        correlation_id=correlation.correlation_id.get(),
+        actor=f"user:{user_id}" if user_id else "guest",
+        idempotency_key=key,
+    )
 
 
 def _drafts(
