@@ -16,6 +16,7 @@ from polyshop.catalog.domain import ProductDraft, Variant
 from polyshop.container import Container
 from polyshop.inventory import stock
 from polyshop.inventory.stock import InsufficientStock
+from polyshop.orders.checkout import Checkout
 from tests.e2e.shoppers import ORDER_BODY as BODY
 
 
@@ -31,45 +32,51 @@ def product(container: Container, units: dict[str, int]) -> str:
     return commands.create_product(container.machinery.store, draft, units).product_id
 
 
-def race(
-    container: Container, carts: list[list[str]], product_id: str
-) -> tuple[list[str], list[list[str]], list[BaseException]]:
-    """One buyer per cart, all released at once; returns orders, refusals, other errors."""
+def buyers(container: Container, product_id: str, carts: list[list[str]]) -> list[str]:
+    """One new user per cart, holding one unit of each of its SKUs."""
     users = [str(uuid.uuid4()) for _ in carts]
     for user, skus in zip(users, carts, strict=True):
         for sku in skus:
             container.carts.store.add(
                 f"user:{user}", CartLine(sku, product_id, 1, 19900, time.time()), 99, 250
             )
+    return users
+
+
+def buy_at_once(checkout: Checkout, users: list[str]) -> tuple[list[str], list[BaseException]]:
+    """Every user's checkout, all released at one barrier: the orders and the refusals."""
     barrier = threading.Barrier(len(users))
-    orders: list[str] = []
-    refused: list[list[str]] = []
-    errors: list[BaseException] = []
+    placed: list[str] = []
+    refused: list[BaseException] = []
     lock = threading.Lock()
 
     def buy(user: str) -> None:
         barrier.wait()
         try:
-            placed = container.checkout.place(
-                user_id=user,
-                cart_owner=f"user:{user}",
-                key=f"flash-{user}",
-                body=BODY,
+            answer = checkout.place(
+                user_id=user, cart_owner=f"user:{user}", key=f"flash-{user}", body=BODY
             )
             with lock:
-                orders.append(placed.response["order_id"])
-        except InsufficientStock as exc:
-            with lock:
-                refused.append(exc.skus)
+                placed.append(answer.response["order_id"])
         except BaseException as exc:
             with lock:
-                errors.append(exc)
+                refused.append(exc)
 
     threads = [threading.Thread(target=buy, args=(user,)) for user in users]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(120)
+    return placed, refused
+
+
+def race(
+    container: Container, carts: list[list[str]], product_id: str
+) -> tuple[list[str], list[list[str]], list[BaseException]]:
+    """One buyer per cart, all released at once; returns orders, refusals, other errors."""
+    orders, refusals = buy_at_once(container.checkout, buyers(container, product_id, carts))
+    refused = [r.skus for r in refusals if isinstance(r, InsufficientStock)]
+    errors = [r for r in refusals if not isinstance(r, InsufficientStock)]
     return orders, refused, errors
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -15,12 +14,10 @@ from typing import Any
 import pytest
 
 from polyshop.accounts.domain import Viewer
-from polyshop.cart.domain import CartLine
 from polyshop.container import Container
 from polyshop.inventory.stock import InsufficientStock
-from polyshop.orders.checkout import Checkout
-from tests.contract.test_flash_sale import available, product, race
-from tests.e2e.shoppers import ORDER_BODY as BODY
+from tests.contract import test_flash_sale as flash_sale
+from tests.contract.test_flash_sale import available, buy_at_once, product, race
 
 OPERATOR = Viewer(user_id=None, is_admin=True)
 
@@ -45,38 +42,7 @@ def counted_transactions(container: Container) -> Iterator[list[int]]:
 
 def buyers(container: Container, product_id: str, sku: str, count: int) -> list[str]:
     """`count` users with one unit of `sku` each in their carts."""
-    users = [str(uuid.uuid4()) for _ in range(count)]
-    for user in users:
-        container.carts.store.add(
-            f"user:{user}", CartLine(sku, product_id, 1, 19900, time.time()), 99, 250
-        )
-    return users
-
-
-def buy_at_once(checkout: Checkout, users: list[str]) -> tuple[list[str], list[BaseException]]:
-    barrier = threading.Barrier(len(users))
-    placed: list[str] = []
-    refused: list[BaseException] = []
-    lock = threading.Lock()
-
-    def buy(user: str) -> None:
-        barrier.wait()
-        try:
-            answer = checkout.place(
-                user_id=user, cart_owner=f"user:{user}", key=f"k-{user}", body=BODY
-            )
-            with lock:
-                placed.append(answer.response["order_id"])
-        except BaseException as exc:
-            with lock:
-                refused.append(exc)
-
-    threads = [threading.Thread(target=buy, args=(user,)) for user in users]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    return placed, refused
+    return flash_sale.buyers(container, product_id, [[sku]] * count)
 
 
 def test_buyers_of_a_sold_out_sku_are_refused_without_a_transaction(
