@@ -18,7 +18,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Collection
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from polyshop.api.rest.middleware import read_body
 
 
 class CheckoutQueue:
@@ -35,16 +37,7 @@ class CheckoutQueue:
         if scope["type"] != "http" or scope["method"] != "POST" or scope["path"] not in self._paths:
             await self.app(scope, receive, send)
             return
-        body = await _whole_body(receive)
-        replayed = False
-
-        async def replay() -> Message:
-            nonlocal replayed
-            if replayed:
-                return await receive()  # only a disconnect can come now
-            replayed = True
-            return body
-
+        _, replay = await read_body(receive)
         async with self._turn():
             await self.app(scope, replay, send)
 
@@ -56,15 +49,3 @@ class CheckoutQueue:
                 del self._turns[gone]
             turns = self._turns[loop] = asyncio.Semaphore(self._limit)
         return turns
-
-
-async def _whole_body(receive: Receive) -> Message:
-    """The request's body as one message (or the disconnect that cut it short)."""
-    chunks: list[bytes] = []
-    while True:
-        message = await receive()
-        if message["type"] != "http.request":
-            return message
-        chunks.append(message.get("body", b""))
-        if not message.get("more_body", False):
-            return {"type": "http.request", "body": b"".join(chunks), "more_body": False}

@@ -205,3 +205,25 @@ async def _too_large(send: Send, limit: int, request_id: str) -> None:
         body,
         ((b"x-request-id", request_id.encode()), (b"connection", b"close")),
     )
+
+
+async def read_body(receive: Receive) -> tuple[bytes, Receive]:
+    """The whole body, and a receive that hands it to the app as the one message it was
+    (then whatever the client sends next, such as a disconnect)."""
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":  # gone before the end: let the app see it
+            pending: list[Message] = [message]
+            break
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            pending = []
+            break
+    body = b"".join(chunks)
+    queue: list[Message] = [{"type": "http.request", "body": body, "more_body": False}, *pending]
+
+    async def replay() -> Message:
+        return queue.pop(0) if queue else await receive()
+
+    return body, replay

@@ -25,9 +25,9 @@ from urllib.parse import unquote_to_bytes
 
 import orjson
 from fastapi.routing import iter_route_contexts
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
-from polyshop.api.rest.middleware import send_response
+from polyshop.api.rest.middleware import read_body, send_response
 from polyshop.api.rest.problems import PROBLEM_JSON, clip, problem_body
 
 # In a JSON text, the escapes that may spell a lone surrogate or a NUL (a `\\u` after an
@@ -205,33 +205,11 @@ class TextGuard:
         if kind is None:
             await self.app(scope, receive, send)
             return
-        body, replay = await _read_body(receive)
+        body, replay = await read_body(receive)
         if flaws := body_flaws(body) if kind == "json" else list(query_flaws(body)):
             await _refuse(send, flaws)
             return
         await self.app(scope, replay, send)
-
-
-async def _read_body(receive: Receive) -> tuple[bytes, Receive]:
-    """The whole body, and a receive that hands it to the app as the one message it was
-    (then whatever the client sends next, such as a disconnect)."""
-    chunks: list[bytes] = []
-    while True:
-        message = await receive()
-        if message["type"] != "http.request":  # gone before the end: let the app see it
-            pending: list[Message] = [message]
-            break
-        chunks.append(message.get("body", b""))
-        if not message.get("more_body", False):
-            pending = []
-            break
-    body = b"".join(chunks)
-    queue: list[Message] = [{"type": "http.request", "body": body, "more_body": False}, *pending]
-
-    async def replay() -> Message:
-        return queue.pop(0) if queue else await receive()
-
-    return body, replay
 
 
 async def _refuse(send: Send, flaws: list[tuple[str, str]]) -> None:
