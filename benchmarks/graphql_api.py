@@ -31,14 +31,11 @@ import tempfile
 import threading
 import time
 import uuid
-from pathlib import Path
 from typing import Any
 
 import httpx2 as httpx
-from harness import Figures, fresh_settings, percentile, server, wrk, wrk_paths
-from storefront import sample, seed, wait_for_catalog
-
-from polyshop.bootstrap import build
+from harness import Figures, percentile, wrk, wrk_paths
+from storefront import demo_shop
 
 PORT = 8922
 GET_PRODUCT = """query GetProduct($id: ID!) {
@@ -202,18 +199,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--clients", type=int, default=16)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        data_dir = Path(tmp)
-        seeded = seed(data_dir, args.products)
-        container = build(fresh_settings("sqlite", "graphql", data_dir))
-        container.close()  # the server process opens the shop; this only named its settings
-        with server(container, PORT) as base:
-            caught_up = wait_for_catalog(base, args.products)
-            print(f"demo catalog: {args.products:,} products (embedded mode, SQLite)")
-            print(f"seeded in {seeded:.0f} s; the read models caught up {caught_up:.0f} s later")
-            products = sample(base)
-            print_reads(base, products, args.seconds)
-            print_writes(base, products, args.clients, args.seconds)
+    with demo_shop("graphql", args.products, PORT) as (base, products):
+        print_reads(base, products, args.seconds)
+        print_writes(base, products, args.clients, args.seconds)
 
 
 if __name__ == "__main__":

@@ -30,6 +30,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -82,6 +84,22 @@ def sample(base: str, pages: int = 4) -> list[dict[str, Any]]:
         answer = httpx.get(f"{base}/api/v1/products?limit=50&page={page}", timeout=10).json()
         found.extend(answer["products"])
     return found
+
+
+@contextmanager
+def demo_shop(tag: str, products: int, port: int) -> Iterator[tuple[str, list[dict[str, Any]]]]:
+    """A seeded demo catalog served from a temporary folder, its read models caught up:
+    the server's base URL and a sample of its products (the seed's figures printed)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        data_dir = Path(tmp)
+        seeded = seed(data_dir, products)
+        container = build(fresh_settings("sqlite", tag, data_dir))
+        container.close()  # the server process opens the shop; this only named its settings
+        with server(container, port) as base:
+            caught_up = wait_for_catalog(base, products)
+            print(f"demo catalog: {products:,} products (embedded mode, SQLite)")
+            print(f"seeded in {seeded:.0f} s; the read models caught up {caught_up:.0f} s later")
+            yield base, sample(base)
 
 
 def lighthouse_ready() -> Path:
@@ -177,26 +195,17 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--no-lighthouse", action="store_true")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        data_dir = Path(tmp)
-        seeded = seed(data_dir, args.products)
-        container = build(fresh_settings("sqlite", "storefront", data_dir))
-        container.close()  # the server process opens the shop; this only named its settings
-        with server(container, PORT) as base:
-            caught_up = wait_for_catalog(base, args.products)
-            print(f"demo catalog: {args.products:,} products (embedded mode, SQLite)")
-            print(f"seeded in {seeded:.0f} s; the read models caught up {caught_up:.0f} s later")
-            products = sample(base)
-            first = products[0]
-            pages = {
-                "home": "/",
-                "category": category_url(first["category"]),
-                "product": product_url(first["id"], first["name"]),
-                "search": "/search?q=laptop",
-            }
-            if not args.no_lighthouse:
-                print_lighthouse(base, pages)
-            print_load(base, products, args.seconds)
+    with demo_shop("storefront", args.products, PORT) as (base, products):
+        first = products[0]
+        pages = {
+            "home": "/",
+            "category": category_url(first["category"]),
+            "product": product_url(first["id"], first["name"]),
+            "search": "/search?q=laptop",
+        }
+        if not args.no_lighthouse:
+            print_lighthouse(base, pages)
+        print_load(base, products, args.seconds)
 
 
 if __name__ == "__main__":
