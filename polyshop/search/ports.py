@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any, Protocol
+
+from polyshop.search import analysis
 
 #: Price facet buckets: [from, to) in whole currency units; the last is open-ended.
 PRICE_BUCKETS: tuple[tuple[int, int | None], ...] = (
@@ -20,7 +21,6 @@ PRICE_BUCKETS: tuple[tuple[int, int | None], ...] = (
 )
 MAX_QUERY_CHARS = 200
 MAX_TERMS = 8
-_TOKEN = re.compile(r"[0-9a-z]+")
 # Words too common to narrow a search; dropped so every engine treats them alike.
 STOPWORDS = frozenset(
     [
@@ -81,8 +81,9 @@ class SearchQuery:
 
     @property
     def terms(self) -> list[str]:
-        """The words of the query: operators, quotes and punctuation are never syntax."""
-        words = _TOKEN.findall(self.text[:MAX_QUERY_CHARS].lower())
+        """The words of the query as the products' text is analysed (`analysis`):
+        operators, quotes and punctuation are never syntax."""
+        words = analysis.words(self.text[:MAX_QUERY_CHARS])
         return [w for w in words if w not in STOPWORDS][:MAX_TERMS]
 
 

@@ -8,7 +8,6 @@ the event store's database: its checkpoint moves in the same transaction as its 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -18,10 +17,9 @@ from polyshop.catalog.documents import CATALOG_EVENTS, STOCK_EVENTS, fold
 from polyshop.catalog.images import MediaUrl, media_path
 from polyshop.eventstore.events import RecordedEvent
 from polyshop.eventstore.projections.sql_tables import SqlTableProjection, bulk_upsert
-from polyshop.search import postgres_legacy, sql_postgres
+from polyshop.search import analysis, postgres_legacy, sql_postgres
 from polyshop.search.sql_postgres import DOCUMENTS, SKUS
 
-_WORDS = re.compile(r"[a-z0-9]+")
 #: How close to the head a first generation must come before it replaces an older copy
 #: (see `_serve_when_caught_up`): what is missing then is a moment's changes.
 CAUGHT_UP = 100
@@ -34,7 +32,9 @@ class PostgresSearchProjection(SqlTableProjection):
     `sql_postgres`); a live change rewrites its products' rows in the same transaction."""
 
     name = "search_index"  # as the Tantivy index: one read model name for search
-    version = 2  # 2: documents' images as objects (`catalog.image_documents`)
+    # 2: documents' images as objects (`catalog.image_documents`); 3: the documents' words
+    # as `analysis` makes them (Unicode, folded, CJK in pairs), which the vectors hold
+    version = 3
     event_types = frozenset(CATALOG_EVENTS | STOCK_EVENTS)
 
     def __init__(self, head: Callable[[], int], media_url: MediaUrl = media_path) -> None:
@@ -61,9 +61,12 @@ class PostgresSearchProjection(SqlTableProjection):
         bulk_upsert(
             connection,
             tables[DOCUMENTS],
-            [{"product_id": d["id"], "document": d} for d in docs.values()],
+            [
+                {"product_id": d["id"], "document": d, "words": sql_postgres.words_of(d)}
+                for d in docs.values()
+            ],
             key=["product_id"],
-            assignments={"document": "excluded.document"},
+            assignments={"document": "excluded.document", "words": "excluded.words"},
         )
         bulk_upsert(
             connection,
@@ -148,4 +151,4 @@ def vocabulary(doc: dict[str, Any]) -> set[str]:
     text_ = " ".join(
         [doc["name"], doc["brand"], doc["category"].replace("/", " "), " ".join(doc["tags"])]
     )
-    return {w for w in _WORDS.findall(text_.lower()) if len(w) >= 3}
+    return {w for w in analysis.words(text_) if len(w) >= 3}

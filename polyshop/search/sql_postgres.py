@@ -1,8 +1,9 @@
 """PostgreSQL search's own tables, one set per generation, and the SQL that fills them.
 
 - `search_documents` / `search_skus`: the products as the search projection folds them
-  (the same documents the catalog keeps, so a result is answered from one read model),
-  and which product each SKU belongs to, for stock events.
+  (the same documents the catalog keeps, so a result is answered from one read model)
+  with their text's words as `analysis` makes them, and which product each SKU belongs
+  to, for stock events.
 - `search_rows`: a narrow row per product (the weighted text vector and the columns search
   filters, sorts and counts facets by). A broad word ("laptop" at 1,000,000 products)
   matches tens of thousands of rows, and ranking and counting them reads each one's heap
@@ -16,6 +17,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -34,6 +36,7 @@ from sqlalchemy.dialects.postgresql import TSVECTOR
 
 from polyshop.eventstore.projections.sql_tables import AFTER_BULK
 from polyshop.eventstore.schema import Json
+from polyshop.search import analysis
 
 DOCUMENTS, SKUS, ROWS, TERMS = "search_documents", "search_skus", "search_rows", "search_terms"
 
@@ -48,6 +51,8 @@ def define_tables(metadata: MetaData, suffix: str) -> list[Table]:
         metadata,
         Column("product_id", String(36), primary_key=True),
         Column("document", Json, nullable=False),
+        #: Each text field's words (`WORD_FIELDS`), separated by spaces: what the vector holds.
+        Column("words", Json, nullable=False),
     )
     skus = Table(
         f"{SKUS}{suffix}",
@@ -82,20 +87,35 @@ def define_tables(metadata: MetaData, suffix: str) -> list[Table]:
     return [documents, skus, rows, terms]
 
 
-def vector(document: str = "d.document") -> str:
-    """The weighted full-text vector of a document, as SQL: name first, then brand and tags,
-    then category and description. Hyphens become spaces, as the query's words are split:
-    PostgreSQL's parser reads "2-in-1" as 2 and -1, so a shopper typing it would not find it."""
+#: The text fields a product is found by, each with its weight: name first, then brand and
+#: tags, then category and description.
+WORD_FIELDS = (
+    ("name", "A"),
+    ("brand", "B"),
+    ("tags", "B"),
+    ("category", "C"),
+    ("description", "D"),
+)
+
+
+def words_of(document: dict[str, Any]) -> dict[str, str]:
+    """A document's text fields as `analysis` makes them, for `search_documents.words`."""
+    text = {
+        "name": document["name"],
+        "brand": document["brand"],
+        "tags": " ".join(document["tags"]),
+        "category": document["category"],
+        "description": document["description"],
+    }
+    return {field: analysis.indexed(text[field]) for field, _ in WORD_FIELDS}
+
+
+def vector(words: str = "d.words") -> str:
+    """The weighted full-text vector of a document's words, as SQL. They are split and
+    folded already (`analysis`); PostgreSQL's english configuration only stems them."""
     return " || ".join(
-        f"setweight(to_tsvector('english', translate(coalesce({document}->>'{field}', ''),"
-        f" '-/', '  ')), '{weight}')"
-        for field, weight in (
-            ("name", "A"),
-            ("brand", "B"),
-            ("tags", "B"),
-            ("category", "C"),
-            ("description", "D"),
-        )
+        f"setweight(to_tsvector('english', coalesce({words}->>'{field}', '')), '{weight}')"
+        for field, weight in WORD_FIELDS
     )
 
 
@@ -107,8 +127,8 @@ _UPDATES = ", ".join(f"{c} = excluded.{c}" for c in COLUMNS.split(", ")[1:])
 
 
 def rows_from(documents: str, search: str | None = None) -> str:
-    """Each product's row, as SQL, from a table of documents (`d`); `search`: a vector the
-    documents already hold, else computed (`vector`)."""
+    """Each product's row, as SQL, from a table of documents (`d`); `search`: the vector's
+    SQL, by default computed from the documents' words (`vector`)."""
     cents = "CAST(CAST(d.document->>'{0}' AS numeric) * 100 AS bigint) AS {0}_cents"
     return (
         "SELECT d.product_id, d.document->>'name' AS name, d.document->>'category' AS category,"

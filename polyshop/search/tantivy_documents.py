@@ -9,6 +9,7 @@ from typing import Any
 import orjson
 import tantivy
 
+from polyshop.search.analysis import indexed
 from polyshop.values.money import to_cents
 
 TEXT_FIELDS = ("name", "brand_text", "tags", "category_text", "description")
@@ -39,12 +40,15 @@ def to_tantivy(doc: dict[str, Any]) -> tantivy.Document:
     segments = doc["category"].split("/")
     out = tantivy.Document()
     for field, value in (
-        ("product_id", doc["id"]),
         ("name", doc["name"]),
         ("brand_text", doc["brand"]),
         ("tags", " ".join(doc["tags"])),
         ("category_text", " ".join(segments)),
         ("description", doc["description"]),
+    ):  # the words as `analysis` makes them; the field's tokenizer only stems them
+        out.add_text(field, indexed(value))
+    for field, value in (
+        ("product_id", doc["id"]),
         ("brand", doc["brand"]),
         ("category", doc["category"]),
         ("status", doc["status"]),

@@ -232,7 +232,9 @@ class TantivySearchProjection(Projection):
     """Keeps the Tantivy index, one generation per directory, from the log."""
 
     name = "search_index"
-    version = 2  # 2: documents' images as objects (`catalog.image_documents`)
+    # 2: documents' images as objects (`catalog.image_documents`); 3: the words of
+    # `analysis` (Unicode, folded, CJK in pairs)
+    version = 3
     transactional = False
     event_types = frozenset(CATALOG_EVENTS | STOCK_EVENTS)
 

@@ -3,13 +3,13 @@ sort, and the facets from one aggregation over the matches."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import orjson
 import tantivy
 
 from polyshop.catalog import domain
+from polyshop.search.analysis import words
 from polyshop.search.ports import PRICE_BUCKETS, Facets, PriceBucket, SearchQuery, SearchSort
 from polyshop.search.tantivy_documents import SCHEMA, TEXT_FIELDS
 from polyshop.values.money import to_cents
@@ -17,7 +17,6 @@ from polyshop.values.money import to_cents
 _BOOSTS = {"name": 3.0, "brand_text": 2.0, "tags": 1.5, "category_text": 1.2, "description": 1.0}
 _FUZZY = (("name", 0.6), ("brand_text", 0.4), ("category_text", 0.3), ("tags", 0.3))
 _Clause = tuple[tantivy.Occur, tantivy.Query]
-_WORDS = re.compile(r"[0-9a-z]+")
 
 
 def search_query(
@@ -92,7 +91,7 @@ def _nearest(index: tantivy.Index, searcher: tantivy.Searcher, term: str) -> str
     for _, address in searcher.search(query, limit=5).hits:
         doc = orjson.loads(searcher.doc(address)["doc"][0])
         text = " ".join([doc["name"], doc["brand"], doc["category"], *doc.get("tags", [])])
-        for word in _WORDS.findall(text.lower()):
+        for word in words(text):
             distance = edit_distance(term, word)
             if distance <= _distance(term) and (best is None or distance < best[0]):
                 best = (distance, word)
