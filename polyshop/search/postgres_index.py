@@ -157,7 +157,8 @@ class PostgresSearchIndex:
             ids, grouped = connection.execute(text(statement), params).one()
             documents = _documents(connection, source, list(ids))
         total, facets = _facets(grouped or [])
-        return SearchResult(documents, total, facets, corrected)
+        # A correction is news only when it found something (else: "no results for ...").
+        return SearchResult(documents, total, facets, corrected if total else None)
 
     def suggest(self, prefix: str, limit: int = 10) -> list[str]:
         terms = SearchQuery(prefix).terms

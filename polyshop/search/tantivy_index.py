@@ -208,9 +208,11 @@ class TantivyCatalogIndex:
         result = searcher.search(q, limit=query.limit, offset=query.offset, count=True, **order)
         documents = [orjson.loads(searcher.doc(address)["doc"][0]) for _, address in result.hits]
         facets = tantivy_queries.facets(searcher.aggregate(q, tantivy_queries.AGGREGATIONS))
-        corrected = tantivy_queries.correction(index, searcher, query)
         # tantivy's stub leaves out `SearchResult.count`, which `count=True` fills.
-        return SearchResult(documents, result.count, facets, corrected)  # type: ignore[attr-defined]
+        total: int = result.count  # type: ignore[attr-defined]
+        # A correction is news only when it found something (else: "no results for ...").
+        corrected = tantivy_queries.correction(index, searcher, query) if total else None
+        return SearchResult(documents, total, facets, corrected)
 
     def suggest(self, prefix: str, limit: int = 10) -> list[str]:
         terms = SearchQuery(prefix).terms
