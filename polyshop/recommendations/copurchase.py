@@ -21,7 +21,7 @@ from polyshop.recommendations.sql_graph import add_together, refresh_top
 
 class CoPurchaseProjection(SqlTableProjection):
     name = "bought_together"
-    version = 1
+    version = 2  # 2: neighbours scored by the asymmetric cosine, unshrunk (`scoring.pair_score`)
     event_types = frozenset({ORDER_PLACED})
 
     def define_tables(self, metadata: MetaData, suffix: str) -> list[Table]:

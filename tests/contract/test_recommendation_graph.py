@@ -17,6 +17,7 @@ from polyshop.container import Container
 from polyshop.eventstore.events import NewEvent
 from polyshop.orders.domain import ORDER_PLACED
 from polyshop.recommendations.coviews import count_co_views
+from polyshop.recommendations.scoring import pair_score
 from polyshop.recommendations.sql_graph import SqlRecommendationGraph
 
 GRAPH = "bought_together"
@@ -105,8 +106,9 @@ def test_co_views_add_up_across_windows(container: Container):
     graph.add_co_views(CoViews([(a, b, 2), (b, a, 2)], {a: 2, b: 3}), until=at)
     graph.add_co_views(CoViews([(a, b, 1), (b, a, 1)], {a: 1, b: 1}), until=at + timedelta(hours=1))
 
-    # together 3, a seen 3, b seen 4: 3 / sqrt(12) shrunk by 3 / (3 + 1)
-    assert graph.neighbors(a)["viewed"] == [(b, pytest.approx(3 / 12**0.5 * 0.75))]
+    # together 3, a seen 3, b seen 4: the two windows' counts added up, then scored
+    assert graph.neighbors(a)["viewed"] == [(b, pytest.approx(pair_score(3, 3, 4)))]
+    assert pair_score(3, 3, 4) != pair_score(2, 2, 3)  # not the first window's alone
 
 
 def make_product(container: Container, name: str, brand: str, category: str, stock: int = 5) -> str:

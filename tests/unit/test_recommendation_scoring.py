@@ -38,12 +38,25 @@ def test_a_bestseller_does_not_outrank_a_true_companion():
     assert companion > bestseller
 
 
-def test_support_shrinks_a_single_coincidence():
-    once = pair_score(1, 1, 1)
-    often = pair_score(20, 20, 20)
+def test_what_most_buyers_of_a_product_take_ranks_first_even_when_it_is_popular():
+    # a is bought 100 times: 70 times with b, a bestseller (1,000), 25 times with c (50).
+    # Cosine would pick c, as b's popularity explains more of its pairs; but b is what
+    # most of a's buyers take.
+    popular = pair_score(together=70, count_a=100, count_b=1000)
+    rarer = pair_score(together=25, count_a=100, count_b=50)
 
-    assert math.isclose(once, 0.5)
-    assert often > 0.95
+    assert popular > rarer
+    assert 70 / math.sqrt(100 * 1000) < 25 / math.sqrt(100 * 50)  # as cosine would have it
+
+
+def test_a_pair_seen_often_outranks_a_coincidence_and_scores_stay_at_most_one():
+    once_with_a_rarity = pair_score(together=1, count_a=10, count_b=1)
+    often = pair_score(together=5, count_a=10, count_b=6)
+
+    assert often > once_with_a_rarity
+    assert math.isclose(pair_score(20, 20, 20), 1.0)
+    scores = [pair_score(t, 40, b) for b in range(1, 200) for t in range(1, min(40, b) + 1)]
+    assert max(scores) <= 1 + 1e-12
     assert pair_score(0, 5, 5) == 0.0
 
 
