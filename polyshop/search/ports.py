@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
@@ -85,6 +86,21 @@ class SearchQuery:
         operators, quotes and punctuation are never syntax."""
         words = analysis.words(self.text[:MAX_QUERY_CHARS])
         return [w for w in words if w not in STOPWORDS][:MAX_TERMS]
+
+    def corrected(self, meant: Sequence[str]) -> str | None:
+        """What was searched for, to show the shopper, when a word was corrected (`meant`:
+        each of `terms` or what it was taken for): the query as typed, each corrected
+        word replaced, the rest kept as written (`Crème`, not the folded `creme`)."""
+        corrections = {typed: m for typed, m in zip(self.terms, meant, strict=True) if typed != m}
+        if not corrections:
+            return None
+        shown = []
+        for token in self.text[:MAX_QUERY_CHARS].split():
+            found = analysis.words(token)
+            if any(word in corrections for word in found):
+                token = " ".join(corrections.get(word, word) for word in found)
+            shown.append(token)
+        return " ".join(shown)
 
 
 @dataclass(frozen=True, slots=True)

@@ -119,7 +119,7 @@ class PostgresSearchIndex:
             # A last word still being typed is completed, not corrected.
             corrected = best and best != typed and not (last and best.startswith(typed))
             meant.append(best if best and corrected else typed)
-        return " & ".join(parts), (" ".join(meant) if meant != terms else None)
+        return " & ".join(parts), query.corrected(meant)
 
     def search(self, query: SearchQuery) -> SearchResult:
         if not query.terms:  # nothing searchable was typed (only operators or punctuation)

@@ -74,7 +74,7 @@ def correction(index: tantivy.Index, searcher: tantivy.Searcher, query: SearchQu
         (_nearest(index, searcher, term) or term) if _typo(searcher, term) else term
         for term in terms
     ]
-    return " ".join(meant) if meant != terms else None
+    return query.corrected(meant)
 
 
 def _nearest(index: tantivy.Index, searcher: tantivy.Searcher, term: str) -> str | None:

@@ -157,6 +157,10 @@ def test_a_corrected_typo_is_reported_and_exact_words_are_searched_as_typed(shop
     assert shop.search.search(SearchQuery("laptop")).corrected is None
     assert shop.search.search(SearchQuery("lapt")).corrected is None  # still being typed
     assert names(shop, "laptop", exact=True) == names(shop, "laptop")
+    # The words not corrected are shown as typed.
+    assert shop.search.search(SearchQuery("Wireless hedphones!")).corrected == (
+        "Wireless headphones"
+    )
     # A correction that finds nothing either is not offered: no product is both.
     assert shop.search.search(SearchQuery("labtop lamp")).corrected is None
 
