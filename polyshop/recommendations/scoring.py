@@ -9,26 +9,32 @@ do take with it when that is popular. The score here is the asymmetric cosine
 `together / (a ** (1 - CANDIDATE_POPULARITY) * b ** CANDIDATE_POPULARITY)` for product a's
 neighbour b: at 0.5 it is the cosine, at 0 the share of a's orders that also had b.
 
-0.3 is what `benchmarks/recommendations_eval.py` chose on real basket data sets, with no
-shrinkage by support (the cosine's former `together / (together + 1)`, which kept pairs
-seen once between rare products from scoring 1.0): against the shrunk cosine, as many hits
-or more on each set and more of the catalogue recommended on the two large ones, where
-the shrinkage cost coverage and bought no hits.
+On the real basket data sets of `benchmarks/recommendations_eval.py`, cross-validation on
+training baskets alone picks 0.1 to 0.2 for hits; 0.3 keeps nearly all of those hits and,
+without the shrinkage by support that the cosine had (`together / (together + 1)`, which
+kept pairs seen once between rare products from scoring 1.0), recommends more of the
+catalogue than the shrunk cosine did on the two large sets, where the shrinkage cost
+coverage and bought no hits. Views keep the shrinkage (`VIEWED_SUPPORT`).
 """
 
 from __future__ import annotations
 
 import functools
 import math
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+
+from polyshop.search import analysis
 
 #: Neighbours kept per product and signal: enough to fill a page after filtering out what is
 #: out of stock, discontinued or in the cart.
 TOP_K = 40
 #: How much a neighbour's own popularity counts against it (see the module's docstring).
 CANDIDATE_POPULARITY = 0.3
+#: Pairs seen in few visits are shrunk towards zero (`together / (together + this)`): a view
+#: costs nothing (one crawler's visit pairs all it saw), and the evaluation that dropped the
+#: shrinkage for purchases had no visits to learn from.
+VIEWED_SUPPORT = 1.0
 #: Products bought together say more than products looked at together.
 WEIGHTS = {"bought": 1.0, "viewed": 0.4}
 #: Orders or visits with more distinct products are cut to this many: their pairs grow with
@@ -36,20 +42,28 @@ WEIGHTS = {"bought": 1.0, "viewed": 0.4}
 MAX_BASKET = 50
 
 
-def pair_score(together: int, count_a: int, count_b: int) -> float:
+def pair_score(together: int, count_a: int, count_b: int, support: float = 0.0) -> float:
     """How good a neighbour b is for product a: at most 1, as `together` is at most either
-    count."""
+    count; `support`: the shrinkage by how often the pair was seen (0: none)."""
     if together <= 0 or count_a <= 0 or count_b <= 0:
         return 0.0
     weight = CANDIDATE_POPULARITY
-    return together / (count_a ** (1 - weight) * count_b**weight)
+    score = together / (count_a ** (1 - weight) * count_b**weight)
+    return score * together / (together + support)
 
 
 def top_neighbors(
-    together: Mapping[str, int], count: int, counts: Mapping[str, int], k: int = TOP_K
+    together: Mapping[str, int],
+    count: int,
+    counts: Mapping[str, int],
+    k: int = TOP_K,
+    support: float = 0.0,
 ) -> list[tuple[str, float]]:
     """The `k` best neighbours of one product, from its co-occurrence counts."""
-    scored = [(other, pair_score(n, count, counts.get(other, 0))) for other, n in together.items()]
+    scored = [
+        (other, pair_score(n, count, counts.get(other, 0), support))
+        for other, n in together.items()
+    ]
     scored = [(other, score) for other, score in scored if score > 0]
     scored.sort(key=lambda pair: (-pair[1], pair[0]))
     return scored[:k]
@@ -71,14 +85,11 @@ def blend(signals: Mapping[str, Sequence[tuple[str, float]]]) -> list[tuple[str,
     return [(other, score, reason[other][1]) for other, score in ranked]
 
 
-_WORD = re.compile(r"[a-z0-9]+")
-
-
 @functools.lru_cache(maxsize=100_000)
 def words(text: str) -> frozenset[str]:
-    """The words of a name worth comparing (memoized: the fallback scores the same
-    category's names again for every product in it)."""
-    return frozenset(w for w in _WORD.findall(text.lower()) if len(w) > 2)
+    """The words of a name worth comparing, as search reads them (`Crème` is `creme`),
+    memoized: the fallback scores the same category's names again for every product in it."""
+    return frozenset(w for w in analysis.words(text) if len(w) > 2)
 
 
 def similarity(a: frozenset[str], b: frozenset[str]) -> float:

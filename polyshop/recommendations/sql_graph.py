@@ -12,7 +12,7 @@ from sqlalchemy import Connection, Engine, MetaData, Table, delete, func, insert
 from polyshop.analytics.ports import CoViews
 from polyshop.eventstore.projections.sql_tables import bulk_upsert
 from polyshop.recommendations.schema import graph_tables, viewed, viewed_progress
-from polyshop.recommendations.scoring import TOP_K, top_neighbors
+from polyshop.recommendations.scoring import TOP_K, VIEWED_SUPPORT, top_neighbors
 
 #: The bought-together graph as queries see it: the views over the active generation.
 bought = graph_tables(MetaData(), "rec_bought")
@@ -24,12 +24,13 @@ def add_together(
     tables: Mapping[str, Table],
     counts: Mapping[str, int],
     pairs: Mapping[tuple[str, str], int],
+    support: float = 0.0,
 ) -> None:
     """Add occurrences to a graph and refresh the neighbour lists of every product they
-    touch. Lists of products not touched keep scores computed with their neighbours' older
-    counts until they are touched themselves: a drift that buys updates proportional to the
-    batch, not to the catalog. A rebuild ends by recomputing every list (see
-    `CoPurchaseProjection.refresh_statistics`)."""
+    touch (scored with `support`: see `scoring.pair_score`). Lists of products not touched
+    keep scores computed with their neighbours' older counts until they are touched
+    themselves: a drift that buys updates proportional to the batch, not to the catalog. A
+    rebuild ends by recomputing every list (see `CoPurchaseProjection.refresh_statistics`)."""
     if not counts:
         return
     bulk_upsert(
@@ -46,10 +47,12 @@ def add_together(
         key=["product_id", "other_id"],
         assignments={"n": f"{tables['pairs'].name}.n + excluded.n"},
     )
-    refresh_top(connection, tables, sorted(counts))
+    refresh_top(connection, tables, sorted(counts), support)
 
 
-def refresh_top(connection: Connection, tables: Mapping[str, Table], products: list[str]) -> None:
+def refresh_top(
+    connection: Connection, tables: Mapping[str, Table], products: list[str], support: float = 0.0
+) -> None:
     counts_t, pairs_t, top_t = tables["counts"], tables["pairs"], tables["top"]
     for start in range(0, len(products), _CHUNK):
         chunk = products[start : start + _CHUNK]
@@ -65,7 +68,9 @@ def refresh_top(connection: Connection, tables: Mapping[str, Table], products: l
         rows = [
             {"product_id": product, "other_id": other, "score": score}
             for product in chunk
-            for other, score in top_neighbors(together[product], counts.get(product, 0), counts)
+            for other, score in top_neighbors(
+                together[product], counts.get(product, 0), counts, support=support
+            )
         ]
         connection.execute(delete(top_t).where(top_t.c.product_id.in_(chunk)))
         if rows:
@@ -150,7 +155,7 @@ class SqlRecommendationGraph:
         """Count one window's visits and move the progress past it, in one transaction."""
         pairs = {(a, b): n for a, b, n in co_views.pairs}
         with self._engine.begin() as connection:
-            add_together(connection, viewed, co_views.visits, pairs)
+            add_together(connection, viewed, co_views.visits, pairs, VIEWED_SUPPORT)
             bulk_upsert(
                 connection,
                 viewed_progress,

@@ -107,8 +107,9 @@ def test_co_views_add_up_across_windows(container: Container):
     graph.add_co_views(CoViews([(a, b, 1), (b, a, 1)], {a: 1, b: 1}), until=at + timedelta(hours=1))
 
     # together 3, a seen 3, b seen 4: the two windows' counts added up, then scored
-    assert graph.neighbors(a)["viewed"] == [(b, pytest.approx(pair_score(3, 3, 4)))]
-    assert pair_score(3, 3, 4) != pair_score(2, 2, 3)  # not the first window's alone
+    assert graph.neighbors(a)["viewed"] == [(b, pytest.approx(pair_score(3, 3, 4, 1.0)))]
+    assert pair_score(3, 3, 4, 1.0) != pair_score(2, 2, 3, 1.0)  # not the first window's alone
+    assert pair_score(3, 3, 4, 1.0) < pair_score(3, 3, 4)  # views are shrunk by their support
 
 
 def make_product(container: Container, name: str, brand: str, category: str, stock: int = 5) -> str:

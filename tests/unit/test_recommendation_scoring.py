@@ -60,6 +60,11 @@ def test_a_pair_seen_often_outranks_a_coincidence_and_scores_stay_at_most_one():
     assert pair_score(0, 5, 5) == 0.0
 
 
+def test_support_shrinks_a_pair_seen_once_and_hardly_one_seen_often():
+    assert math.isclose(pair_score(1, 1, 1, support=1.0), 0.5)
+    assert pair_score(20, 20, 20, support=1.0) > 0.95
+
+
 def test_top_neighbors_are_best_first_and_capped():
     together = {"b": 5, "c": 1, "d": 3}
     counts = {"b": 5, "c": 50, "d": 3}
