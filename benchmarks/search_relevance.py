@@ -158,12 +158,16 @@ def evaluate(mode: str, products: int, verbose: bool) -> tuple[float, float, flo
             seeding.seed(container.machinery.store, products, batch=2000)
             for name in container.machinery.runner.names:
                 container.machinery.runner.catch_up(name)
+            ideals = {
+                text: dcg(sorted((grade(p) for p in catalog), reverse=True))
+                for text, grade in QUERIES.items()
+            }
             scores, empty, began = [], 0, time.perf_counter()
             for text, grade in QUERIES.items():
                 found = container.search.search(SearchQuery(text, limit=10)).documents
                 empty += not found
                 got = [grade(catalog[int(d["variants"][0]["sku"][1:8])]) for d in found]
-                ideal = dcg(sorted((grade(p) for p in catalog), reverse=True))
+                ideal = ideals[text]
                 scores.append(dcg(got) / ideal if ideal else 0.0)
                 if verbose and scores[-1] < 1:
                     print(f"  {mode}: {text!r} {scores[-1]:.3f} {got}")
