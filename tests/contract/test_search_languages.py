@@ -23,6 +23,8 @@ CATALOG = [
     ("抹茶ラテ", "京都茶舗", "food/drinks", "宇治の抹茶を使用。"),
     ("北京烤鸭", "全聚德", "food/dishes", "传统的烤鸭。"),
     ("绿茶", "西湖", "food/drinks", "杭州的龙井绿茶。"),
+    ("Высокопроизводительный ноутбук", "Электрон", "electronics/laptops", "Для работы."),
+    ("वायरलेस हेडफ़ोन", "ध्वनि", "electronics/audio", "शोर रद्द करने वाले।"),
 ]
 
 
@@ -100,3 +102,15 @@ def test_a_word_in_another_script_is_never_corrected_into_an_english_one(shop: C
 
     assert result.corrected is None
     assert shop.search.search(SearchQuery("烤鸭")).corrected is None
+
+
+def test_a_word_longer_than_the_index_keeps_finds_its_product(shop: Container):
+    # 44 bytes in UTF-8: more than Tantivy keeps of a word, cut alike on both sides.
+    assert names(shop, "высокопроизводительный ноутбук") == ["Высокопроизводительный ноутбук"]
+    assert names(shop, "Высокопроизводительный") == ["Высокопроизводительный ноутбук"]
+
+
+def test_words_with_vowel_signs_are_found_whole_not_by_their_letters(shop: Container):
+    assert names(shop, "हेडफ़ोन") == ["वायरलेस हेडफ़ोन"]
+    assert names(shop, "वायरलेस") == ["वायरलेस हेडफ़ोन"]
+    assert names(shop, "डफ") == []  # a piece from inside the word is not the word
