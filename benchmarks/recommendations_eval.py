@@ -24,26 +24,12 @@ category (the bestsellers of the query items' categories first, then the rest: o
 the data set has categories); recommender (the graph alone, may return fewer than k);
 rec+pop fill (the graph, topped up with bestsellers); rec+similar fill, the shop's read
 path (polyshop/recommendations/service.py): the graph's candidates, then, if there are
-fewer than MAX_LIMIT of them, each query item's "similar" fallback as `_similar` computes
-it (its leaf category's page of FALLBACK_POOL products, then the parent category's while
-fewer than wanted were found, the best of them up to MAX_LIMIT + SPARE candidates in all,
-ranked by 0.001 * (similarity of the item's name words to the candidate's + 0.5 * same
-brand), never a query item or a graph candidate), and `diversify(candidates, k)` over the
-lot, so at most a third of the list from one brand, graph picks included. Every product is
-in stock. Without a creation date the "newest first" page is a seeded shuffle of the
-catalog. Last, tuned: rec+pop fill with scoring.CANDIDATE_POPULARITY chosen by
-cross-validation on the training baskets alone (the same leave-one-out split of them,
-another seed), never on the held-out ones: it shows whether the served value is near
-each data set's own best. Each variant's difference from popularity comes with an exact
-McNemar p-value over the cases only one of the two hits.
-
-Catalogs for the fallback. Superstore: category path "Category/Sub-Category"; the name is
-the product's alphabetically first "Product Name" (32 of its 1,862 Product IDs carry two);
-no tags; no brand column, so the brand is the first word of the name. Synthetic: category
-= the planted group's index // 10, so a category spans about ten groups and the fallback
-cannot read the planted groups off it; brand drawn uniformly from 200; names of three words
-drawn from 2,000 random letter strings, so text similarity carries no signal. The real
-basket sets have ids (or names) only: one category, each product its own brand.
+fewer than MAX_LIMIT of them, each query item's "similar" fallback (`Similar`), and
+`diversify(candidates, k)` over the lot (at most a third from one brand); tuned: rec+pop
+fill with scoring.CANDIDATE_POPULARITY chosen by cross-validation on the training baskets
+alone (`tune`), to show how near the served value is to each data set's own best. Each
+variant's difference from popularity comes with an exact McNemar p-value over the cases
+only one of the two hits. The data sets and their catalogs: `recommendation_data.py`.
 """
 
 from __future__ import annotations
@@ -55,11 +41,9 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from itertools import accumulate
-from pathlib import Path
 
-import basket_data
-import duckdb
+from recommendation_data import Basket, Catalog, DataSet, data_sets
+from recommendation_fallback import Similar
 
 from polyshop.recommendations import scoring
 from polyshop.recommendations.scoring import (
@@ -68,16 +52,12 @@ from polyshop.recommendations.scoring import (
     blend,
     co_occurrences,
     diversify,
-    similarity,
     top_neighbors,
-    words,
 )
-from polyshop.recommendations.service import FALLBACK_POOL, MAX_LIMIT, SPARE
+from polyshop.recommendations.service import MAX_LIMIT, SPARE
 
-SUPERSTORE = Path(__file__).parent / "data" / "superstore" / "superstore.parquet"
 TEST_SHARE = 0.2
 
-Basket = list[str]
 Neighbors = dict[str, list[tuple[str, float]]]
 Recommend = Callable[[Basket], list[str]]
 
@@ -86,30 +66,6 @@ Recommend = Callable[[Basket], list[str]]
 class Case:
     query: Basket
     held_out: str
-
-
-@dataclass(frozen=True, slots=True)
-class Product:
-    name: str
-    brand: str
-    #: The shop's category path, e.g. "Office Supplies/Binders".
-    category: str
-
-
-Catalog = dict[str, Product]
-
-
-@dataclass(frozen=True, slots=True)
-class DataSet:
-    name: str
-    products: Catalog
-    baskets: list[Basket]
-    #: Whether the catalog's categories say something (not one category for everything).
-    categories: bool = True
-
-    @property
-    def catalog(self) -> int:
-        return len(self.products)
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,70 +94,6 @@ class Score:
 
     def mrr(self) -> float:
         return sum(self.reciprocal) / len(self.reciprocal)
-
-
-def superstore(by: str) -> list[Basket]:
-    """Distinct Product IDs per Order ID or per Customer ID, in key order."""
-    rows = duckdb.sql(
-        f'SELECT list(DISTINCT "Product ID" ORDER BY "Product ID") FROM \'{SUPERSTORE}\''
-        f' GROUP BY "{by}" ORDER BY "{by}"'
-    ).fetchall()
-    return [basket for (basket,) in rows]
-
-
-def superstore_catalog() -> Catalog:
-    """Every Product ID: its first name, "Category/Sub-Category", the name's first word as
-    the brand."""
-    rows = duckdb.sql(
-        f'SELECT "Product ID", min("Product Name"), min("Category"), min("Sub-Category")'
-        f" FROM '{SUPERSTORE}' GROUP BY 1 ORDER BY 1"
-    ).fetchall()
-    return {
-        product: Product(name, name.split()[0], f"{category}/{sub_category}")
-        for product, name, category, sub_category in rows
-    }
-
-
-def synthetic(seed: int, products: int, baskets: int) -> tuple[Catalog, list[Basket]]:
-    """Products in groups of 5-10 bought together: each basket takes 2-5 items, each from
-    one group with probability 0.8, otherwise a noise item by Zipf popularity (s = 1.1).
-    The catalog: category = group index // 10, a random brand of 200, a name of three
-    random words."""
-    rng = random.Random(seed)
-    ids = [f"P{i:05d}" for i in range(products)]
-    groups: list[list[str]] = []
-    start = 0
-    while start < products:
-        size = rng.randint(5, 10)
-        groups.append(ids[start : start + size])
-        start += size
-    by_popularity = rng.sample(ids, len(ids))
-    cumulative = list(accumulate(1 / (rank + 1) ** 1.1 for rank in range(products)))
-    made: list[Basket] = []
-    for _ in range(baskets):
-        group = rng.choice(groups)
-        size = rng.randint(2, 5)
-        in_group = min(sum(rng.random() < 0.8 for _ in range(size)), len(group))
-        basket = set(rng.sample(group, in_group))
-        while len(basket) < size:
-            basket.add(rng.choices(by_popularity, cum_weights=cumulative)[0])
-        made.append(sorted(basket))
-    # Its own generator, so that the baskets do not depend on the catalog's attributes.
-    attributes = random.Random(f"synthetic catalog {seed}")
-    letters = "abcdefghijklmnopqrstuvwxyz"
-    vocabulary = [
-        "".join(attributes.choices(letters, k=attributes.randint(4, 8))) for _ in range(2000)
-    ]
-    catalog = {
-        product: Product(
-            " ".join(attributes.choices(vocabulary, k=3)),
-            f"brand{attributes.randrange(200):03d}",
-            f"c{group_id // 10:03d}",
-        )
-        for group_id, group in enumerate(groups)
-        for product in group
-    }
-    return catalog, made
 
 
 def split(baskets: Sequence[Basket], seed: int) -> Split:
@@ -263,62 +155,6 @@ def by_graph(model: Model, k: int) -> Recommend:
         return _top((other for other, _, _ in blend({"bought": lists})), query, k)
 
     return recommend
-
-
-class Similar:
-    """The read path's `_similar` over an in-memory catalog, every product active and in
-    stock; the "newest first" order of a category page is a seeded shuffle."""
-
-    def __init__(self, products: Catalog, seed: int) -> None:
-        self._products = products
-        newest_first = random.Random(seed).sample(sorted(products), len(products))
-        pages: dict[str, list[str]] = {}
-        for product in newest_first:
-            segments = products[product].category.split("/")
-            for depth in range(1, len(segments) + 1):
-                pages.setdefault("/".join(segments[:depth]) + "/", []).append(product)
-        self._pages = {prefix: page[:FALLBACK_POOL] for prefix, page in pages.items()}
-        self._words = {product: words(p.name) for product, p in products.items()}
-        self._ranked: dict[tuple[str, str], list[Candidate]] = {}
-
-    def __call__(self, product_id: str, unwanted: set[str], wanted: int) -> list[Candidate]:
-        """`_similar(connection, product, unwanted, wanted)` for the product `product_id`."""
-        segments = self._products[product_id].category.split("/")
-        found: list[Candidate] = []
-        for depth in range(len(segments), 0, -1):
-            prefix = "/".join(segments[:depth]) + "/"
-            seen = unwanted | {c.product_id for c in found}
-            page = [c for c in self._page(product_id, prefix) if c.product_id not in seen]
-            found += page[: wanted - len(found)]
-            if len(found) >= wanted:
-                break
-        return found
-
-    def _page(self, product_id: str, prefix: str) -> list[Candidate]:
-        """The category page, ranked for the product: dropping the unwanted from this list
-        leaves the order `_similar` gives the rest, so it is worked out once."""
-        key = (product_id, prefix)
-        if key not in self._ranked:
-            product = self._products[product_id]
-            # Tags: none in either data set, so the target is the name's words.
-            target = self._words[product_id]
-            self._ranked[key] = sorted(
-                (
-                    Candidate(
-                        other,
-                        self._products[other].brand,
-                        0.001
-                        * (
-                            similarity(target, self._words[other])
-                            + 0.5 * (self._products[other].brand == product.brand)
-                        ),
-                        "similar",
-                    )
-                    for other in self._pages[prefix]
-                ),
-                key=lambda c: (-c.score, c.product_id),
-            )
-        return self._ranked[key]
 
 
 def by_shop(model: Model, products: Catalog, similar: Similar, k: int) -> Recommend:
@@ -419,28 +255,6 @@ def tune(train_baskets: Sequence[Basket], seed: int, k: int) -> float:
     return best[2]
 
 
-def plain(name: str, baskets: list[Basket]) -> DataSet:
-    """A real basket set without a catalog: one category, each product its own brand."""
-    products = {p: Product(p, p, "all") for basket in baskets for p in basket}
-    return DataSet(name, products, baskets, categories=False)
-
-
-def data_sets(seed: int, baskets: int, wanted: Sequence[str]) -> Iterator[DataSet]:
-    """The data sets named, loaded one at a time."""
-    if "belgian" in wanted:
-        yield plain("belgian retail", basket_data.belgian_retail())
-    if "instacart" in wanted:
-        yield plain("instacart sample", basket_data.instacart())
-    if "market" in wanted:
-        yield plain("market basket", basket_data.market_basket())
-    if "superstore" in wanted:
-        catalog = superstore_catalog()
-        yield DataSet("superstore orders", catalog, superstore("Order ID"))
-        yield DataSet("superstore customers", catalog, superstore("Customer ID"))
-    if "synthetic" in wanted:
-        yield DataSet("synthetic groups", *synthetic(seed, 5000, baskets))
-
-
 #: The variants, in the order printed, with their names.
 VARIANTS = {
     "popularity": "popularity",
@@ -454,7 +268,8 @@ VARIANTS = {
 
 def scores_of(
     data: DataSet, data_split: Split, model: Model, seed: int, k: int
-) -> dict[str, Score]:
+) -> tuple[dict[str, Score], float]:
+    """Each variant's score, and the CANDIDATE_POPULARITY tuned on the training baskets."""
     popular, graph = by_popularity(model, k), by_graph(model, k)
     similar = Similar(data.products, seed)
     recommenders = {
@@ -465,9 +280,12 @@ def scores_of(
     }
     if data.categories:
         recommenders["category"] = by_category(model, data.products, k)
-    return {
-        v: evaluate(data_split.cases, recommenders[v], k) for v in VARIANTS if v in recommenders
-    }
+    chosen = tune(data_split.train, seed, k)
+    with candidate_popularity(chosen):
+        tuned = train(data_split.train)
+    recommenders["tuned"] = with_fill(by_graph(tuned, k), by_popularity(tuned, k), k)
+    cases = data_split.cases
+    return {v: evaluate(cases, recommenders[v], k) for v in VARIANTS if v in recommenders}, chosen
 
 
 def mcnemar(only_a: int, only_b: int) -> float:
@@ -510,13 +328,7 @@ def main() -> None:
     for data in data_sets(args.seed, args.baskets, args.data.split(",")):
         data_split = split(data.baskets, args.seed)
         model = train(data_split.train)
-        scores = scores_of(data, data_split, model, args.seed, k)
-        chosen = tune(data_split.train, args.seed, k)
-        with candidate_popularity(chosen):
-            tuned = train(data_split.train)
-        scores["tuned"] = evaluate(
-            data_split.cases, with_fill(by_graph(tuned, k), by_popularity(tuned, k), k), k
-        )
+        scores, chosen = scores_of(data, data_split, model, args.seed, k)
         for variant, score in scores.items():
             note = f" ({chosen:g})" if variant == "tuned" else ""
             print(line(data, variant, score, scores["popularity"], note), flush=True)
