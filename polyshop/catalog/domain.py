@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from polyshop.values import sku as sku_rule
-from polyshop.values.money import parse_amount
+from polyshop.values.money import LIMIT, parse_amount
 from polyshop.values.sku import InvalidSku
 
 PRODUCT_STREAM = "product"
@@ -120,10 +120,11 @@ class ProductDraft:
 
 
 def check_variant_price(base: Decimal, variant: Variant) -> None:
-    if base + variant.price_adjustment < 0:
-        raise CatalogError(
-            "price_adjustment", f"{variant.sku} would cost {base + variant.price_adjustment}"
-        )
+    """A variant's price (the base plus its adjustment) is an amount like any other: not
+    negative and below `LIMIT`, though each part alone may be within it."""
+    price = base + variant.price_adjustment
+    if price < 0 or price >= LIMIT:
+        raise CatalogError("price_adjustment", f"{variant.sku} would cost {price}")
 
 
 def created_event(product_id: str, draft: ProductDraft) -> dict[str, Any]:

@@ -171,7 +171,7 @@ def product(fields: ProductText) -> NewProduct:
 
 
 def check_variants(price: Decimal, variants: Sequence[NewVariant]) -> None:
-    """SKUs unique among `variants`, and none priced below zero (the domain's rules)."""
+    """SKUs unique among `variants`, each priced from zero to below `LIMIT` (the domain's rules)."""
     seen: set[str] = set()
     for i, item in enumerate(variants):
         if item.sku in seen:

@@ -9,6 +9,9 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 
 CENT = Decimal("0.01")
+#: Every amount is below this (eight digits before the point): what every store and every
+#: API schema holds.
+LIMIT = Decimal("100000000")
 
 
 class InvalidAmount(ValueError):
@@ -22,7 +25,7 @@ def parse_amount(value: Decimal | str | int, *, allow_negative: bool = False) ->
         raise InvalidAmount(f"{value!r} is not an amount") from exc
     if not amount.is_finite():
         raise InvalidAmount(f"{value!r} is not an amount")
-    if abs(amount) >= Decimal("100000000"):  # first: quantizing 1e100000 would overflow
+    if abs(amount) >= LIMIT:  # first: quantizing 1e100000 would overflow
         raise InvalidAmount(f"{value} is out of range")
     if amount != amount.quantize(CENT):
         raise InvalidAmount(f"{value} has more than two decimals")

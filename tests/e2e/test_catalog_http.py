@@ -193,13 +193,26 @@ def test_refused_writes_change_nothing(client: TestClient):
     below_reserved = client.post(
         "/api/v1/inventory/TRA-42/adjust", headers=OPS, json={"delta": -6, "reason": "count"}
     )
+    too_dear = client.post(  # each amount is valid, the variant's sum is not
+        "/api/v1/products",
+        headers=OPS,
+        json=product(
+            "Sixth", price=99999999, variants=[{"sku": "SIX-1", "price_adjustment": 36381320}]
+        ),
+    )
 
     assert (duplicate.status_code, duplicate.json()["skus"]) == (409, ["TRA-42"])
     assert three_decimals.json()["errors"][0]["field"] == "price"
     assert no_variants.json()["errors"][0]["field"] == "variants"
     assert bad_sku.json()["errors"][0]["field"] == "variants.0.sku"
     assert below_reserved.status_code == 409
-    assert {three_decimals.status_code, no_variants.status_code, bad_sku.status_code} == {422}
+    assert too_dear.json()["errors"][0]["field"].endswith("price_adjustment")
+    assert {
+        three_decimals.status_code,
+        no_variants.status_code,
+        bad_sku.status_code,
+        too_dear.status_code,
+    } == {422}
     assert head(client) == before
 
 

@@ -47,6 +47,19 @@ def test_a_draft_needs_unique_skus_and_no_negative_variant_price():
     assert raised.value.field == "price_adjustment"
 
 
+def test_a_variant_cannot_cost_more_than_any_amount_can_hold():
+    # Each part is a valid amount; their sum has nine digits, which no price may have.
+    with pytest.raises(CatalogError, match=r"would cost 136381319\.00") as raised:
+        draft(
+            price=Decimal("99999999.00"),
+            variants=(Variant("A", price_adjustment=Decimal("36381320.00")),),
+        )
+    assert raised.value.field == "price_adjustment"
+    assert draft(
+        price=Decimal("99999998.99"), variants=(Variant("A", price_adjustment=Decimal("1.00")),)
+    ).price == Decimal("99999998.99")
+
+
 def test_money_keeps_two_decimals_exactly():
     assert parse_amount("19.9") == Decimal("19.90")
     assert to_cents(Decimal("19.99")) == 1999
