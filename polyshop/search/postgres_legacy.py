@@ -20,6 +20,11 @@ _ROWS, _TERMS = "product_search", "product_terms"
 # The catalog's views: read by name at query time, never from a view of ours, so the
 # catalog may replace them (and drop the tables under them) whenever it swaps.
 _DOCUMENTS = "product_documents"
+# The vector of a catalog document as the catalog made it then: from the document's own
+# text (it has no words beside it), hyphens and slashes read as spaces.
+_VECTOR = sql_postgres.vector(
+    "d.document", text="translate(coalesce({words}->>'{field}', ''), '-/', '  ')"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +59,7 @@ def source(connection: Connection) -> Source | None:
         return Source(_ROWS, _TERMS if terms else None, _DOCUMENTS)
     # Version 6 and older: rows from the documents, with their vector while they hold it
     # (once the catalog's rebuild swaps in, computed: slower, and only until ours does).
-    rows_sql = sql_postgres.rows_from(_DOCUMENTS, "d.search" if vectors else _vector())
+    rows_sql = sql_postgres.rows_from(_DOCUMENTS, "d.search" if vectors else _VECTOR)
     return Source(f"({rows_sql}) AS older", _TERMS if terms else None, _DOCUMENTS)
 
 
@@ -85,13 +90,3 @@ def drop(connection: Connection) -> None:
     ).scalars()
     for table in list(tables):
         connection.exec_driver_sql(f"DROP TABLE IF EXISTS {table}")
-
-
-def _vector() -> str:
-    """The vector of a catalog document as the catalog made it then: from the document's
-    text, which its rows have no words column beside (hyphens and slashes as spaces)."""
-    return " || ".join(
-        f"setweight(to_tsvector('english', translate(coalesce(d.document->>'{field}', ''),"
-        f" '-/', '  ')), '{weight}')"
-        for field, weight in sql_postgres.WORD_FIELDS
-    )

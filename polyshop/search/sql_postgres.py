@@ -110,11 +110,13 @@ def words_of(document: dict[str, Any]) -> dict[str, str]:
     return {field: analysis.indexed(text[field]) for field, _ in WORD_FIELDS}
 
 
-def vector(words: str = "d.words") -> str:
+def vector(words: str = "d.words", text: str = "coalesce({words}->>'{field}', '')") -> str:
     """The weighted full-text vector of a document's words, as SQL. They are split and
-    folded already (`analysis`); PostgreSQL's english configuration only stems them."""
+    folded already (`analysis`); PostgreSQL's english configuration only stems them.
+    `text`: each field's text as SQL, from the JSON `words` (an older copy reads its
+    document's own text)."""
     return " || ".join(
-        f"setweight(to_tsvector('english', coalesce({words}->>'{field}', '')), '{weight}')"
+        f"setweight(to_tsvector('english', {text.format(words=words, field=field)}), '{weight}')"
         for field, weight in WORD_FIELDS
     )
 
