@@ -257,9 +257,9 @@ def test_search_and_suggest_over_http(client: TestClient):
 
     assert found.status_code == 200, found.text
     body = found.json()
-    assert body["corrected"] == "laptop"
+    assert body["corrected_query"] == body["corrected"] == "laptop"
     assert exact.json()["total"] == 0
-    assert exact.json()["corrected"] is None
+    assert exact.json()["corrected_query"] is None
     assert (body["total"], body["page"], body["pages"], len(body["results"])) == (2, 1, 2, 1)
     assert body["results"][0]["name"] in {"Alpha Laptop", "Bravo Laptop"}
     assert body["facets"]["brands"] == {"Asus": 1, "Lenovo": 1}

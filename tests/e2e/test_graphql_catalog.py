@@ -157,7 +157,7 @@ def test_browse_pages_follow_cursors_and_match_rest_pages(client: TestClient):
 SEARCH = """
 query($q: String!, $exact: Boolean!, $at: Int) {
   search(query: $q, exact: $exact, first: 1, minPosition: $at) {
-    totalCount corrected pageInfo { hasNextPage }
+    totalCount correctedQuery corrected pageInfo { hasNextPage }
     edges { node { id name price } }
     facets { brands { value count } categories { value count } priceRanges { from to count } }
   }
@@ -177,14 +177,14 @@ def test_search_facets_correction_and_suggestions_match_rest(client: TestClient)
     suggested = rest(client, "/api/v1/products/suggest", q="lap")
     names = gql(client, '{ suggest(prefix: "lap") }')["data"]["suggest"]
 
-    assert search["corrected"] == body["corrected"] == "laptop"
+    assert search["correctedQuery"] == search["corrected"] == body["corrected_query"] == "laptop"
     assert (search["totalCount"], search["pageInfo"]["hasNextPage"]) == (body["total"], True)
     assert [e["node"]["id"] for e in search["edges"]] == [r["id"] for r in body["results"]]
     facets = search["facets"]
     assert {b["value"]: b["count"] for b in facets["brands"]} == body["facets"]["brands"]
     assert {c["value"]: c["count"] for c in facets["categories"]} == body["facets"]["categories"]
     assert facets["priceRanges"] == body["facets"]["price_ranges"]
-    assert (exact["totalCount"], exact["corrected"]) == (0, None)
+    assert (exact["totalCount"], exact["correctedQuery"]) == (0, None)
     assert names == suggested["suggestions"]
 
 

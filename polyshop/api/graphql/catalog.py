@@ -204,6 +204,7 @@ class CatalogQuery:
             page_info=page_info(edges, at.offset, result.total),
             total_count=result.total,
             facets=SearchFacets.of(result.facets),
+            corrected_query=result.corrected,
             corrected=result.corrected,
         )
 

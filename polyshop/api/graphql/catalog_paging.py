@@ -147,8 +147,11 @@ class SearchConnection:
     page_info: PageInfo
     total_count: int = strawberry.field(description="Matches, on every page together.")
     facets: SearchFacets
-    corrected: str | None = strawberry.field(
+    corrected_query: str | None = strawberry.field(
         description="The words searched for when a typo in `query` was corrected (each "
         "word as the catalog has it); null when it was searched as typed. Ask again with "
         "`exact: true` to search the words as typed."
+    )
+    corrected: str | None = strawberry.field(
+        deprecation_reason="Renamed `correctedQuery`, as REST names it `corrected_query`."
     )

@@ -55,11 +55,17 @@ class SearchOut(Page):
 
     results: list[ProductOut]
     facets: FacetsOut
-    corrected: str | None = Field(
+    corrected_query: str | None = Field(
         default=None,
         description="The words searched for when a typo in `q` was corrected (each word as "
         "the catalog has it); null when `q` was searched as typed. Pass `exact=true` to "
         "search the words as typed.",
+    )
+    corrected: str | None = Field(
+        default=None,
+        deprecated=True,
+        description="The same as `corrected_query`, under its first name; kept for the "
+        "clients written against 0.14.",
     )
 
 
@@ -141,6 +147,7 @@ def search_products(
                 for b in result.facets.price_ranges
             ],
         ),
+        corrected_query=result.corrected,
         corrected=result.corrected,
         **page.envelope(result.total),
     )
