@@ -31,6 +31,11 @@ class Settings(BaseSettings):
     redis_url: str | None = Field(
         default=None, description="redis://... for sessions and carts; unset = a SQLite file"
     )
+    redis_cluster: bool = Field(
+        default=False,
+        description="POLYSHOP_REDIS_URL names one node of a Redis Cluster (the client finds "
+        "the others)",
+    )
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     log_level: str = "info"
@@ -62,7 +67,10 @@ class Settings(BaseSettings):
         default=10.0, gt=0, le=3600, description="seconds a SQLite write waits for another process"
     )
     redis_prefix: str = Field(
-        default="polyshop:", max_length=100, description="prefix of every Redis key"
+        default="polyshop:",
+        max_length=100,
+        pattern=r"^[^{}]*$",
+        description="prefix of every Redis key (no braces: they pick a cluster's hash slot)",
     )
     session_ttl: float = Field(
         default=14 * 86400, gt=0, description="seconds a session lives unused (sliding)"

@@ -26,7 +26,7 @@ from sqlalchemy.engine import make_url
 from polyshop.bootstrap import build
 from polyshop.config import Settings
 from polyshop.container import Container
-from tests import local_servers
+from tests import local_servers, redis_cluster
 
 BACKENDS = ["sqlite", "postgres"]
 _MISSING_SERVERS = pytest.StashKey[dict[str, str]]()
@@ -97,6 +97,15 @@ def redis_prefix(redis_url: str) -> Iterator[str]:
             client.delete(*keys)
     finally:
         client.close()
+
+
+@pytest.fixture(scope="session")
+def redis_cluster_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A three-node Redis Cluster started for this run (`tests/redis_cluster.py`): one node's
+    URL; each test keeps to a `redis_prefix` of its own."""
+    cluster = redis_cluster.start_cluster(tmp_path_factory.mktemp("redis-cluster"))
+    yield cluster.url
+    cluster.stop()
 
 
 def _s3_url() -> str:

@@ -6,14 +6,18 @@ A session read is one GETEX, which returns the session and slides its expiry tog
 from __future__ import annotations
 
 import orjson
-import redis
 
 from polyshop.accounts.ports import Session
-from polyshop.ttlstore.redis_client import RedisKeys, unavailable_as_store_error
+from polyshop.ttlstore.redis_client import (
+    LuaScript,
+    RedisClient,
+    RedisKeys,
+    unavailable_as_store_error,
+)
 
 
 class RedisSessionStore:
-    def __init__(self, client: redis.Redis, keys: RedisKeys) -> None:
+    def __init__(self, client: RedisClient, keys: RedisKeys) -> None:
         self._redis = client
         self._keys = keys
 
@@ -43,10 +47,10 @@ return count
 
 
 class RedisAttemptCounter:
-    def __init__(self, client: redis.Redis, keys: RedisKeys) -> None:
+    def __init__(self, client: RedisClient, keys: RedisKeys) -> None:
         self._redis = client
         self._keys = keys
-        self._undo = client.register_script(_UNDO)
+        self._undo = LuaScript(client, _UNDO)
 
     def hit(self, key: str, window: float) -> tuple[int, float]:
         name = self._keys("throttle", key)

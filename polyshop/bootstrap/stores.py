@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import structlog
-from redis import Redis
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
@@ -23,7 +22,7 @@ from polyshop.analytics.duckdb_store import DuckDbAnalyticsStore
 from polyshop.analytics.ports import AnalyticsStore
 from polyshop.analytics.postgres_store import PostgresAnalyticsStore
 from polyshop.cart.ports import CartStore
-from polyshop.cart.redis_store import RedisCartStore
+from polyshop.cart.redis_store import RedisCartStore, adopt_untagged_carts
 from polyshop.cart.sql_store import SqlCartStore
 from polyshop.config import Mode, Settings
 from polyshop.eventstore.notify import InProcessNotifier
@@ -40,7 +39,14 @@ from polyshop.eventstore.sql_store import SqlEventStore
 from polyshop.eventstore.sqlite import SqliteEventStore
 from polyshop.eventstore.upcasting import Upcasters
 from polyshop.runtime.sqlite_files import create_sqlite_engine
-from polyshop.ttlstore.redis_client import RedisKeys, close_redis, create_redis
+from polyshop.ttlstore.errors import StoreUnavailable
+from polyshop.ttlstore.redis_client import (
+    RedisClient,
+    RedisKeys,
+    close_redis,
+    create_redis,
+    unavailable_as_store_error,
+)
 from polyshop.ttlstore.sql import TtlDatabase, sweeper
 
 log = structlog.get_logger(__name__)
@@ -102,8 +108,9 @@ def ttl_stores(settings: Settings) -> TtlStores:
     so a single-server shop needs no Redis.
     """
     if settings.redis_url:
-        client = create_redis(settings.redis_url)
+        client = create_redis(settings.redis_url, cluster=settings.redis_cluster)
         keys = RedisKeys(settings.redis_prefix)
+        _adopt_untagged_carts(client, keys)
         return TtlStores(
             sessions=RedisSessionStore(client, keys),
             attempts=RedisAttemptCounter(client, keys),
@@ -125,8 +132,20 @@ def ttl_stores(settings: Settings) -> TtlStores:
     )
 
 
-def ping_redis(client: Redis) -> None:
+def ping_redis(client: RedisClient) -> None:
     client.ping()
+
+
+def _adopt_untagged_carts(client: RedisClient, keys: RedisKeys) -> None:
+    """Carts kept by 0.14 and older, renamed on the first start that reaches Redis."""
+    try:
+        with unavailable_as_store_error():
+            renamed = adopt_untagged_carts(client, keys)
+    except StoreUnavailable as exc:
+        log.warning("carts of the older key layout not checked (Redis unavailable): %s", exc)
+        return
+    if renamed:
+        log.info("renamed %d cart keys to the hash-tagged layout", renamed)
 
 
 def embedded_stores(

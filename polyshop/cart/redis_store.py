@@ -5,8 +5,14 @@
   SKU has a `*`); its TTL is refreshed on every write;
 - `cart-rev:{owner}`: the cart's revision, bumped by every change (same TTL);
 - `cart-view:{owner}`: the priced cart as JSON behind its revision, short TTL;
-- `cart-products:{product_id}`: the owners whose carts hold the product, so a price change
+- `cart-products:product_id`: the owners whose carts hold the product, so a price change
   can void exactly their views.
+
+The braces are hash tags: one owner's three keys share a slot on a Redis Cluster, so the
+scripts and transactions that touch them together run there as on one server. The product
+index lives in other slots and is never written inside a script; it is added to before the
+cart, so it names at least every owner whose cart holds the product (an extra owner costs a
+revision bump, a missing one a stale price).
 
 Read-modify-write steps (add with a limit, set a quantity) are Lua scripts: atomic on the
 server, one round trip, no WATCH retries when two tabs add at once.
@@ -23,7 +29,13 @@ import redis
 
 from polyshop.cart.domain import CartFull, CartLine, QuantityLimit
 from polyshop.cart.ports import CartSnapshot, OrderedCart
-from polyshop.ttlstore.redis_client import RedisKeys, unavailable_as_store_error
+from polyshop.ttlstore.redis_client import (
+    LuaScript,
+    Pipeline,
+    RedisClient,
+    RedisKeys,
+    unavailable_as_store_error,
+)
 
 # A revision is bumped on every change. A cart's first revision comes from the server's
 # clock (microseconds), as in the embedded store: a cart that expired and started again
@@ -54,15 +66,13 @@ if current then
 else
   if wanted > tonumber(ARGV[6]) then return -1 end
   local lines = redis.call('HLEN', KEYS[1]) - redis.call('HEXISTS', KEYS[1], '*id')
-  if lines >= tonumber(ARGV[9]) then return -1000000 end
+  if lines >= tonumber(ARGV[8]) then return -1000000 end
   line = {q = wanted, p = tonumber(ARGV[3]), t = tonumber(ARGV[4]), pid = ARGV[5]}
 end
 redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(line))
-redis.call('HSETNX', KEYS[1], '*id', ARGV[10])
+redis.call('HSETNX', KEYS[1], '*id', ARGV[9])
 redis.call('PEXPIRE', KEYS[1], ARGV[7])
 bump(KEYS[2], ARGV[7])
-redis.call('SADD', KEYS[3], ARGV[8])
-redis.call('PEXPIRE', KEYS[3], ARGV[7])
 return line.q
 """
 )
@@ -133,50 +143,50 @@ bump(KEYS[2], ARGV[1])
 
 
 class RedisCartStore:
-    def __init__(self, client: redis.Redis, keys: RedisKeys, ttl: float) -> None:
+    def __init__(self, client: RedisClient, keys: RedisKeys, ttl: float) -> None:
         self._redis = client
         self._keys = keys
         self._ttl_ms = int(ttl * 1000)
-        self._add = client.register_script(_ADD)
-        self._set_quantity = client.register_script(_SET_QUANTITY)
-        self._snapshot = client.register_script(_SNAPSHOT)
-        self._clear = client.register_script(_CLEAR)
-        self._consume = client.register_script(_CONSUME)
-        self._bump_revision = client.register_script(_BUMP)
+        self._add = LuaScript(client, _ADD)
+        self._set_quantity = LuaScript(client, _SET_QUANTITY)
+        self._snapshot = LuaScript(client, _SNAPSHOT)
+        self._clear = LuaScript(client, _CLEAR)
+        self._consume = LuaScript(client, _CONSUME)
+        self._bump_revision = LuaScript(client, _BUMP)
+
+    def _cart(self, owner: str) -> list[str]:
+        """The owner's cart and revision keys (one hash slot), the scripts' KEYS[1..2]."""
+        return [self._keys.tagged("cart", owner), self._keys.tagged("cart-rev", owner)]
+
+    def _whole(self, owner: str) -> list[str]:
+        """The owner's cart, revision and priced-view keys (one hash slot)."""
+        return [*self._cart(owner), self._keys.tagged("cart-view", owner)]
 
     def snapshot(self, owner: str) -> CartSnapshot:
         with unavailable_as_store_error():
-            flat, revision = self._snapshot(
-                keys=[self._keys("cart", owner), self._keys("cart-rev", owner)], args=[_new_id()]
-            )
+            flat, revision = self._snapshot(keys=self._cart(owner), args=[_new_id()])
         fields = dict(zip(flat[::2], flat[1::2], strict=True))
         cart_id = fields.pop(_ID, b"").decode()
         lines = [_line(sku.decode(), orjson.loads(value)) for sku, value in fields.items()]
         return CartSnapshot(lines, int(revision or 0), cart_id if lines else "")
 
     def add(self, owner: str, line: CartLine, limit: int, max_lines: int) -> int:
+        args = [
+            line.sku,
+            line.quantity,
+            line.unit_price_cents,
+            round(line.added_at, 3),
+            line.product_id,
+            limit,
+            self._ttl_ms,
+            max_lines,
+            _new_id(),
+        ]
         with unavailable_as_store_error():
-            quantity = int(
-                self._add(
-                    keys=[
-                        self._keys("cart", owner),
-                        self._keys("cart-rev", owner),
-                        self._keys("cart-products", line.product_id),
-                    ],
-                    args=[
-                        line.sku,
-                        line.quantity,
-                        line.unit_price_cents,
-                        round(line.added_at, 3),
-                        line.product_id,
-                        limit,
-                        self._ttl_ms,
-                        owner,
-                        max_lines,
-                        _new_id(),
-                    ],
-                )
-            )
+            pipe = self._redis.pipeline(transaction=False)
+            self._index(pipe, owner, [line.product_id])
+            self._add.queue(pipe, self._cart(owner), args)
+            quantity = int(pipe.execute()[-1])
         if quantity == _FULL:
             raise CartFull(max_lines)
         if quantity < 0:
@@ -185,33 +195,29 @@ class RedisCartStore:
 
     def set_quantity(self, owner: str, sku: str, quantity: int) -> bool:
         with unavailable_as_store_error():
-            found = self._set_quantity(
-                keys=[self._keys("cart", owner), self._keys("cart-rev", owner)],
-                args=[sku, quantity, self._ttl_ms],
-            )
+            found = self._set_quantity(keys=self._cart(owner), args=[sku, quantity, self._ttl_ms])
         return bool(found)
 
     def put(self, owner: str, lines: Iterable[CartLine]) -> None:
         entries = list(lines)
         if not entries:
             return
-        cart = self._keys("cart", owner)
+        cart = self._keys.tagged("cart", owner)
         with unavailable_as_store_error():
+            index = self._redis.pipeline(transaction=False)
+            self._index(index, owner, {line.product_id for line in entries})
+            index.execute()
             pipe = self._redis.pipeline(transaction=True)
             pipe.hset(cart, mapping={line.sku: _value(line) for line in entries})
             pipe.hsetnx(cart, _ID, _new_id())
             pipe.pexpire(cart, self._ttl_ms)
             self._bump(pipe, owner)
-            for product_id in {line.product_id for line in entries}:
-                products = self._keys("cart-products", product_id)
-                pipe.sadd(products, owner)
-                pipe.pexpire(products, self._ttl_ms)
             pipe.execute()
 
     def remove(self, owner: str, sku: str) -> bool:
         with unavailable_as_store_error():
             pipe = self._redis.pipeline(transaction=True)
-            pipe.hdel(self._keys("cart", owner), sku)
+            pipe.hdel(self._keys.tagged("cart", owner), sku)
             self._bump(pipe, owner)
             removed, *_ = pipe.execute()
         return bool(removed)
@@ -222,15 +228,7 @@ class RedisCartStore:
         with unavailable_as_store_error():
             pipe = self._redis.pipeline(transaction=False)
             for owner in owners:
-                self._clear(
-                    keys=[
-                        self._keys("cart", owner),
-                        self._keys("cart-rev", owner),
-                        self._keys("cart-view", owner),
-                    ],
-                    args=[self._ttl_ms],
-                    client=pipe,
-                )
+                self._clear.queue(pipe, self._whole(owner), [self._ttl_ms])
             pipe.execute()
 
     def consume(self, ordered: Sequence[OrderedCart]) -> None:
@@ -239,27 +237,19 @@ class RedisCartStore:
         with unavailable_as_store_error():
             pipe = self._redis.pipeline(transaction=False)
             for cart in ordered:
-                self._consume(
-                    keys=[
-                        self._keys("cart", cart.owner),
-                        self._keys("cart-rev", cart.owner),
-                        self._keys("cart-view", cart.owner),
-                    ],
-                    args=[
-                        cart.cart_id,
-                        _new_id(),
-                        self._ttl_ms,
-                        *(x for line in cart.quantities.items() for x in line),
-                    ],
-                    client=pipe,
-                )
+                args = [
+                    cart.cart_id,
+                    _new_id(),
+                    self._ttl_ms,
+                    *(x for line in cart.quantities.items() for x in line),
+                ]
+                self._consume.queue(pipe, self._whole(cart.owner), args)
             pipe.execute()
 
     def cached_view(self, owner: str) -> bytes | None:
+        _, revision_key, view_key = self._whole(owner)
         with unavailable_as_store_error():
-            revision, view = self._redis.mget(
-                [self._keys("cart-rev", owner), self._keys("cart-view", owner)]
-            )
+            revision, view = self._redis.mget([revision_key, view_key])
         if not isinstance(view, bytes):  # None: nothing cached (the client never decodes to str)
             return None
         stamp, _, body = view.partition(b"\n")
@@ -268,7 +258,9 @@ class RedisCartStore:
     def cache_view(self, owner: str, view: bytes, revision: int, ttl: float) -> None:
         with unavailable_as_store_error():
             self._redis.set(
-                self._keys("cart-view", owner), b"%d\n%b" % (revision, view), px=int(ttl * 1000)
+                self._keys.tagged("cart-view", owner),
+                b"%d\n%b" % (revision, view),
+                px=int(ttl * 1000),
             )
 
     def drop_views_for(self, product_ids: Iterable[str]) -> None:
@@ -286,11 +278,40 @@ class RedisCartStore:
             for raw in owners:
                 owner = raw.decode()
                 self._bump(pipe, owner)
-                pipe.delete(self._keys("cart-view", owner))
+                pipe.delete(self._keys.tagged("cart-view", owner))
             pipe.execute()
 
-    def _bump(self, pipe: redis.client.Pipeline, owner: str) -> None:
-        self._bump_revision(keys=[self._keys("cart-rev", owner)], args=[self._ttl_ms], client=pipe)
+    def _index(self, pipe: Pipeline, owner: str, product_ids: Iterable[str]) -> None:
+        """Queue: `owner` holds these products (see the module's docstring)."""
+        for product_id in product_ids:
+            products = self._keys("cart-products", product_id)
+            pipe.sadd(products, owner)
+            pipe.pexpire(products, self._ttl_ms)
+
+    def _bump(self, pipe: Pipeline, owner: str) -> None:
+        self._bump_revision.queue(pipe, self._cart(owner)[1:], [self._ttl_ms])
+
+
+#: Set once the carts of an older layout have been renamed (`adopt_untagged_carts`).
+_LAYOUT = "cart-layout"
+
+
+def adopt_untagged_carts(client: RedisClient, keys: RedisKeys) -> int:
+    """Rename the cart keys written before they carried hash tags (0.14 and older, always on
+    a single server: a cluster never held them), once per prefix; answers how many. Carts
+    live for weeks: an upgrade must not empty them."""
+    if not isinstance(client, redis.Redis) or client.get(keys(_LAYOUT)) == b"tagged":
+        return 0
+    renamed = 0
+    for kind in ("cart", "cart-rev", "cart-view"):
+        head = keys(kind, "")
+        for raw in client.scan_iter(match=head + "*", count=1000):
+            name = raw.decode()
+            owner = name[len(head) :]
+            if "{" not in owner:  # a tagged key's owner starts with one
+                renamed += bool(client.renamenx(name, keys.tagged(kind, owner)))
+    client.set(keys(_LAYOUT), b"tagged")
+    return renamed
 
 
 #: The cart hash's field that holds the cart's id.

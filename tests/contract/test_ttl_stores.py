@@ -1,10 +1,12 @@
 """One contract for the TTL-store ports (sessions, attempt counters, carts), run against
-both adapters: Redis (server mode) and the SQLite file (embedded mode)."""
+both adapters: Redis (server mode), on one server and on a three-node Redis Cluster, and the
+SQLite file (embedded mode)."""
 
 from __future__ import annotations
 
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,11 +34,15 @@ class Stores:
     short_carts: CartStore  # the same store with a 1-second cart TTL
 
 
-@pytest.fixture(params=["sqlite", "redis"])
+@pytest.fixture(params=["sqlite", "redis", "redis-cluster"])
 def stores(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Stores]:
-    if request.param == "redis":
-        client = create_redis(request.getfixturevalue("redis_url"))
-        keys = RedisKeys(request.getfixturevalue("redis_prefix"))
+    if request.param.startswith("redis"):
+        cluster = request.param == "redis-cluster"
+        url = request.getfixturevalue("redis_cluster_url" if cluster else "redis_url")
+        client = create_redis(url, cluster=cluster)
+        # The cluster lives for this run only; one server's keys are deleted after the test.
+        prefix = f"polyshop-test:{uuid.uuid4().hex[:12]}:" if cluster else None
+        keys = RedisKeys(prefix or request.getfixturevalue("redis_prefix"))
         yield Stores(
             RedisSessionStore(client, keys),
             RedisAttemptCounter(client, keys),
