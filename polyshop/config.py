@@ -110,6 +110,30 @@ class Settings(BaseSettings):
     order_expiry_interval: float = Field(
         default=5.0, gt=0, le=3600, description="how often unpaid, expired orders are swept"
     )
+    nats_url: str | None = Field(
+        default=None,
+        description="nats://... : publish integration events to NATS JetStream; unset = none",
+    )
+    nats_stream: str = Field(
+        default="POLYSHOP", pattern=r"^[A-Za-z0-9_-]{1,64}$", description="the JetStream stream"
+    )
+    nats_subject_prefix: str = Field(
+        default="polyshop.events",
+        pattern=r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$",
+        description="each event goes to <prefix>.<EventType>",
+    )
+    nats_event_types: str = Field(
+        default="*",
+        max_length=2000,
+        description="event types to publish, comma-separated; * for all",
+    )
+    nats_duplicate_window: float = Field(
+        default=600.0,
+        gt=0,
+        le=86400,
+        description="seconds JetStream remembers a message id: a publisher restarted within "
+        "it never stores an event twice",
+    )
     payment_webhook_secret: str | None = Field(
         default=None, min_length=16, description="HMAC secret shared with the payment provider"
     )

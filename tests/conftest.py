@@ -108,6 +108,16 @@ def redis_cluster_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]
     cluster.stop()
 
 
+@pytest.fixture
+def nats_url() -> str:
+    url = os.environ.get("POLYSHOP_TEST_NATS_URL")
+    if not url:
+        if os.environ.get("CI"):
+            pytest.fail("POLYSHOP_TEST_NATS_URL must be set in CI", pytrace=False)
+        pytest.skip("POLYSHOP_TEST_NATS_URL is unset or empty")
+    return url
+
+
 def _s3_url() -> str:
     url = os.environ.get("POLYSHOP_TEST_S3_URL")
     if not url:

@@ -1,7 +1,8 @@
 """The servers the server-mode tests need, found where a developer most likely runs them.
 
-`.ci/run` starts PostgreSQL, Redis and SeaweedFS (S3) and names them in
-POLYSHOP_TEST_POSTGRES_URL, POLYSHOP_TEST_REDIS_URL and POLYSHOP_TEST_S3_URL (S3's keys in
+`.ci/run` starts PostgreSQL, Redis, NATS (JetStream) and SeaweedFS (S3) and names them in
+POLYSHOP_TEST_POSTGRES_URL, POLYSHOP_TEST_REDIS_URL, POLYSHOP_TEST_NATS_URL and
+POLYSHOP_TEST_S3_URL (S3's keys in
 AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, defaulting to the pair below). A developer
 running `make test` often has the same servers at the same default addresses without having
 set anything: rather than skip a third of the suite
@@ -27,6 +28,8 @@ POSTGRES_VARIABLE = "POLYSHOP_TEST_POSTGRES_URL"
 REDIS_VARIABLE = "POLYSHOP_TEST_REDIS_URL"
 POSTGRES_DEFAULT = "postgresql://postgres@127.0.0.1:5432/postgres"
 REDIS_DEFAULT = "redis://127.0.0.1:6379/0"
+NATS_VARIABLE = "POLYSHOP_TEST_NATS_URL"
+NATS_DEFAULT = "nats://127.0.0.1:4222"
 S3_VARIABLE = "POLYSHOP_TEST_S3_URL"
 S3_DEFAULT = "http://127.0.0.1:8333"
 #: The key pair `.ci/run` starts SeaweedFS with, used when AWS_* are unset.
@@ -73,6 +76,19 @@ def redis_answers(url: str) -> bool:
         client.close()
 
 
+def nats_answers(url: str) -> bool:
+    """A NATS server greets every connection with an INFO line."""
+    parts = urlsplit(url)
+    try:
+        with socket.create_connection(
+            (parts.hostname or "127.0.0.1", parts.port or 4222), timeout=0.5
+        ) as connection:
+            connection.settimeout(PROBE_SECONDS)
+            return connection.recv(5) == b"INFO "
+    except OSError:
+        return False
+
+
 def s3_answers(url: str) -> bool:
     """Something speaking S3 answers: an unsigned request gets S3's XML (an error, as a
     server that enforces its keys refuses it)."""
@@ -108,6 +124,7 @@ SERVERS = (
     Server("PostgreSQL", POSTGRES_VARIABLE, POSTGRES_DEFAULT, postgres_answers),
     Server("Redis", REDIS_VARIABLE, REDIS_DEFAULT, redis_answers),
     Server("S3", S3_VARIABLE, S3_DEFAULT, s3_answers),
+    Server("NATS", NATS_VARIABLE, NATS_DEFAULT, nats_answers),
 )
 
 
@@ -138,13 +155,15 @@ def banner(skipped: int, missing: dict[str, str]) -> tuple[str, list[str]]:
     title = f"{skipped} server-mode {tests} SKIPPED: no {' and no '.join(missing)}"
     lines = [f"  {name}: {why}" for name, why in missing.items()]
     lines += [
-        "  They cover PostgreSQL server mode, Redis sessions and carts, the S3 blob store. To run",
+        "  They cover PostgreSQL server mode, Redis sessions and carts, the S3 blob store and",
+        "  integration events in NATS JetStream. To run",
         "  them, start the servers at their default addresses (found by themselves next run), or",
         "  name yours (S3 signed with AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY):",
         f"    {POSTGRES_VARIABLE}=postgresql://USER@HOST:5432/postgres \\",
         f"    {REDIS_VARIABLE}=redis://HOST:6379/0 \\",
-        f"    {S3_VARIABLE}=http://HOST:8333 make test",
-        "  (each test run makes databases, key prefixes and a bucket of its own there;",
-        "  .ci/run starts all three: .venv/bin/weed mini is SeaweedFS).",
+        f"    {S3_VARIABLE}=http://HOST:8333 \\",
+        f"    {NATS_VARIABLE}=nats://HOST:4222 make test",
+        "  (each test run makes databases, key prefixes, a bucket and streams of its own there;",
+        "  .ci/run starts them all: .venv/bin/weed mini is SeaweedFS, nats-server runs with -js).",
     ]
     return title, lines

@@ -22,6 +22,9 @@ from polyshop.config import Mode, Settings
 from polyshop.eventstore.follower import LogFollower
 from polyshop.eventstore.projections.ports import Lease, Projection
 from polyshop.eventstore.sql_store import SqlEventStore
+from polyshop.integrations.jetstream import JetStreamBroker
+from polyshop.integrations.messages import event_types
+from polyshop.integrations.outbox import IntegrationEventsProjection
 from polyshop.orders.expiry import order_expiry
 from polyshop.recommendations.coviews import co_view_counter
 from polyshop.recommendations.sql_graph import SqlRecommendationGraph
@@ -54,6 +57,20 @@ def carts_and_accounts(
         on_login=lambda guest, user: carts.merge(guest.cart_owner, user.cart_owner),
     )
     return carts, prices, accounts
+
+
+def integration_events(settings: Settings, closers: list[Callable[[], None]]) -> list[Projection]:
+    """The JetStream publisher, when NATS is configured: a projection of the log."""
+    if not settings.nats_url:
+        return []
+    broker = JetStreamBroker(
+        settings.nats_url,
+        settings.nats_stream,
+        settings.nats_subject_prefix,
+        settings.nats_duplicate_window,
+    )
+    closers.append(broker.close)
+    return [IntegrationEventsProjection(broker, event_types(settings.nats_event_types))]
 
 
 def search_index(

@@ -18,6 +18,7 @@ from polyshop.api.rest.product_json import RestProductJson, recommendations_json
 from polyshop.bootstrap.media import blob_store, media, media_url
 from polyshop.bootstrap.parts import (
     carts_and_accounts,
+    integration_events,
     periodic_jobs,
     readiness_checks,
     search_index,
@@ -214,8 +215,9 @@ def _wire(
     ttl = ttl_stores(settings)
     closers.extend(ttl.closers)
     search, search_projection = search_index(settings, store, read_engine, closers)
+    extra = [OrderedCartsProjection(ttl.carts), search_projection]
     runner = _projection_runner(
-        settings, store, lease_factory, [OrderedCartsProjection(ttl.carts), search_projection]
+        settings, store, lease_factory, [*extra, *integration_events(settings, closers)]
     )
     if migrate:
         runner.prepare()

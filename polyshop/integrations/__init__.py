@@ -1,0 +1,1 @@
+"""Integration events out: what happened in the shop, told to other systems."""
