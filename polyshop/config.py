@@ -134,6 +134,17 @@ class Settings(BaseSettings):
         description="seconds JetStream remembers a message id: a publisher restarted within "
         "it never stores an event twice",
     )
+    webhook_allow_private: bool = Field(
+        default=False,
+        description="deliver webhooks to private, loopback and link-local addresses (a "
+        "receiver on the shop's own network); off: such URLs are refused",
+    )
+    webhook_interval: float = Field(
+        default=1.0, gt=0, le=3600, description="seconds between runs of the webhook sender"
+    )
+    webhook_retention_days: int = Field(
+        default=30, ge=1, le=3650, description="days a delivered webhook delivery is kept"
+    )
     payment_webhook_secret: str | None = Field(
         default=None, min_length=16, description="HMAC secret shared with the payment provider"
     )

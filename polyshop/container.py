@@ -19,6 +19,7 @@ from polyshop.catalog.page_cache import ProductPageCache
 from polyshop.catalog.service import Catalog
 from polyshop.config import Settings
 from polyshop.eventstore.service import EventLog
+from polyshop.integrations.service import Webhooks
 from polyshop.inventory.service import Inventory
 from polyshop.machinery import Machinery
 from polyshop.media.service import Media
@@ -59,6 +60,8 @@ class Container:
     media: Media
     #: The admin's catalog: every product listed and searched, CSV imports in the background.
     catalog_admin: CatalogAdmin
+    #: Webhooks: registrations, deliveries, dead letters.
+    webhooks: Webhooks
     readiness_checks: dict[str, Callable[[], None]] = field(default_factory=dict)
     #: Stores the shop degrades without (sessions and carts): reported, never "not ready".
     degradable_checks: dict[str, Callable[[], None]] = field(default_factory=dict)

@@ -4,6 +4,7 @@ readiness checks. Part of the composition root."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 
 from sqlalchemy import Engine
 
@@ -22,13 +23,15 @@ from polyshop.config import Mode, Settings
 from polyshop.eventstore.follower import LogFollower
 from polyshop.eventstore.projections.ports import Lease, Projection
 from polyshop.eventstore.sql_store import SqlEventStore
+from polyshop.integrations.http_receiver import HttpReceiver
 from polyshop.integrations.jetstream import JetStreamBroker
 from polyshop.integrations.messages import event_types
 from polyshop.integrations.outbox import IntegrationEventsProjection
+from polyshop.integrations.service import Webhooks
 from polyshop.orders.expiry import order_expiry
 from polyshop.recommendations.coviews import co_view_counter
 from polyshop.recommendations.sql_graph import SqlRecommendationGraph
-from polyshop.runtime.periodic import Periodic
+from polyshop.runtime.periodic import Periodic, leased
 from polyshop.search.ports import SearchIndex
 from polyshop.search.postgres_index import PostgresSearchIndex
 from polyshop.search.postgres_projection import PostgresSearchProjection
@@ -92,9 +95,10 @@ def periodic_jobs(
     lease_factory: Callable[[str], Lease],
     analytics_store: AnalyticsStore,
     graph: SqlRecommendationGraph,
+    webhooks: Webhooks,
 ) -> list[Periodic]:
-    """Unpaid orders released after their hold, old views dropped, viewed-together counted:
-    each run by one process at a time (a lease)."""
+    """Unpaid orders released after their hold, old views dropped, viewed-together counted,
+    webhooks delivered: each run by one process at a time (a lease)."""
     expiry = order_expiry(
         store,
         store.read_engine,
@@ -112,7 +116,20 @@ def periodic_jobs(
         lambda: lease_factory("co-view-counter"),
         settings.co_view_interval,
     )
-    return [expiry, retention, co_views]
+    deliveries = leased(
+        "webhooks", settings.webhook_interval, webhooks.run_once, lambda: lease_factory("webhooks")
+    )
+    return [expiry, retention, co_views, deliveries]
+
+
+def webhooks(settings: Settings, store: SqlEventStore) -> Webhooks:
+    """Webhooks: their tables in the write database, deliveries over HTTP."""
+    return Webhooks(
+        store,
+        store.write_engine,
+        HttpReceiver(allow_private=settings.webhook_allow_private),
+        retention=timedelta(days=settings.webhook_retention_days),
+    )
 
 
 def readiness_checks(

@@ -22,6 +22,7 @@ from polyshop.bootstrap.parts import (
     periodic_jobs,
     readiness_checks,
     search_index,
+    webhooks,
 )
 from polyshop.bootstrap.stores import (
     TtlStores,
@@ -105,10 +106,12 @@ def _projection_runner(
     store: SqlEventStore,
     lease_factory: Callable[[str], Lease],
     extra: list[Projection],
+    closers: list[Callable[[], None]],
 ) -> ProjectionRunner:
+    """The runner of every read model, and of the JetStream publisher when configured."""
     return ProjectionRunner(
         store,
-        build_projections(extra, media_url(settings)),
+        build_projections([*extra, *integration_events(settings, closers)], media_url(settings)),
         lease_factory,
         batch_size=settings.projection_batch_size,
         poll_interval=settings.projection_poll_interval,
@@ -216,9 +219,7 @@ def _wire(
     closers.extend(ttl.closers)
     search, search_projection = search_index(settings, store, read_engine, closers)
     extra = [OrderedCartsProjection(ttl.carts), search_projection]
-    runner = _projection_runner(
-        settings, store, lease_factory, [*extra, *integration_events(settings, closers)]
-    )
+    runner = _projection_runner(settings, store, lease_factory, extra, closers)
     if migrate:
         runner.prepare()
     pages, recommendations, invalidator = _page_caches(store, runner)
@@ -227,7 +228,8 @@ def _wire(
     carts, prices, accounts = carts_and_accounts(settings, store, ttl, signals)
     closers.insert(0, prices.stop)
     graph = SqlRecommendationGraph(store.write_engine, read_engine)
-    jobs = periodic_jobs(settings, store, lease_factory, analytics, graph)
+    hooks = webhooks(settings, store)
+    jobs = periodic_jobs(settings, store, lease_factory, analytics, graph, hooks)
     closers[:0] = [job.stop for job in reversed(jobs)]
     checkout = _checkout(settings, store, ttl)
     catalog, images, blobs, garbage = _catalog_and_media(
@@ -252,6 +254,7 @@ def _wire(
         event_log=EventLog(runner, store.last_position, read_engine),
         media=images,
         catalog_admin=CatalogAdmin(catalog, read_engine),
+        webhooks=hooks,
         background=[
             *(invalidator.start, prices.start, signals.start),
             *(job.start for job in jobs),

@@ -1,11 +1,13 @@
-"""Where integration events go: a message broker (NATS JetStream in server mode)."""
+"""Where integration events go: a message broker (NATS JetStream in server mode), and the
+receivers of webhooks."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Protocol
 
 from polyshop.integrations.messages import Message
+from polyshop.integrations.webhook_rules import Outcome
 
 
 class BrokerUnavailable(Exception):
@@ -19,3 +21,13 @@ class Broker(Protocol):
         is dropped by it, not stored twice."""
 
     def close(self) -> None: ...
+
+
+class Receiver(Protocol):
+    """How a delivery reaches a webhook's URL (HTTP in the shop; a fake in unit tests)."""
+
+    def post(self, url: str, body: bytes, headers: Mapping[str, str]) -> Outcome:
+        """POST `body`; never raises: what went wrong is in the outcome."""
+
+    def refusal(self, url: str) -> str | None:
+        """Why the shop will not call `url` (a private address, say); None: it will."""

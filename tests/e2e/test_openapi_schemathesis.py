@@ -143,6 +143,8 @@ BEYOND_SCHEMA: dict[str, set[str]] = {
     "PATCH /api/v1/products/{product_id}/images/{image_id}": {"position"},
     "POST /api/v1/products/{product_id}/images/uploads/{upload_id}": {
         *_IMAGE_REFUSED, "position"},
+    # A webhook URL whose host resolves to a private address, or to nothing.
+    "POST /api/v1/admin/webhooks": {"/problems/receiver-refused"},
 }  # fmt: skip
 
 

@@ -31,6 +31,7 @@ from polyshop.api.rest.routes import (
     products,
     recommendations,
     search,
+    webhooks,
 )
 from polyshop.api.rest.text_guard import TextGuard
 from polyshop.api.web import admin_analytics, docs
@@ -104,6 +105,7 @@ def _api_routes(app: FastAPI) -> None:
     app.include_router(payments.router)
     app.include_router(images.router)
     app.include_router(admin_analytics.router)
+    app.include_router(webhooks.router)
     app.include_router(graphql_router.router())
 
 
