@@ -26,6 +26,7 @@ from polyshop.cli_support import (
     demo_pictures_for,
     jsonable,
     load_settings,
+    print_status,
     vars_of,
 )
 
@@ -121,26 +122,13 @@ def projections_status(as_json: bool, data_dir: Path | None) -> None:
     container = build_container(load_settings(data_dir))
     try:
         statuses = container.machinery.runner.status()
+        replicas = container.event_log.list_replicas(probe=True)
     finally:
         container.close()
     if as_json:
         click.echo(json.dumps([jsonable(vars_of(s)) for s in statuses], indent=2))
         return
-    click.echo(
-        f"{'NAME':<24}{'GEN':>4}  {'STATE':<12}{'POSITION':>10}{'HEAD':>10}{'LAG':>9}{'LAG s':>9}"
-    )
-    for s in statuses:
-        click.echo(
-            f"{s.name:<24}{s.generation:>4}  {s.state:<12}{s.position:>10}{s.head:>10}"
-            f"{s.lag_events:>9}{s.lag_seconds:>9.2f}"
-        )
-        if s.error:
-            click.echo(f"    failed at position {s.failed_position}: {s.error}")
-        if s.rebuilding_generation is not None:
-            click.echo(
-                f"    rebuilding generation {s.rebuilding_generation} "
-                f"at position {s.rebuilding_position}"
-            )
+    print_status(statuses, replicas)
 
 
 @projections.command("run")

@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from polyshop.config import Settings
     from polyshop.container import Container
     from polyshop.demo.images import DemoPictures
+    from polyshop.eventstore.projections.ports import ProjectionStatus
+    from polyshop.eventstore.replicas import ReplicaState
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -102,3 +104,27 @@ def demo_pictures_for(container: Container) -> DemoPictures:
     pictures = demo_pictures(cache)
     store_pictures(container.media.blobs, pictures)
     return pictures
+
+
+def print_status(statuses: list[ProjectionStatus], replicas: list[ReplicaState]) -> None:
+    """`projections status` as a table: each read model, then each read replica."""
+    click.echo(
+        f"{'NAME':<24}{'GEN':>4}  {'STATE':<12}{'POSITION':>10}{'HEAD':>10}{'LAG':>9}{'LAG s':>9}"
+    )
+    for s in statuses:
+        click.echo(
+            f"{s.name:<24}{s.generation:>4}  {s.state:<12}{s.position:>10}{s.head:>10}"
+            f"{s.lag_events:>9}{s.lag_seconds:>9.2f}"
+        )
+        if s.error:
+            click.echo(f"    failed at position {s.failed_position}: {s.error}")
+        if s.rebuilding_generation is not None:
+            click.echo(
+                f"    rebuilding generation {s.rebuilding_generation} "
+                f"at position {s.rebuilding_position}"
+            )
+    for r in replicas:
+        if r.up:
+            click.echo(f"replica {r.name}: up, {r.lag_bytes} bytes, {r.lag_seconds:.2f} s behind")
+        else:
+            click.echo(f"replica {r.name}: DOWN ({r.error})")

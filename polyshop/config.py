@@ -31,6 +31,17 @@ class Settings(BaseSettings):
     redis_url: str | None = Field(
         default=None, description="redis://... for sessions and carts; unset = a SQLite file"
     )
+    replica_max_lag: float = Field(
+        default=5.0,
+        ge=0,
+        le=86400,
+        description="seconds a read replica may trail the primary and still serve reads; "
+        "past it, reads go to the primary (reads that ask for min_position go to the "
+        "primary whenever the replica has not applied it)",
+    )
+    replica_check_interval: float = Field(
+        default=0.5, gt=0, le=60, description="seconds between probes of the read replica"
+    )
     redis_cluster: bool = Field(
         default=False,
         description="POLYSHOP_REDIS_URL names one node of a Redis Cluster (the client finds "

@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 
 from polyshop.eventstore.projections.ports import Lease
 from polyshop.eventstore.projections.runner import ProjectionRunner
+from polyshop.eventstore.replicas import ReplicaSet
 from polyshop.eventstore.sql_store import SqlEventStore
 
 
@@ -26,6 +27,8 @@ class Machinery:
     read_engine: Engine
     #: A lease by name, held by one process at a time (projections, periodic jobs).
     lease_factory: Callable[[str], Lease]
+    #: The streaming replicas `read_engine` routes between; None: no replica configured.
+    replicas: ReplicaSet | None = None
 
     def stop(self) -> None:
         """Stop the projection runner: first, before what it feeds is closed."""
@@ -34,5 +37,8 @@ class Machinery:
     def close(self) -> None:
         """Close the store and the read database: last, once nothing else uses them."""
         self.store.close()
-        if self.read_engine not in (self.store.write_engine, self.store.read_engine):
+        if self.replicas is not None:
+            self.replicas.stop()
+            self.replicas.dispose()
+        elif self.read_engine not in (self.store.write_engine, self.store.read_engine):
             self.read_engine.dispose()

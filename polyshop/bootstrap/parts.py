@@ -22,12 +22,14 @@ from polyshop.catalog.documents import CATALOG_EVENTS
 from polyshop.config import Mode, Settings
 from polyshop.eventstore.follower import LogFollower
 from polyshop.eventstore.projections.ports import Lease, Projection
+from polyshop.eventstore.replicas import ReplicaSet
 from polyshop.eventstore.sql_store import SqlEventStore
 from polyshop.integrations.http_receiver import HttpReceiver
 from polyshop.integrations.jetstream import JetStreamBroker
 from polyshop.integrations.messages import event_types
 from polyshop.integrations.outbox import IntegrationEventsProjection
 from polyshop.integrations.service import Webhooks
+from polyshop.media.ports import BlobStore
 from polyshop.orders.expiry import order_expiry
 from polyshop.recommendations.coviews import co_view_counter
 from polyshop.recommendations.sql_graph import SqlRecommendationGraph
@@ -130,6 +132,18 @@ def webhooks(settings: Settings, store: SqlEventStore) -> Webhooks:
         HttpReceiver(allow_private=settings.webhook_allow_private),
         retention=timedelta(days=settings.webhook_retention_days),
     )
+
+
+def degradable_checks(
+    ttl: TtlStores, analytics: AnalyticsStore, blobs: BlobStore, replicas: ReplicaSet | None
+) -> dict[str, Callable[[], None]]:
+    """Stores the shop serves without, reported by /readyz: sessions and carts, analytics,
+    media, and the read replica (the primary takes its reads)."""
+    checks = {"sessions_and_carts": ttl.check, "analytics": analytics.check}
+    checks["media"] = blobs.check
+    if replicas is not None:
+        checks["read_replica"] = replicas.require_serving
+    return checks
 
 
 def readiness_checks(

@@ -18,6 +18,7 @@ from polyshop.api.rest.product_json import RestProductJson, recommendations_json
 from polyshop.bootstrap.media import blob_store, media, media_url
 from polyshop.bootstrap.parts import (
     carts_and_accounts,
+    degradable_checks,
     integration_events,
     periodic_jobs,
     readiness_checks,
@@ -25,6 +26,7 @@ from polyshop.bootstrap.parts import (
     webhooks,
 )
 from polyshop.bootstrap.stores import (
+    Stores,
     TtlStores,
     analytics_store,
     embedded_stores,
@@ -83,16 +85,17 @@ def build_projections(
 def build(settings: Settings, *, migrate: bool = True) -> Container:
     upcasters = Upcasters()
     stock.register_upcasters(upcasters)
-    store, read_engine, lease_factory = (
-        server_stores(settings, upcasters)
+    stores = Stores(
+        *server_stores(settings, upcasters)
         if settings.mode is Mode.SERVER
         else embedded_stores(settings, upcasters)
     )
+    store = stores.store
     closers: list[Callable[[], None]] = []
     try:
         if migrate:
             migrations.upgrade(store.write_engine)
-        return _wire(settings, store, read_engine, lease_factory, closers, migrate=migrate)
+        return _wire(settings, stores, closers, migrate=migrate)
     except BaseException:
         # Pools, clients and threads opened so far would outlive the failed start.
         for close in closers:
@@ -207,14 +210,9 @@ def _secrets(settings: Settings) -> dict[str, str | None]:
 
 
 def _wire(
-    settings: Settings,
-    store: SqlEventStore,
-    read_engine: Engine,
-    lease_factory: Callable[[str], Lease],
-    closers: list[Callable[[], None]],
-    *,
-    migrate: bool,
+    settings: Settings, stores: Stores, closers: list[Callable[[], None]], *, migrate: bool
 ) -> Container:
+    store, read_engine, lease_factory = stores.store, stores.read_engine, stores.lease_factory
     ttl = ttl_stores(settings)
     closers.extend(ttl.closers)
     search, search_projection = search_index(settings, store, read_engine, closers)
@@ -237,7 +235,7 @@ def _wire(
     )
     return Container(
         settings=settings,
-        machinery=Machinery(store, runner, read_engine, lease_factory),
+        machinery=Machinery(store, runner, read_engine, lease_factory, stores.replicas),
         **_secrets(settings),
         search=search,
         product_pages=pages,
@@ -251,7 +249,7 @@ def _wire(
         inventory=Inventory(store, store.read_engine),
         search_service=Search(search, search_projection.name),
         orders=_orders(settings, store, read_engine, checkout, accounts, closers),
-        event_log=EventLog(runner, store.last_position, read_engine),
+        event_log=EventLog(runner, store.last_position, read_engine, stores.replicas),
         media=images,
         catalog_admin=CatalogAdmin(catalog, read_engine),
         webhooks=hooks,
@@ -260,10 +258,10 @@ def _wire(
             *(job.start for job in jobs),
             garbage.start,
             *ttl.background,
+            *stores.background,
         ],
         readiness_checks=readiness_checks(settings, store, read_engine),
-        degradable_checks={"sessions_and_carts": ttl.check, "analytics": analytics.check}
-        | {"media": blobs.check},
+        degradable_checks=degradable_checks(ttl, analytics, blobs, stores.replicas),
         closers=closers,
     )
 

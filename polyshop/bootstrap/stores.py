@@ -10,6 +10,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 import structlog
 from sqlalchemy import Engine
@@ -35,6 +36,7 @@ from polyshop.eventstore.postgres import (
 )
 from polyshop.eventstore.projections.file_lease import FileLease
 from polyshop.eventstore.projections.ports import Lease, Projection
+from polyshop.eventstore.replicas import ReplicaSet, RoutedEngine
 from polyshop.eventstore.sql_store import SqlEventStore
 from polyshop.eventstore.sqlite import SqliteEventStore
 from polyshop.eventstore.upcasting import Upcasters
@@ -148,9 +150,24 @@ def _adopt_untagged_carts(client: RedisClient, keys: RedisKeys) -> None:
         log.info("renamed %d cart keys to the hash-tagged layout", renamed)
 
 
+@dataclass(frozen=True)
+class Stores:
+    """The log, where read models are read, the leases, and the replicas reads may go to."""
+
+    store: SqlEventStore
+    read_engine: Engine
+    lease_factory: Callable[[str], Lease]
+    replicas: ReplicaSet | None = None
+
+    @property
+    def background(self) -> list[Callable[[], None]]:
+        """Started with the HTTP app: the replicas' monitor."""
+        return [self.replicas.start] if self.replicas is not None else []
+
+
 def embedded_stores(
     settings: Settings, upcasters: Upcasters
-) -> tuple[SqlEventStore, Engine, Callable[[str], Lease]]:
+) -> tuple[SqlEventStore, Engine, Callable[[str], Lease], None]:
     path = settings.sqlite_path
     write_engine = create_sqlite_engine(
         path, writer=True, busy_timeout=settings.sqlite_busy_timeout
@@ -158,12 +175,17 @@ def embedded_stores(
     read_engine = create_sqlite_engine(path, writer=False)
     store = SqliteEventStore(write_engine, read_engine, InProcessNotifier(), upcasters)
     locks = settings.data_dir / "locks"
-    return store, read_engine, lambda name: FileLease(locks / f"{name.replace(':', '.')}.lock")
+    return (
+        store,
+        read_engine,
+        lambda name: FileLease(locks / f"{name.replace(':', '.')}.lock"),
+        None,
+    )
 
 
 def server_stores(
     settings: Settings, upcasters: Upcasters
-) -> tuple[SqlEventStore, Engine, Callable[[str], Lease]]:
+) -> tuple[SqlEventStore, Engine, Callable[[str], Lease], ReplicaSet | None]:
     url = settings.database_url
     assert url is not None
     engine = create_postgres_engine(url, pool_size=settings.db_pool_size)
@@ -173,13 +195,21 @@ def server_stores(
         engine.dispose()
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
         raise StartupError(f"cannot reach PostgreSQL at {masked(url)}: {reason}") from exc
-    read_engine = engine
+    read_engine, replicas = engine, None
     if settings.read_database_url:
-        read_engine = create_postgres_engine(
+        replica = create_postgres_engine(
             settings.read_database_url, pool_size=settings.db_pool_size
         )
+        replicas = ReplicaSet(
+            engine,
+            [(masked(settings.read_database_url), replica)],
+            max_lag=settings.replica_max_lag,
+            interval=settings.replica_check_interval,
+        )
+        # Duck-typed: the services only connect to their read engine (see RoutedEngine).
+        read_engine = cast(Engine, RoutedEngine(replicas))
     store = PostgresEventStore(engine, engine, PostgresNotifier(url), upcasters)
-    return store, read_engine, lambda name: PostgresAdvisoryLease(url, name)
+    return store, read_engine, lambda name: PostgresAdvisoryLease(url, name), replicas
 
 
 def ping(engine: Engine) -> None:

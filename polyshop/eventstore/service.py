@@ -17,6 +17,7 @@ from polyshop.eventstore.log_browser import LogFilter, LogPage, browse
 from polyshop.eventstore.projections.ports import ProjectionStatus
 from polyshop.eventstore.projections.runner import ProjectionRunner
 from polyshop.eventstore.projections.waiters import ReadWaits
+from polyshop.eventstore.replicas import ReplicaSet, ReplicaState
 from polyshop.eventstore.stream_summaries import StreamSummary, list_stream_summaries
 
 _log = structlog.get_logger(__name__)
@@ -32,12 +33,17 @@ class RebuildRunning(RuntimeError):
 
 class EventLog:
     def __init__(
-        self, runner: ProjectionRunner, last_position: Callable[[], int], reader: Engine
+        self,
+        runner: ProjectionRunner,
+        last_position: Callable[[], int],
+        reader: Engine,
+        replicas: ReplicaSet | None = None,
     ) -> None:
         """`reader` serves the stream summaries read model (a replica when configured)."""
         self._runner = runner
         self._last_position = last_position
         self._reader = reader
+        self._replicas = replicas
         self._rebuilds: dict[str, threading.Thread] = {}
         self._rebuilds_lock = threading.Lock()
 
@@ -49,6 +55,15 @@ class EventLog:
     def list_projections(self) -> list[ProjectionStatus]:
         """Each read model's position, lag (events and seconds) and state."""
         return self._runner.status()
+
+    def list_replicas(self, *, probe: bool = False) -> list[ReplicaState]:
+        """Each read replica: whether it serves, its lag (WAL bytes and seconds) and the
+        read models' positions it holds; `probe`: ask them now (else the last probe)."""
+        if self._replicas is None:
+            return []
+        if probe:
+            self._replicas.check()
+        return self._replicas.states()
 
     def projection_names(self) -> list[str]:
         return self._runner.names

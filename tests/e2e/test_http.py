@@ -89,6 +89,7 @@ def test_liveness_readiness_and_metrics(client: TestClient):
             "analytics": "ok",
             "media": "ok",
         },
+        "replicas": [],
     }
 
     metrics = client.get("/metrics")
@@ -133,6 +134,7 @@ def test_a_session_store_outage_is_degraded_not_unready(client: TestClient):
             "analytics": "ok",
             "media": "ok",
         },
+        "replicas": [],
     }
 
 

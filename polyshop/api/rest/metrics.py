@@ -35,6 +35,29 @@ class ProjectionLagCollector(Collector):
             seconds.add_metric([status.name], status.lag_seconds)
             failed.add_metric([status.name], 1.0 if status.state == "failed" else 0.0)
         yield from (events, seconds, failed)
+        yield from self._replicas()
+
+    def _replicas(self) -> Iterator[GaugeMetricFamily]:
+        states = self._event_log.list_replicas()
+        if not states:
+            return
+        up = GaugeMetricFamily("polyshop_replica_up", "1 when the read replica answers.",
+                               labels=["replica"])  # fmt: skip
+        lag_seconds = GaugeMetricFamily(
+            "polyshop_replica_lag_seconds",
+            "0 when the replica has replayed everything, else seconds since its last replayed "
+            "transaction.",
+            labels=["replica"],
+        )
+        lag_bytes = GaugeMetricFamily(
+            "polyshop_replica_lag_bytes", "WAL the replica has still to replay.", labels=["replica"]
+        )
+        for state in states:
+            up.add_metric([state.name], 1.0 if state.up else 0.0)
+            if state.up:
+                lag_seconds.add_metric([state.name], state.lag_seconds or 0.0)
+                lag_bytes.add_metric([state.name], float(state.lag_bytes or 0))
+        yield from (up, lag_seconds, lag_bytes)
 
 
 class SignalCollector(Collector):

@@ -28,6 +28,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from polyshop.eventstore.replicas import read_at_least
+
 #: How long the following thread blocks at a time, so it notices when nobody waits any more.
 _SLICE = 0.25
 
@@ -185,11 +187,16 @@ class ReadWaits:
         return self._waiting
 
     async def wait(self, name: str, position: int) -> None:
-        """Return once read model `name` has applied `position`.
+        """Return once read model `name` has applied `position`, and have this request's
+        reads go where it is applied (a replica that holds it, or the primary).
 
         Raises BeyondHead at once for a position not written yet, TooManyWaiters at once
         when `limit` requests already wait, NotReached after `timeout`.
         """
+        await self._reach(name, position)
+        read_at_least(name, position)
+
+    async def _reach(self, name: str, position: int) -> None:
         state = self._on_loop()
         watch = state.watches.get(name)
         if watch is None:

@@ -23,11 +23,26 @@ async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
+class ReplicaOut(BaseModel):
+    name: str
+    up: bool
+    lag_bytes: int | None = Field(description="WAL the replica has still to replay.")
+    lag_seconds: float | None = Field(
+        description="0 when it has replayed everything, else seconds since the last "
+        "transaction it replayed."
+    )
+    error: str | None
+
+
 class ReadyOut(BaseModel):
     status: str = Field(
-        description="`ready`, `degraded` (sessions or carts down) or `unavailable`."
+        description="`ready`, `degraded` (sessions, carts, analytics, media or a read replica "
+        "down) or `unavailable`."
     )
     checks: dict[str, str] = Field(description="Each store: `ok` or `error: <kind>`.")
+    replicas: list[ReplicaOut] = Field(
+        default_factory=list, description="Each read replica, as last probed."
+    )
 
 
 @router.get(
@@ -49,10 +64,14 @@ def readyz(container: ContainerDep) -> JSONResponse:
     state = "unavailable" if not ready else "ready"
     if ready and any(v != "ok" for v in degradable.values()):
         state = "degraded"
-    return JSONResponse(
-        {"status": state, "checks": {**results, **degradable}},
-        status_code=200 if ready else 503,
-    )
+    replicas = [
+        ReplicaOut(
+            name=r.name, up=r.up, lag_bytes=r.lag_bytes, lag_seconds=r.lag_seconds, error=r.error
+        )
+        for r in container.event_log.list_replicas()
+    ]
+    body = ReadyOut(status=state, checks={**results, **degradable}, replicas=replicas)
+    return JSONResponse(body.model_dump(), status_code=200 if ready else 503)
 
 
 def _run(checks: dict[str, Callable[[], None]]) -> dict[str, str]:
