@@ -62,22 +62,22 @@ def pytest_terminal_summary(
             terminalreporter.write_line(line, yellow=True)
 
 
-def _admin_url() -> str | None:
-    url = os.environ.get("POLYSHOP_TEST_POSTGRES_URL")
+def _server_url(variable: str) -> str:
+    """The URL of a server the tests need: in CI it must be set (fail, never skip)."""
+    url = os.environ.get(variable)
     if not url:
         if os.environ.get("CI"):
-            pytest.fail("POLYSHOP_TEST_POSTGRES_URL must be set in CI", pytrace=False)
-        pytest.skip("POLYSHOP_TEST_POSTGRES_URL is unset or empty")
+            pytest.fail(f"{variable} must be set in CI", pytrace=False)
+        pytest.skip(f"{variable} is unset or empty")
     return url
+
+
+def _admin_url() -> str | None:
+    return _server_url("POLYSHOP_TEST_POSTGRES_URL")
 
 
 def _redis_url() -> str:
-    url = os.environ.get("POLYSHOP_TEST_REDIS_URL")
-    if not url:
-        if os.environ.get("CI"):
-            pytest.fail("POLYSHOP_TEST_REDIS_URL must be set in CI", pytrace=False)
-        pytest.skip("POLYSHOP_TEST_REDIS_URL is unset or empty")
-    return url
+    return _server_url("POLYSHOP_TEST_REDIS_URL")
 
 
 @pytest.fixture
@@ -110,21 +110,11 @@ def redis_cluster_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]
 
 @pytest.fixture
 def nats_url() -> str:
-    url = os.environ.get("POLYSHOP_TEST_NATS_URL")
-    if not url:
-        if os.environ.get("CI"):
-            pytest.fail("POLYSHOP_TEST_NATS_URL must be set in CI", pytrace=False)
-        pytest.skip("POLYSHOP_TEST_NATS_URL is unset or empty")
-    return url
+    return _server_url("POLYSHOP_TEST_NATS_URL")
 
 
 def _s3_url() -> str:
-    url = os.environ.get("POLYSHOP_TEST_S3_URL")
-    if not url:
-        if os.environ.get("CI"):
-            pytest.fail("POLYSHOP_TEST_S3_URL must be set in CI", pytrace=False)
-        pytest.skip("POLYSHOP_TEST_S3_URL is unset or empty")
-    return url
+    return _server_url("POLYSHOP_TEST_S3_URL")
 
 
 @pytest.fixture(scope="session")

@@ -101,6 +101,8 @@ def build(settings: Settings, *, migrate: bool = True) -> Container:
         for close in closers:
             close()
         store.close()
+        if stores.replicas is not None:
+            stores.replicas.dispose()
         raise
 
 

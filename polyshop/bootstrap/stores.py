@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import cast
 
 import structlog
+from redis.exceptions import RedisClusterException
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
@@ -110,7 +111,10 @@ def ttl_stores(settings: Settings) -> TtlStores:
     so a single-server shop needs no Redis.
     """
     if settings.redis_url:
-        client = create_redis(settings.redis_url, cluster=settings.redis_cluster)
+        try:
+            client = create_redis(settings.redis_url, cluster=settings.redis_cluster)
+        except RedisClusterException as exc:  # a cluster client maps the slots at once
+            raise StartupError(f"cannot reach the Redis Cluster: {exc}") from exc
         keys = RedisKeys(settings.redis_prefix)
         _adopt_untagged_carts(client, keys)
         return TtlStores(

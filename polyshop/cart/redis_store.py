@@ -183,10 +183,12 @@ class RedisCartStore:
             _new_id(),
         ]
         with unavailable_as_store_error():
-            pipe = self._redis.pipeline(transaction=False)
-            self._index(pipe, owner, [line.product_id])
-            self._add.queue(pipe, self._cart(owner), args)
-            quantity = int(pipe.execute()[-1])
+            # The index first, in a round trip of its own: a cluster pipeline keeps no
+            # order between nodes, and the index must never miss a cart that holds it.
+            index = self._redis.pipeline(transaction=False)
+            self._index(index, owner, [line.product_id])
+            index.execute()
+            quantity = int(self._add(self._cart(owner), args))
         if quantity == _FULL:
             raise CartFull(max_lines)
         if quantity < 0:

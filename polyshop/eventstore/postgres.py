@@ -85,7 +85,13 @@ def masked(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
-def create_postgres_engine(url: str, *, pool_size: int = 20) -> Engine:
+def create_postgres_engine(
+    url: str, *, pool_size: int = 20, connect_timeout: int | None = None
+) -> Engine:
+    """`connect_timeout`: seconds to reach the server (None: libpq's default, none)."""
+    connect_args: dict[str, Any] = {"options": "-c timezone=UTC"}
+    if connect_timeout is not None:
+        connect_args["connect_timeout"] = connect_timeout
     return create_engine(
         sqlalchemy_url(url),
         pool_size=pool_size,
@@ -96,7 +102,7 @@ def create_postgres_engine(url: str, *, pool_size: int = 20) -> Engine:
         json_serializer=_dumps,
         json_deserializer=orjson.loads,
         # Timestamps come back in UTC, the only zone polyshop stores.
-        connect_args={"options": "-c timezone=UTC"},
+        connect_args=connect_args,
     )
 
 

@@ -35,6 +35,7 @@ _floor: ContextVar[tuple[str, int] | None] = ContextVar("polyshop_read_floor", d
 
 _REPLAY = text(
     "SELECT pg_is_in_recovery(), pg_last_wal_replay_lsn()::text,"
+    " pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn(),"
     " extract(epoch FROM now() - pg_last_xact_replay_timestamp())"
 )
 _CHECKPOINTS = text("SELECT name, position FROM projections WHERE is_active")
@@ -94,7 +95,7 @@ class ReplicaSet:
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
-        self.check()
+        self._check_safely()
         self._stopping.clear()
         self._thread = threading.Thread(target=self._watch, name="replicas", daemon=True)
         self._thread.start()
@@ -138,8 +139,9 @@ class ReplicaSet:
     def mark_down(self, name: str, error: Exception) -> None:
         for replica in self._replicas:
             if replica.name == name and replica.state.up:
-                replica.state = ReplicaState(name, up=False, error=_first_line(error))
-                log.warning("replica down; reading from the primary", replica=name)
+                replica.state = ReplicaState(name, up=False, error=_kind(error))
+                log.warning("replica refused a connection; reading from the primary",
+                            replica=name, error=str(error).splitlines()[0][:200])  # fmt: skip
 
     def _serves(self, state: ReplicaState, floor: tuple[str, int] | None) -> bool:
         if not state.up:
@@ -150,12 +152,22 @@ class ReplicaSet:
 
     def _watch(self) -> None:
         while not self._stopping.wait(self._interval):
+            self._check_safely()
+
+    def _check_safely(self) -> None:
+        """`check`, counting any surprise (a pool timeout, say) as the replicas being down:
+        the monitor must outlive it, and reads go to the primary meanwhile."""
+        try:
             self.check()
+        except Exception as exc:
+            for replica in self._replicas:
+                replica.state = ReplicaState(replica.name, up=False, error=_kind(exc))
+            log.warning("replica probe failed", error=str(exc).splitlines()[0][:200])
 
     def _probe(self, replica: _Replica) -> ReplicaState:
         try:
             with replica.engine.connect() as connection:
-                in_recovery, replayed, age = connection.execute(_REPLAY).one()
+                in_recovery, replayed, caught_up, age = connection.execute(_REPLAY).one()
                 positions = _positions(connection)
             behind = 0
             if in_recovery and replayed is not None:
@@ -163,9 +175,16 @@ class ReplicaSet:
                     behind = int(connection.execute(_BEHIND, {"replayed": replayed}).scalar_one())
         except DBAPIError as exc:
             if replica.state.up:
-                log.warning("replica down; reading from the primary", replica=replica.name)
-            return ReplicaState(replica.name, up=False, error=_first_line(exc))
-        seconds = 0.0 if behind <= 0 else float(age) if age is not None else float("inf")
+                log.warning(
+                    "replica down; reading from the primary",
+                    replica=replica.name,
+                    error=str(exc.orig or exc).strip().splitlines()[0][:200],
+                )
+            return ReplicaState(replica.name, up=False, error=_kind(exc))
+        # Replayed all it has received: current, though the primary may have written a
+        # record since (its WAL moves without commits too); else as old as its last replay.
+        current = not in_recovery or caught_up or behind <= 0
+        seconds = 0.0 if current else float(age) if age is not None else float("inf")
         return ReplicaState(replica.name, True, max(0, behind), seconds, positions)
 
 
@@ -173,8 +192,10 @@ def _positions(connection: Connection) -> dict[str, int]:
     return {row.name: int(row.position) for row in connection.execute(_CHECKPOINTS)}
 
 
-def _first_line(error: Exception) -> str:
-    return str(getattr(error, "orig", None) or error).strip().splitlines()[0][:200]
+def _kind(error: Exception) -> str:
+    """What went wrong, as /readyz shows it: the kind only (the message may name hosts and
+    users; it goes to the log)."""
+    return type(getattr(error, "orig", None) or error).__name__
 
 
 class RoutedEngine:

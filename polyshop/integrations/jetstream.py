@@ -27,8 +27,6 @@ from nats.js.errors import NotFoundError
 from polyshop.integrations.messages import Message
 from polyshop.integrations.ports import BrokerUnavailable
 
-#: Messages awaiting their acknowledgement at once, per batch.
-IN_FLIGHT = 256
 #: Seconds a batch may take before the broker counts as unavailable.
 BATCH_TIMEOUT = 30.0
 #: Seconds to reach the server.
@@ -71,15 +69,11 @@ class JetStreamBroker:
             self._loop.close()
 
     async def _publish(self, messages: Sequence[Message]) -> None:
+        """One at a time, each acknowledged before the next: a failure stops the batch where
+        it is, so the batch published again continues the stream in log order."""
         js = await self._stream()
-        for start in range(0, len(messages), IN_FLIGHT):
-            chunk = messages[start : start + IN_FLIGHT]
-            await asyncio.gather(
-                *(
-                    js.publish(f"{self._prefix}.{m.type}", m.body, headers={"Nats-Msg-Id": m.id})
-                    for m in chunk
-                )
-            )
+        for m in messages:
+            await js.publish(f"{self._prefix}.{m.type}", m.body, headers={"Nats-Msg-Id": m.id})
 
     async def _shutdown(self) -> None:
         """Cancel what a timed-out batch left running, then close the connection."""

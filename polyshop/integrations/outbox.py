@@ -5,6 +5,10 @@ event types in log order and moves its checkpoint only after `apply` returns, th
 the broker has acknowledged every message. A crash in between publishes the batch again,
 and the broker drops the copies by message id (the log position). The projection's lease
 keeps one publisher running across all processes; another takes over when it dies.
+
+Rebuilding this projection (`polyshop projections rebuild integration_events`) publishes
+the whole log again: what JetStream stored longer ago than its duplicate window is stored a
+second time, which consumers that keep the last position they processed skip.
 """
 
 from __future__ import annotations

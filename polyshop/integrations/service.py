@@ -12,7 +12,7 @@ import secrets
 import time
 import uuid
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from datetime import datetime, timedelta
 from random import Random
 
@@ -119,8 +119,8 @@ class Webhooks:
     ) -> list[Delivery]:
         """Deliveries newest first, of one webhook (it must exist) or of all; `status`
         "dead" lists the dead letters."""
-        if webhook_id is not None:
-            self.webhook(webhook_id)
+        if webhook_id is not None and not sql.find_webhook(self._engine, webhook_id, removed=True):
+            raise WebhookNotFound(webhook_id)
         if status is not None and status not in DELIVERY_STATES:
             raise InvalidWebhook("status", f"A delivery is one of {', '.join(DELIVERY_STATES)}.")
         return log.list_deliveries(
@@ -136,8 +136,10 @@ class Webhooks:
 
     def replay(self, delivery_id: int) -> Delivery:
         """Send a delivery again (a dead letter, or one delivered that the receiver lost),
-        as soon as the job runs; one that is still pending is left as it is."""
-        self.delivery(delivery_id)
+        as soon as the job runs; one that is still pending is left as it is. A removed
+        webhook's deliveries are not sent again (WebhookNotFound)."""
+        delivery = self.delivery(delivery_id)
+        self.webhook(delivery.webhook_id)
         sql.replay(self._engine, delivery_id, self._clock())
         return self.delivery(delivery_id)
 
@@ -181,13 +183,16 @@ class Webhooks:
         if not batch:
             return 0
         with ThreadPoolExecutor(min(SENDERS, len(batch)), "webhook") as pool:
-            outcomes = list(pool.map(self._send, batch))
-        for delivery, outcome in zip(batch, outcomes, strict=True):
-            now = self._clock()
-            delay = None if outcome.delivered else retry_delay(delivery.attempts + 1, self._rng)
-            retry_at = now + timedelta(seconds=delay) if delay is not None else None
-            sql.record(self._engine, delivery, outcome, retry_at, now)
+            sending = {pool.submit(self._send, delivery): delivery for delivery in batch}
+            for done in as_completed(sending):  # each recorded as soon as it is known
+                self._record(sending[done], done.result())
         return len(batch)
+
+    def _record(self, delivery: Due, outcome: Outcome) -> None:
+        now = self._clock()
+        delay = None if outcome.delivered else retry_delay(delivery.attempts + 1, self._rng)
+        retry_at = now + timedelta(seconds=delay) if delay is not None else None
+        sql.record(self._engine, delivery, outcome, retry_at, now)
 
     def _send(self, delivery: Due) -> Outcome:
         body = delivery.body.encode()

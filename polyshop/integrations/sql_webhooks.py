@@ -70,8 +70,11 @@ def _active(connection: Connection) -> list[Webhook]:
     return [_webhook(row._mapping) for row in connection.execute(query)]
 
 
-def find_webhook(engine: Engine, webhook_id: str) -> Webhook | None:
-    query = select(webhooks).where(webhooks.c.id == webhook_id, webhooks.c.active.is_(True))
+def find_webhook(engine: Engine, webhook_id: str, *, removed: bool = False) -> Webhook | None:
+    """The webhook; a removed one only when `removed` (its delivery log stays readable)."""
+    query = select(webhooks).where(webhooks.c.id == webhook_id)
+    if not removed:
+        query = query.where(webhooks.c.active.is_(True))
     with engine.connect() as connection:
         row = connection.execute(query).first()
     return _webhook(row._mapping) if row is not None else None
@@ -99,13 +102,18 @@ Plan = Callable[[list[Webhook], int], tuple[list[NewDelivery], int]]
 
 
 def fan_out(engine: Engine, plan: Plan, now: datetime) -> int:
-    """One step of the fan-out in one transaction, holding the cursor: the webhooks and the
-    cursor are read, the planned deliveries recorded and the cursor moved together, so a
-    crash before the commit plans the same step again and no delivery is recorded twice.
-    Returns how many deliveries were recorded."""
+    """One step of the fan-out: `plan` reads the log outside any write transaction (on
+    SQLite that would hold the process's one writer); then, holding the cursor, the step is
+    recorded only if nothing moved meanwhile (the cursor, the active webhooks), the planned
+    deliveries and the cursor's new position in one transaction. A crash before the commit
+    plans the same step again, and no delivery is recorded twice. Returns how many were."""
+    with engine.connect() as connection:
+        at = _cursor(connection)
+        hooks = _active(connection)
+    new, up_to = plan(hooks, at)
     with engine.begin() as connection:
-        at = _cursor(connection, lock=True)
-        new, up_to = plan(_active(connection), at)
+        if _cursor(connection, lock=True) != at or _ids(_active(connection)) != _ids(hooks):
+            return 0  # another fan-out, or a registration, came first: plan again
         rows = []
         if new:
             known = _known(connection, new)
@@ -117,6 +125,10 @@ def fan_out(engine: Engine, plan: Plan, now: datetime) -> int:
                 update(cursor).where(cursor.c.name == FAN_OUT).values(position=up_to)
             )
     return len(rows)
+
+
+def _ids(hooks: list[Webhook]) -> list[str]:
+    return [h.id for h in hooks]
 
 
 def due(engine: Engine, now: datetime, limit: int) -> list[Due]:
@@ -131,7 +143,11 @@ def due(engine: Engine, now: datetime, limit: int) -> list[Due]:
             deliveries.c.attempts,
         )
         .join(webhooks, webhooks.c.id == deliveries.c.webhook_id)
-        .where(deliveries.c.status == "pending", deliveries.c.next_attempt_at <= now)
+        .where(
+            deliveries.c.status == "pending",
+            deliveries.c.next_attempt_at <= now,
+            webhooks.c.active.is_(True),
+        )
         .order_by(deliveries.c.next_attempt_at, deliveries.c.id)
         .limit(limit)
     )
@@ -202,8 +218,9 @@ def _cursor(connection: Connection, *, lock: bool = False) -> int:
     if lock and connection.dialect.name == "postgresql":
         query = query.with_for_update()
     position = connection.execute(query).scalar()
-    if position is None:
-        connection.execute(insert(cursor).values(name=FAN_OUT, position=0))
+    if position is None:  # made by migration 0012; only a hand-emptied table lacks it
+        if lock:
+            connection.execute(insert(cursor).values(name=FAN_OUT, position=0))
         return 0
     return int(position)
 

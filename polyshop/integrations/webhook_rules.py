@@ -30,6 +30,7 @@ MAX_URL = 2000
 MAX_TYPES = 50
 SIGNATURE_HEADER = "Polyshop-Signature"
 
+_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
 _TYPE = re.compile(r"^[A-Z][A-Za-z0-9]{1,63}$")
 
 
@@ -121,8 +122,12 @@ def checked_url(url: str) -> str:
     url = url.strip()
     if len(url) > MAX_URL:
         raise InvalidWebhook("url", f"A webhook URL has at most {MAX_URL} characters.")
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError as exc:  # e.g. an unclosed IPv6 bracket
+        raise InvalidWebhook("url", f"Not a URL: {exc}.") from exc
+    if parts.scheme not in ("http", "https") or not host:
         raise InvalidWebhook("url", "A webhook URL is http:// or https:// with a host.")
     if parts.username or parts.password:
         raise InvalidWebhook("url", "A webhook URL carries no user name or password.")
@@ -148,6 +153,12 @@ def public_address(address: str) -> bool:
     link-local address (the shop's own network, a cloud's metadata service) is refused
     unless the operator allows private receivers."""
     ip = ipaddress.ip_address(address)
+    if isinstance(ip, ipaddress.IPv6Address):  # an IPv4 address carried inside IPv6
+        carried = ip.ipv4_mapped or ip.sixtofour
+        if carried is None and ip in _NAT64:
+            carried = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+        if carried is not None:
+            return public_address(str(carried))
     return ip.is_global and not ip.is_multicast
 
 

@@ -20,7 +20,7 @@ from typing import Any
 import redis
 from redis.backoff import NoBackoff
 from redis.cluster import RedisCluster
-from redis.exceptions import ClusterDownError, NoScriptError
+from redis.exceptions import ClusterDownError, NoScriptError, RedisClusterException
 from redis.retry import Retry
 
 from polyshop.ttlstore.errors import StoreUnavailable
@@ -64,6 +64,8 @@ def unavailable_as_store_error() -> Iterator[None]:
         yield
     except (redis.ConnectionError, redis.TimeoutError, ClusterDownError) as exc:
         raise StoreUnavailable(f"redis: {exc}") from exc
+    except RedisClusterException as exc:  # no node of the cluster serves the slot
+        raise StoreUnavailable(f"redis cluster: {exc}") from exc
 
 
 class LuaScript:

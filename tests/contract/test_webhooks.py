@@ -5,6 +5,7 @@ twice."""
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -13,12 +14,18 @@ from decimal import Decimal
 from random import Random
 
 import orjson
+import pytest
 
 from polyshop.catalog.service import NewProduct, NewVariant
 from polyshop.container import Container
 from polyshop.integrations.http_receiver import HttpReceiver
 from polyshop.integrations.service import Webhooks
-from polyshop.integrations.webhook_rules import MAX_ATTEMPTS, SIGNATURE_HEADER, verify
+from polyshop.integrations.webhook_rules import (
+    MAX_ATTEMPTS,
+    SIGNATURE_HEADER,
+    WebhookNotFound,
+    verify,
+)
 from tests.webhook_receiver import receiver
 
 
@@ -131,9 +138,49 @@ def test_a_removed_webhook_gets_nothing_more(backend: str, container_for: Callab
         hooks.remove(hook.id)
         add_product(shop, 2)
         hooks.run_once()
+        (cancelled,) = hooks.deliveries(hook.id)  # its delivery log stays readable
+        with pytest.raises(WebhookNotFound):  # and is never sent again
+            hooks.replay(cancelled.id)
+        hooks.run_once()
         assert len(site.calls) == 1
-    assert [d.status for d in hooks.deliveries()] == ["cancelled"]
+    assert cancelled.status == "cancelled"
     assert hooks.webhooks() == []
+
+
+def test_a_receiver_that_does_not_speak_http_is_a_failed_attempt(
+    backend: str, container_for: Callable[..., Container]
+):
+    shop = container_for(backend)
+    hooks = webhooks_of(shop)
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        stop = threading.Event()
+
+        def garbage() -> None:
+            listener.settimeout(0.2)
+            while not stop.is_set():
+                try:
+                    peer, _ = listener.accept()
+                except TimeoutError:
+                    continue
+                with peer:
+                    peer.recv(65536)
+                    peer.sendall(b"SSH-2.0-not-http\r\n")
+
+        server = threading.Thread(target=garbage)
+        server.start()
+        try:
+            hook = hooks.register(f"http://127.0.0.1:{listener.getsockname()[1]}/x", [])
+            add_product(shop, 1)
+            hooks.run_once()
+        finally:
+            stop.set()
+            server.join()
+    sent = hooks.deliveries(hook.id)
+    assert len(sent) == 2
+    assert {(d.status, d.attempts, d.last_status) for d in sent} == {("pending", 1, None)}
+    assert all("BadStatusLine" in (d.last_error or "") for d in sent)
 
 
 def test_fan_outs_running_at_once_record_each_delivery_once(

@@ -51,6 +51,7 @@ def test_retries_back_off_exponentially_with_jitter_then_stop():
         "https://user:pw@example.com/",
         "http:///nohost",
         "https://example.com/" + "a" * 2000,
+        "http://[::1",
     ],
 )
 def test_a_url_a_receiver_cannot_have_is_refused(url: str):
@@ -81,6 +82,10 @@ def test_event_types_are_names_or_everything():
         ("::1", False),
         ("fd00::1", False),
         ("224.0.0.1", False),
+        ("::ffff:127.0.0.1", False),  # IPv4-mapped
+        ("64:ff9b::a9fe:a9fe", False),  # NAT64 of 169.254.169.254
+        ("2002:0a00:0001::1", False),  # 6to4 of 10.0.0.1
+        ("64:ff9b::808:808", True),  # NAT64 of 8.8.8.8
     ],
 )
 def test_only_public_addresses_receive_unless_allowed(address: str, public: bool):

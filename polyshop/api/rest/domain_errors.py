@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from polyshop.api.rest.problems import problem_response
 from polyshop.eventstore.errors import ConcurrencyConflict
 from polyshop.ttlstore.errors import StoreUnavailable
+
+#: Seconds a client should wait after the database dropped its request.
+DATABASE_RETRY_AFTER = 1
 
 
 def _handle(exc: Exception) -> JSONResponse:
@@ -24,6 +28,16 @@ def _handle(exc: Exception) -> JSONResponse:
                 422,
                 "The request holds a value the database cannot store.",
                 slug="unstorable-value",
+            )
+        case OperationalError() | PoolTimeout():
+            # The database dropped the connection (a restart, a failover, a terminated
+            # session) or the pool had none free in time: nothing half written (the
+            # transaction rolled back), and the pool reconnects by itself.
+            return problem_response(
+                503,
+                "The database is unavailable for a moment; nothing was changed. Retry shortly.",
+                slug="database-unavailable",
+                headers={"Retry-After": str(DATABASE_RETRY_AFTER)},
             )
         case StoreUnavailable():
             return problem_response(
@@ -44,6 +58,8 @@ def install(app: FastAPI) -> None:
     for exception in (
         ConcurrencyConflict,
         DataError,
+        OperationalError,
+        PoolTimeout,
         StoreUnavailable,
     ):
         app.add_exception_handler(exception, _on_domain_error)
