@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import signal
 import threading
+import time
 import uuid
 from pathlib import Path
 
@@ -75,13 +76,16 @@ def _storm_and_restart(shop: Shop) -> None:  # noqa: F811
     for thread in threads:
         thread.start()
     barrier.wait()
-    eventually(lambda: len(answered) >= 3, "no order was placed", seconds=30)
+    deadline = time.monotonic() + 30
+    while not answered:  # the first 201: the storm is under way
+        assert time.monotonic() < deadline, "no order was placed"
+        time.sleep(0.002)
     assert shop.process is not None
     shop.process.send_signal(signal.SIGKILL)  # mid-storm
     assert shop.process.wait(30) == -signal.SIGKILL
     for thread in threads:
         thread.join()
-    assert 3 <= len(answered) < BUYERS, "the kill came after the storm"
+    assert 1 <= len(answered) < BUYERS, "the kill came after the storm"
 
     shop.start()
     stock = shop.call("GET", "/api/v1/inventory/DROP-1", OPS_TOKEN).json()
