@@ -22,7 +22,6 @@ from polyshop.integrations.webhook_rules import (
     DeliveryNotFound,
     InvalidWebhook,
     ReceiverRefused,
-    Webhook,
     WebhookNotFound,
 )
 
@@ -68,23 +67,14 @@ class WebhookRegistrationIn(BaseModel):
 
 
 class RegisteredWebhookOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: str
     url: str
     event_types: list[str] = Field(description="Empty: every event type.")
     description: str
     created_at: datetime
     from_position: int = Field(description="Events after this log position are delivered.")
-
-    @classmethod
-    def of(cls, webhook: Webhook) -> RegisteredWebhookOut:
-        return cls(
-            id=webhook.id,
-            url=webhook.url,
-            event_types=list(webhook.event_types),
-            description=webhook.description,
-            created_at=webhook.created_at,
-            from_position=webhook.from_position,
-        )
 
 
 class RegisteredWebhookWithSecret(RegisteredWebhookOut):
@@ -99,6 +89,8 @@ class RegisteredWebhooksOut(BaseModel):
 
 
 class AttemptOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     at: datetime
     status_code: int | None = Field(description="The receiver's answer; null: none came.")
     error: str | None
@@ -145,15 +137,13 @@ def register_webhook(
 ) -> RegisteredWebhookWithSecret:
     """Register a receiver; the answer holds its signing secret."""
     webhook = container.webhooks.register(body.url, body.event_types, body.description)
-    return RegisteredWebhookWithSecret(
-        **RegisteredWebhookOut.of(webhook).model_dump(), secret=webhook.secret
-    )
+    return RegisteredWebhookWithSecret.model_validate(webhook)
 
 
 @router.get("/webhooks", responses=problems(401, 403, 503))
 def list_webhooks(container: ContainerDep, _: AdminDep) -> RegisteredWebhooksOut:
     return RegisteredWebhooksOut(
-        webhooks=[RegisteredWebhookOut.of(w) for w in container.webhooks.webhooks()]
+        webhooks=[RegisteredWebhookOut.model_validate(w) for w in container.webhooks.webhooks()]
     )
 
 
@@ -162,9 +152,7 @@ def get_webhook(
     webhook_id: WebhookId, container: ContainerDep, _: AdminDep
 ) -> RegisteredWebhookWithSecret:
     webhook = container.webhooks.webhook(webhook_id)
-    return RegisteredWebhookWithSecret(
-        **RegisteredWebhookOut.of(webhook).model_dump(), secret=webhook.secret
-    )
+    return RegisteredWebhookWithSecret.model_validate(webhook)
 
 
 @router.delete("/webhooks/{webhook_id}", status_code=204, responses=problems(401, 403, 404, 503))
@@ -203,7 +191,7 @@ def all_deliveries(
 @router.get("/webhook-deliveries/{delivery_id}", responses=problems(401, 403, 404, 503))
 def get_delivery(delivery_id: DeliveryId, container: ContainerDep, _: AdminDep) -> DeliveryDetail:
     """One delivery with every attempt made."""
-    return _detail(container.webhooks.delivery(delivery_id))
+    return DeliveryDetail.model_validate(container.webhooks.delivery(delivery_id))
 
 
 @router.post("/webhook-deliveries/{delivery_id}/replay", responses=problems(401, 403, 404, 503))
@@ -211,21 +199,11 @@ def replay_delivery(
     delivery_id: DeliveryId, container: ContainerDep, _: AdminDep
 ) -> DeliveryDetail:
     """Send it again as soon as the sender runs (a dead letter, or one the receiver lost)."""
-    return _detail(container.webhooks.replay(delivery_id))
+    return DeliveryDetail.model_validate(container.webhooks.replay(delivery_id))
 
 
 def _page(found: list[Delivery], limit: int) -> DeliveriesOut:
     return DeliveriesOut(
         deliveries=[DeliveryOut.model_validate(d) for d in found],
         next_before=found[-1].id if len(found) == limit else None,
-    )
-
-
-def _detail(delivery: Delivery) -> DeliveryDetail:
-    return DeliveryDetail(
-        **DeliveryOut.model_validate(delivery).model_dump(),
-        log=[
-            AttemptOut(at=a.at, status_code=a.status_code, error=a.error, ms=a.ms)
-            for a in delivery.log
-        ],
     )
