@@ -76,13 +76,6 @@ def server_pid(port: int) -> int:
     raise RuntimeError(f"no server process on port {port}")
 
 
-def rss_mib(pid: int) -> float:
-    for row in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if row.startswith("VmRSS:"):
-            return int(row.split()[1]) / 1024
-    raise RuntimeError("no VmRSS")
-
-
 class Shopper:
     def __init__(self, base: str) -> None:
         self.http = httpx.Client(base_url=base, timeout=60)
@@ -159,9 +152,9 @@ class Counter(dict[int, int]):
 
 
 def measure(label: str, pid: int, step: Callable[[], str]) -> None:
-    before = rss_mib(pid)
+    before = harness.rss_mib(pid)
     said = step()
-    print(f"  {label:38s} RSS {before:7.1f} -> {rss_mib(pid):7.1f} MiB  {said}")
+    print(f"  {label:38s} RSS {before:7.1f} -> {harness.rss_mib(pid):7.1f} MiB  {said}")
 
 
 def bench(mode: str, args: argparse.Namespace, port: int) -> None:
@@ -182,7 +175,7 @@ def bench(mode: str, args: argparse.Namespace, port: int) -> None:
     print(f"\n## {mode} mode (carts in {store}), at most {args.max_lines} lines a cart")
     with server(container, port, extra_env=env) as base:
         pid = server_pid(port)
-        print(f"  started: RSS {rss_mib(pid):7.1f} MiB")
+        print(f"  started: RSS {harness.rss_mib(pid):7.1f} MiB")
         sizes = sorted({1, 100, args.max_lines} | ({1000} if args.max_lines >= 1000 else set()))
         latency_by_size(base, [s for s in sizes if s <= args.max_lines])
 
@@ -204,7 +197,7 @@ def bench(mode: str, args: argparse.Namespace, port: int) -> None:
         measure(f"fill {args.carts} more carts", pid, fill)
         measure("browse, carts untouched", pid, show)
         time.sleep(5)
-        print(f"  5 s idle later: RSS {rss_mib(pid):7.1f} MiB")
+        print(f"  5 s idle later: RSS {harness.rss_mib(pid):7.1f} MiB")
 
 
 def main() -> None:

@@ -95,6 +95,14 @@ def server(
         process.wait(30)
 
 
+def rss_mib(pid: int) -> float:
+    """The resident memory of process `pid`, in MiB."""
+    for row in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if row.startswith("VmRSS:"):
+            return int(row.split()[1]) / 1024
+    raise RuntimeError("no VmRSS")
+
+
 def percentile(values: Sequence[float], q: float) -> float:
     """The q-quantile of `values` (nearest rank below); nan when there are none."""
     ordered = sorted(values)

@@ -26,7 +26,7 @@ from collections import defaultdict
 from pathlib import Path
 
 import httpx2 as httpx
-from harness import fresh_settings, percentile
+from harness import fresh_settings, percentile, rss_mib
 
 from polyshop.bootstrap import build
 from polyshop.demo.seeding import seed
@@ -49,13 +49,6 @@ def start(settings_env: dict[str, str], port: int, log: Path) -> subprocess.Pope
              "--port", str(port)],
             env=env, stdout=sink, stderr=subprocess.STDOUT,
         )  # fmt: skip
-
-
-def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
 
 
 def processes(root: int) -> list[int]:
@@ -141,7 +134,7 @@ async def report(load: Load, root: int, minutes: int, started: float) -> None:
             if k != "order" else f"orders {len(v)} max {max(v, default=0):6.1f} ms"
             for k, v in sorted(samples.items())
         )  # fmt: skip
-        memory = " ".join(f"{rss_mb(pid):.0f}" for pid in processes(root))
+        memory = " ".join(f"{rss_mib(pid):.0f}" for pid in processes(root))
         statuses = (await load.client.get("/api/v1/admin/projections", headers=OPS)).json()
         lag = max((p["lag_events"] for p in statuses["projections"]), default=0)
         print(f"min {minute:3d}  {kinds}  | RSS MB {memory} | lag {lag} ev | late {load.late}",

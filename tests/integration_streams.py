@@ -16,6 +16,8 @@ import nats
 import orjson
 from nats.js.errors import NotFoundError
 
+from tests.local_servers import free_port
+
 
 @dataclass(frozen=True, slots=True)
 class Stored:
@@ -84,9 +86,7 @@ class NatsServer:
 
     def __init__(self, directory: Path) -> None:
         binary = shutil.which("nats-server") or "/usr/sbin/nats-server"
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = int(probe.getsockname()[1])
+        self.port = free_port()
         self.url = f"nats://127.0.0.1:{self.port}"
         self._command = [binary, "-a", "127.0.0.1", "-p", str(self.port), "-js"]
         self._command += ["-sd", str(directory / "store")]

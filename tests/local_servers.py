@@ -38,6 +38,13 @@ S3_KEYS_DEFAULT = ("polyshop-test", "polyshop-test-secret")
 PROBE_SECONDS = 2.0
 
 
+def free_port() -> int:
+    """A loopback port nothing listens on now, for a server a test starts itself."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 def _port_open(url: str, default_port: int) -> bool:
     """Cheap first look, so an absent server costs a refused connection, not a driver's
     own timeout."""

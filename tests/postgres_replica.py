@@ -11,7 +11,6 @@ import glob
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time
@@ -19,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
+
+from tests.local_servers import free_port
 
 USER = "postgres"
 
@@ -34,12 +35,6 @@ def _as_postgres(*command: str) -> list[str]:
     if os.geteuid() == 0:
         return ["runuser", "-u", USER, "--", *command]
     return list(command)
-
-
-def _spare_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @dataclass
@@ -108,7 +103,7 @@ def start_replicated() -> Replicated:
     root = Path(tempfile.mkdtemp(prefix="polyshop-replica-"))
     root.chmod(0o755)
     shutil.chown(root, USER)
-    primary = Node(root / "primary", _spare_port())
+    primary = Node(root / "primary", free_port())
     subprocess.run(
         _as_postgres(_binary("initdb"), "-D", str(primary.directory), "-U", USER,
                      "--auth=trust", "--no-sync", "-E", "UTF8", "--locale=C"),
@@ -122,7 +117,7 @@ def start_replicated() -> Replicated:
     with (primary.directory / "pg_hba.conf").open("a") as hba:
         hba.write("host replication all 127.0.0.1/32 trust\n")
     primary.start()
-    standby = Node(root / "standby", _spare_port())
+    standby = Node(root / "standby", free_port())
     subprocess.run(
         _as_postgres(_binary("pg_basebackup"), "-h", "127.0.0.1", "-p", str(primary.port),
                      "-U", USER, "-D", str(standby.directory), "-R", "-X", "stream"),

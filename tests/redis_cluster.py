@@ -13,6 +13,8 @@ from pathlib import Path
 
 import redis
 
+from tests.local_servers import free_port
+
 NODES = 3
 #: A cluster node also listens on its port + 10000 (the cluster bus).
 BUS_OFFSET = 10_000
@@ -31,9 +33,7 @@ def _spare_ports(count: int) -> list[int]:
     """Ports free now, each with its bus port free too."""
     ports: list[int] = []
     while len(ports) < count:
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            port = probe.getsockname()[1]
+        port = free_port()
         if port + BUS_OFFSET < 65_536 and _free(port + BUS_OFFSET) and port not in ports:
             ports.append(port)
     return ports

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -31,6 +30,7 @@ from polyshop.cli import ROLES, main
 from polyshop.config import Settings
 from polyshop.container import Container
 from polyshop.eventstore.events import NewEvent
+from tests.local_servers import free_port
 
 
 def run(*args: str, env: dict[str, str] | None = None):
@@ -101,12 +101,6 @@ def test_events_tail_and_projection_commands(backend: str, container_for: Callab
     assert (after[0]["state"], after[0]["position"], after[0]["lag_events"]) == ("live", 3, 0)
     assert unknown.exit_code == 1
     assert "no projection 'nope'" in unknown.output
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def serve_in_background(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:

@@ -17,7 +17,7 @@ import httpx2 as httpx
 import pytest
 
 from tests.e2e.shoppers import ORDER_BODY, PASSWORD
-from tests.e2e.test_cli import free_port
+from tests.local_servers import free_port
 
 OPS_TOKEN = "fault-ops-token"
 OPS = {"Authorization": f"Bearer {OPS_TOKEN}"}
