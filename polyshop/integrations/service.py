@@ -47,6 +47,8 @@ FAN_OUT_STEPS = 20
 SEND_BATCH = 100
 SENDERS = 8
 MAX_DESCRIPTION = 200
+#: Seconds between sweeps of old delivered deliveries (retention is counted in days).
+PRUNE_INTERVAL = 3600.0
 DELIVERY_STATES = ("pending", "delivered", "dead", "cancelled")
 
 
@@ -68,6 +70,7 @@ class Webhooks:
         self._retention = retention
         self._clock = clock
         self._rng = rng or Random()  # noqa: S311 (retry jitter, not a secret)
+        self._next_prune = 0.0
 
     # The admin's door ------------------------------------------------------------------
 
@@ -152,7 +155,9 @@ class Webhooks:
             if not self.fan_out():
                 break
         self.send_due()
-        sql.prune(self._engine, self._clock() - self._retention)
+        if time.monotonic() >= self._next_prune:
+            sql.prune(self._engine, self._clock() - self._retention)
+            self._next_prune = time.monotonic() + PRUNE_INTERVAL
 
     def fan_out(self) -> bool:
         """One step: deliveries for the next events of the log; True if more may follow."""
@@ -160,9 +165,8 @@ class Webhooks:
 
         def plan(hooks: list[Webhook], at: int) -> tuple[list[NewDelivery], int]:
             nonlocal read
-            head = self._store.head()
-            if not hooks:  # nothing to deliver: skip what the log holds
-                return [], head
+            if not hooks:  # nothing to deliver; a webhook starts at its own from_position
+                return [], at
             start = max(at, min(h.from_position for h in hooks))
             events = self._store.read_all(after=start, limit=FAN_OUT_BATCH)
             read = len(events)

@@ -111,6 +111,8 @@ def fan_out(engine: Engine, plan: Plan, now: datetime) -> int:
         at = _cursor(connection)
         hooks = _active(connection)
     new, up_to = plan(hooks, at)
+    if not new and up_to <= at:
+        return 0  # nothing to record: no write transaction
     with engine.begin() as connection:
         if _cursor(connection, lock=True) != at or _ids(_active(connection)) != _ids(hooks):
             return 0  # another fan-out, or a registration, came first: plan again
