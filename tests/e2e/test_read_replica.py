@@ -7,7 +7,6 @@ is noticed and its reads taken by the primary; the lag shows in /readyz, /metric
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import Callable, Iterator
 
@@ -19,6 +18,7 @@ from polyshop.cli import main
 from polyshop.container import Container
 from tests.e2e.shoppers import create_product, make_client
 from tests.postgres_replica import Replicated, start_replicated
+from tests.waiting import eventually
 
 #: Long enough that a replica paused just after catching up still serves, under load.
 MAX_LAG = 5.0
@@ -33,13 +33,6 @@ def replicated() -> Iterator[tuple[Replicated, str]]:
         yield pair, name
     finally:
         pair.stop()
-
-
-def until(check: Callable[[], object], seconds: float = 30.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not check():
-        assert time.monotonic() < deadline, "not within the time allowed"
-        time.sleep(0.05)
 
 
 def replica(client: TestClient) -> dict:
@@ -59,8 +52,12 @@ def test_reads_follow_the_replica_and_never_miss_a_write_of_ones_own(
         container_for, "postgres", **urls, replica_max_lag=MAX_LAG, replica_check_interval=0.1
     ) as client:
         first = create_product(client, "Lamp", [("LAMP-1", 3)])
-        until(lambda: client.get(f"/api/v1/products/{first}").status_code == 200)
-        until(lambda: replica(client)["lag_bytes"] == 0)
+        eventually(
+            lambda: client.get(f"/api/v1/products/{first}").status_code == 200,
+            "the product never read",
+            30,
+        )
+        eventually(lambda: replica(client)["lag_bytes"] == 0, "the replica never caught up", 30)
         assert client.get("/readyz").json()["checks"]["read_replica"] == "ok"
 
         pair.standby.sql("SELECT pg_wal_replay_pause()")
@@ -76,7 +73,11 @@ def test_reads_follow_the_replica_and_never_miss_a_write_of_ones_own(
         assert mine.status_code == 200, mine.text
         # A read that asked for nothing is the replica's, as long as it trails by little.
         assert client.get(f"/api/v1/products/{second}").status_code == 404
-        until(lambda: replica(client)["lag_seconds"] > MAX_LAG)
+        eventually(
+            lambda: replica(client)["lag_seconds"] > MAX_LAG,
+            "the paused replica never counted as lagging",
+            30,
+        )
         assert client.get("/readyz").json()["checks"]["read_replica"].startswith("error")
         assert client.get(f"/api/v1/products/{second}").status_code == 200  # skipped
         metrics = client.get("/metrics").text
@@ -85,7 +86,9 @@ def test_reads_follow_the_replica_and_never_miss_a_write_of_ones_own(
 
         pair.standby.sql("SELECT pg_wal_replay_resume()")
         unread = [create_product(client, f"Chair {n}", [(f"CHAIR-{n}", 1)]) for n in range(5)]
-        until(lambda: replica(client)["lag_seconds"] == 0)
+        eventually(
+            lambda: replica(client)["lag_seconds"] == 0, "the resumed replica never caught up", 30
+        )
         assert client.get("/readyz").json()["status"] == "ready"
         for _ in range(20):  # the pool holds connections to the replica
             assert client.get("/api/v1/products", params={"limit": 5}).status_code == 200
@@ -93,7 +96,9 @@ def test_reads_follow_the_replica_and_never_miss_a_write_of_ones_own(
         pair.standby.kill()  # kill -9
         for product in unread:  # never read (nor cached) before: each one a database read
             assert client.get(f"/api/v1/products/{product}").status_code == 200
-        until(lambda: not replica(client)["up"])
+        eventually(
+            lambda: not replica(client)["up"], "the killed replica never counted as down", 30
+        )
         assert client.get("/readyz").json()["status"] == "degraded"
         status = CliRunner().invoke(
             main,
@@ -103,5 +108,9 @@ def test_reads_follow_the_replica_and_never_miss_a_write_of_ones_own(
         assert "DOWN" in status.output, status.output
 
         pair.standby.start()
-        until(lambda: replica(client)["up"] and replica(client)["lag_seconds"] == 0)
+        eventually(
+            lambda: replica(client)["up"] and replica(client)["lag_seconds"] == 0,
+            "the restarted replica never served again",
+            30,
+        )
         assert client.get(f"/api/v1/products/{second}").status_code == 200

@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 from polyshop.container import Container
 from polyshop.integrations.webhook_rules import SIGNATURE_HEADER, verify
 from tests.e2e.shoppers import OPS, create_product, guest, make_client, register
+from tests.waiting import eventually
 from tests.webhook_receiver import receiver
 
 HOOKS = "/api/v1/admin/webhooks"
@@ -27,13 +28,6 @@ def client(backend: str, container_for: Callable[..., Container]) -> Iterator[Te
         yield client
 
 
-def until(check: Callable[[], object], seconds: float = 10.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not check():
-        assert time.monotonic() < deadline, "not within the time allowed"
-        time.sleep(0.05)
-
-
 def test_an_admin_registers_a_receiver_that_the_shop_then_calls(client: TestClient):
     with receiver() as site:
         created = client.post(
@@ -45,7 +39,7 @@ def test_an_admin_registers_a_receiver_that_the_shop_then_calls(client: TestClie
         assert hook["event_types"] == ["ProductCreated"]
 
         create_product(client, "Desk lamp", [("LAMP-1", 3)])
-        until(lambda: site.calls)
+        eventually(lambda: site.calls, "nothing was delivered", 10)
         (call,) = site.calls
         assert verify(hook["secret"], call.headers[SIGNATURE_HEADER], call.body, time.time())
         assert orjson.loads(call.body)["data"]["name"] == "Desk lamp"
@@ -53,15 +47,22 @@ def test_an_admin_registers_a_receiver_that_the_shop_then_calls(client: TestClie
     listed = client.get(HOOKS, headers=OPS).json()["webhooks"]
     assert [w["id"] for w in listed] == [hook["id"]]
     assert "secret" not in listed[0]
-    until(lambda: client.get(f"{HOOKS}/{hook['id']}/deliveries", headers=OPS).json()["deliveries"])
+    listed_deliveries = f"{HOOKS}/{hook['id']}/deliveries"
+    eventually(
+        lambda: client.get(listed_deliveries, headers=OPS).json()["deliveries"],
+        "no delivery listed",
+        10,
+    )
     (delivery,) = client.get(f"{HOOKS}/{hook['id']}/deliveries", headers=OPS).json()["deliveries"]
-    until(
+    eventually(
         lambda: (
             client.get(f"/api/v1/admin/webhook-deliveries/{delivery['id']}", headers=OPS).json()[
                 "status"
             ]
             == "delivered"
-        )
+        ),
+        "the delivery never counted as delivered",
+        10,
     )
     detail = client.get(f"/api/v1/admin/webhook-deliveries/{delivery['id']}", headers=OPS).json()
     assert [a["status_code"] for a in detail["log"]] == [200]
@@ -75,14 +76,14 @@ def test_a_delivery_the_receiver_lost_is_replayed_with_the_same_event_id(client:
         hook = client.post(HOOKS, json={"url": site.url, "event_types": ["ProductCreated"]},
                            headers=OPS).json()  # fmt: skip
         create_product(client, "Desk lamp", [("LAMP-1", 3)])
-        until(lambda: client.get(deliveries, params={"status": "delivered"}, headers=OPS)
-              .json()["deliveries"])  # fmt: skip
+        eventually(lambda: client.get(deliveries, params={"status": "delivered"}, headers=OPS)
+                   .json()["deliveries"], "nothing delivered", 10)  # fmt: skip
         (delivery,) = client.get(deliveries, headers=OPS).json()["deliveries"]
         assert delivery["webhook_id"] == hook["id"]
 
         replayed = client.post(f"{deliveries}/{delivery['id']}/replay", headers=OPS)
         assert replayed.status_code == 200, replayed.text
-        until(lambda: len(site.calls) == 2)
+        eventually(lambda: len(site.calls) == 2, "the replay never arrived", 10)
         first, again = site.calls
         assert first.headers["Polyshop-Event-Id"] == again.headers["Polyshop-Event-Id"]
         assert first.body == again.body

@@ -18,10 +18,10 @@ from tests.e2e.shoppers import ORDER_BODY
 from tests.faults.test_kill_between_commit_and_cart import (  # noqa: F401 (fixtures)
     OPS_TOKEN,
     Shop,
-    eventually,
     shop,
     shop_env,
 )
+from tests.waiting import eventually
 
 BUYERS, UNITS, STOCK = 60, 2, 1000
 GUEST_ORDER = {**ORDER_BODY, "email": "storm@example.com"}

@@ -9,7 +9,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,7 @@ import pytest
 
 from tests.e2e.shoppers import ORDER_BODY, PASSWORD
 from tests.local_servers import free_port
+from tests.waiting import eventually
 
 OPS_TOKEN = "fault-ops-token"
 OPS = {"Authorization": f"Bearer {OPS_TOKEN}"}
@@ -81,13 +82,6 @@ def shop(shop_env: dict[str, str], tmp_path: Path) -> Iterator[Shop]:
     running = Shop(shop_env, tmp_path / "var", tmp_path / "serve.log")
     yield running
     running.stop()
-
-
-def eventually(check: Callable[[], bool], what: str, seconds: float = 20) -> None:
-    deadline = time.monotonic() + seconds
-    while not check():
-        assert time.monotonic() < deadline, what
-        time.sleep(0.1)
 
 
 def test_a_kill_after_the_commit_leaves_one_order_and_an_emptied_cart(shop: Shop):
